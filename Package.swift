@@ -1,0 +1,30 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "incident",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "incident", targets: ["incident"]),
+        .library(name: "IncidentKit", targets: ["IncidentKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        .target(
+            name: "IncidentKit",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .executableTarget(
+            name: "incident",
+            dependencies: [
+                "IncidentKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "IncidentKitTests", dependencies: ["IncidentKit"]),
+        .testTarget(name: "incidentTests", dependencies: ["IncidentKit"]),
+    ]
+)

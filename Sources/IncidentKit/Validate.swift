@@ -1,0 +1,85 @@
+import Foundation
+
+/// Checks of user-given values, shared by every command; each failure is an ``IncidentError/invalidInput(_:)``.
+public enum Validate {
+    /// The most a text field may hold, in UTF-8 bytes.
+    public static let maxTextBytes = 64 * 1024
+
+    /// Text stored exactly as given: it must not be blank, nor larger than ``maxTextBytes``.
+    public static func text(_ value: String, field: String) throws -> String {
+        guard !value.allSatisfy(\.isWhitespace) else {
+            throw IncidentError.invalidInput("the \(field) is empty; give some text")
+        }
+        let size = value.utf8.count
+        guard size <= maxTextBytes else {
+            throw IncidentError.invalidInput(
+                "the \(field) is \(size) bytes, more than the \(maxTextBytes) allowed; shorten it or link to a document")
+        }
+        return value
+    }
+
+    /// A lower-case word such as a service name or cause category: `deploy`, `checkout-api`, `db_1`.
+    public static func word(_ value: String, field: String) throws -> String {
+        let lowered = value.lowercased()
+        guard lowered.wholeMatch(of: #/[a-z0-9][a-z0-9._\-]{0,99}/#) != nil else {
+            throw IncidentError.invalidInput(
+                "the \(field) '\(value)' is not one word; use letters, digits, '.', '_' or '-' (at most 100)")
+        }
+        return lowered
+    }
+
+    /// A calendar day, `YYYY-MM-DD`.
+    public static func day(_ value: String) throws -> String {
+        let format = Date.ISO8601FormatStyle().year().month().day()
+        guard value.wholeMatch(of: #/\d{4}-\d{2}-\d{2}/#) != nil, let date = try? format.parse(value),
+              date.formatted(format) == value else {
+            throw IncidentError.invalidInput("the due date '\(value)' is not a day like 2026-12-31")
+        }
+        return value
+    }
+
+    public static func severity(_ value: String) throws -> Severity {
+        try oneOf(Severity.self, value, field: "severity")
+    }
+
+    public static func kind(_ value: String) throws -> IncidentKind {
+        try oneOf(IncidentKind.self, value, field: "kind")
+    }
+
+    static func oneOf<T: RawRepresentable & CaseIterable>(_: T.Type, _ value: String, field: String) throws -> T
+    where T.RawValue == String {
+        guard let parsed = T(rawValue: value.lowercased()) else {
+            let choices = T.allCases.map(\.rawValue).joined(separator: ", ")
+            throw IncidentError.invalidInput("unknown \(field) '\(value)'; use one of \(choices)")
+        }
+        return parsed
+    }
+}
+
+/// Who a timeline entry is written by: `--author`, else `$INCIDENT_AUTHOR`, else git's `user.name`,
+/// else `$USER`.
+public enum Author {
+    public static func resolve(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> String {
+        for candidate in [explicit, environment["INCIDENT_AUTHOR"]] {
+            if let name = candidate?.trimmingCharacters(in: .whitespacesAndNewlines), !name.isEmpty { return name }
+        }
+        if let name = gitUserName(), !name.isEmpty { return name }
+        return environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? "unknown"
+    }
+
+    private static func gitUserName() -> String? {
+        let git = Process()
+        git.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        git.arguments = ["git", "config", "user.name"]
+        let output = Pipe()
+        git.standardOutput = output
+        git.standardError = FileHandle.nullDevice
+        git.standardInput = FileHandle.nullDevice
+        guard (try? git.run()) != nil else { return nil }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        git.waitUntilExit()
+        guard git.terminationStatus == 0 else { return nil }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}

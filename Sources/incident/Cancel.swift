@@ -1,0 +1,25 @@
+import ArgumentParser
+import IncidentKit
+
+struct Cancel: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Mark an incident as a false alarm: it stays on record but never counts in metrics.",
+        discussion: "Example: incident cancel 12 --reason \"alert fired on a stale scrape\"")
+
+    @Argument(help: "The incident id.")
+    var id: Int64
+
+    @Option(help: ArgumentHelp("Why it was not a real failure.", valueName: "text"))
+    var reason: String
+
+    @Option(parsing: .unconditional, help: atHelp)
+    var at: String?
+
+    @OptionGroup var options: WriteOptions
+
+    func run() throws {
+        let store = try options.database.openForWriting()
+        Output.confirm(try store.cancel(id, reason: reason, at: try options.time(at), by: options.author.name,
+                                        now: options.now))
+    }
+}

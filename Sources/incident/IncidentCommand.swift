@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import IncidentKit
+
+/// The `incident` command: records failures and what they taught.
+@main
+struct IncidentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "incident",
+        abstract: "Record incidents, injected or real, from the first minute of an outage to its postmortem.",
+        discussion: """
+            Every failure is an incident with a timeline: open it when the failure starts (or is injected), then
+            detect, ack, mitigate and resolve it as they happen. Times default to now and accept \(TimeInput.help).
+
+            The database is --db, else $INCIDENT_DB, else $XDG_DATA_HOME/incident/incidents.db
+            (~/.local/share/incident/incidents.db).
+
+            Exit status: 0 ok; 64 bad command-line input; 65 a request that contradicts the record (times out of
+            order, resolving twice); 66 unknown incident or missing file; 74 database unusable, corrupt or newer.
+            """,
+        version: "0.1.0",
+        subcommands: [
+            Open.self, Detect.self, Ack.self, Mitigate.self, Resolve.self, Note.self, Cancel.self, Reopen.self,
+            Edit.self, Show.self, List.self, Action.self, DB.self,
+        ]
+    )
+
+    /// Runs the command line, printing ``IncidentError``s as one line on standard error with their exit status.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as IncidentError {
+            FileHandle.standardError.write(Data("incident: error: \(error)\n".utf8))
+            Foundation.exit(error.exitCode)
+        } catch {
+            exit(withError: error)
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import IncidentKit
+
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List incidents, newest first.",
+        discussion: "Example: incident list --status open --since -7d")
+
+    @Option(help: "Only incidents in this status.")
+    var status: IncidentStatus?
+
+    @Option(help: ArgumentHelp("Only incidents of this service.", valueName: "name"))
+    var service: String?
+
+    @Option(help: "Only incidents of this severity.")
+    var severity: Severity?
+
+    @Option(help: "Only injected or only real incidents.")
+    var kind: IncidentKind?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Only incidents that started at or after this time.",
+                                                       valueName: "time"))
+    var since: String?
+
+    @Option(help: "Show at most this many.")
+    var limit: Int?
+
+    @Flag(help: "Print the incidents as a JSON array, each with its status and durations.")
+    var json = false
+
+    @OptionGroup var database: DatabaseOption
+
+    func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+    }
+
+    func run() throws {
+        let now = Timestamp.now
+        let filter = IncidentFilter(status: status, service: service, severity: severity, kind: kind,
+                                    since: try since.map { try TimeInput.parse($0, now: now) }, limit: limit)
+        let incidents = try database.openForReading().list(filter)
+        if json {
+            try Output.json(incidents.map(IncidentSummary.init))
+            return
+        }
+        Output.table(
+            header: ["id", "status", "sev", "service", "age", "ttd", "ttr", "title"],
+            rows: incidents.map { incident in
+                [String(incident.id!), incident.status.rawValue, incident.severity.rawValue, incident.service,
+                 Output.duration(incident.startedAt.seconds(until: now)), Output.duration(incident.durations.ttd),
+                 Output.duration(incident.durations.ttr), Output.printable(incident.title)]
+            },
+            color: { column, text in column == 1 ? IncidentStatus(rawValue: text).map(Output.style(of:)) : nil })
+    }
+}

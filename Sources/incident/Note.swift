@@ -1,0 +1,24 @@
+import ArgumentParser
+import IncidentKit
+
+struct Note: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Add a note to an incident's timeline.",
+        discussion: "Example: incident note 12 \"rolled back to v1.4.2\" --at 10:51")
+
+    @Argument(help: "The incident id.")
+    var id: Int64
+
+    @Argument(help: "What happened or was tried.")
+    var text: String
+
+    @Option(parsing: .unconditional, help: atHelp)
+    var at: String?
+
+    @OptionGroup var options: WriteOptions
+
+    func run() throws {
+        let store = try options.database.openForWriting()
+        Output.confirm(try store.note(id, text, at: try options.time(at), by: options.author.name, now: options.now))
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import IncidentKit
+
+/// `--db`: which database file a command uses.
+struct DatabaseOption: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "The database file (default: $INCIDENT_DB, else ~/.local/share/incident/incidents.db).",
+        valueName: "path"))
+    var db: String?
+
+    var path: String { IncidentStore.location(explicit: db) }
+
+    /// Opens the store for a command that writes: the file is created on first use.
+    func openForWriting() throws -> IncidentStore {
+        try IncidentStore.open(path: path, ifMissing: .create)
+    }
+
+    /// Opens the store for a command that only reads: a missing file reads as an empty history.
+    func openForReading() throws -> IncidentStore {
+        try IncidentStore.open(path: path, ifMissing: .readEmpty)
+    }
+}
+
+/// `--author`: who writes the timeline entries of a command.
+struct AuthorOption: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Who records this (default: $INCIDENT_AUTHOR, else git's user.name, else $USER).", valueName: "name"))
+    var author: String?
+
+    var name: String { Author.resolve(explicit: author) }
+}
+
+/// The options every command that changes an incident shares.
+struct WriteOptions: ParsableArguments {
+    @OptionGroup var database: DatabaseOption
+    @OptionGroup var author: AuthorOption
+
+    /// The moment the command runs; `--at` defaults to it and future times are judged against it.
+    let now = Timestamp.now
+
+    /// Reads a `--at`-style time; nil means now.
+    func time(_ text: String?) throws -> Timestamp {
+        guard let text else { return now }
+        return try TimeInput.parse(text, now: now)
+    }
+
+    enum CodingKeys: CodingKey {
+        case database, author
+    }
+}
+
+/// The help of every `--at` option.
+let atHelp = ArgumentHelp("When it happened: \(TimeInput.help) (default: now).", valueName: "time")
+
+extension Severity: ExpressibleByArgument {}
+extension IncidentKind: ExpressibleByArgument {}
+extension IncidentStatus: ExpressibleByArgument {}
+extension ActionKind: ExpressibleByArgument {}
+extension IncidentField: ExpressibleByArgument {}

@@ -1,0 +1,104 @@
+import Foundation
+import IncidentKit
+
+/// How results reach the user: JSON for scripts, aligned text for people.
+enum Output {
+    /// Prints `value` as pretty JSON with sorted keys, so that the same data always prints the same.
+    static func json(_ value: some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+
+    /// True when standard output is a terminal and the user has not asked for plain text (`NO_COLOR`).
+    static let usesColor: Bool = {
+        let environment = ProcessInfo.processInfo.environment
+        return isatty(STDOUT_FILENO) == 1 && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
+    }()
+
+    static func colored(_ text: String, _ code: String) -> String {
+        usesColor ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    }
+
+    static func styled(_ status: IncidentStatus) -> String {
+        colored(status.rawValue, style(of: status))
+    }
+
+    /// The ANSI style of a status: red while nobody acts on it, green once resolved.
+    static func style(of status: IncidentStatus) -> String {
+        switch status {
+        case .open, .detected: "1;31"
+        case .acknowledged: "33"
+        case .mitigated: "36"
+        case .resolved: "32"
+        case .cancelled: "2"
+        }
+    }
+
+    /// A duration the way people read it: `45s`, `4m05s`, `2h05m`, `3d04h`; `-` when unknown.
+    static func duration(_ seconds: Double?) -> String {
+        guard let seconds else { return "-" }
+        let total = Int(seconds.rounded())
+        if total < 0 { return "-" + duration(Double(-total)) }
+        let (days, hours, minutes, secs) = (total / 86400, total / 3600 % 24, total / 60 % 60, total % 60)
+        if days > 0 { return String(format: "%dd%02dh", days, hours) }
+        if hours > 0 { return String(format: "%dh%02dm", hours, minutes) }
+        if minutes > 0 { return String(format: "%dm%02ds", minutes, secs) }
+        return "\(secs)s"
+    }
+
+    /// User text made safe for a terminal: control characters (escape sequences among them) are shown
+    /// as `\u{…}`; newlines are kept only when `keepNewlines` is set, else shown as `⏎`.
+    static func printable(_ text: String, keepNewlines: Bool = false) -> String {
+        var result = ""
+        for scalar in text.unicodeScalars {
+            if scalar == "\n" {
+                result += keepNewlines ? "\n" : " ⏎ "
+            } else if scalar == "\t" {
+                result += keepNewlines ? "\t" : " "
+            } else if scalar.properties.generalCategory == .control || (0x202A...0x2069).contains(scalar.value)
+                && scalar.properties.generalCategory == .format {
+                result += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
+    /// Prints rows as columns padded to their widest cell; `header` is shown first, dimmed on a terminal.
+    /// The last column is cut to fit the terminal when output goes to one. `color` may name an ANSI style
+    /// for a cell, given its column and text; it is applied after padding so that columns stay aligned.
+    static func table(header: [String], rows: [[String]], color: (Int, String) -> String? = { _, _ in nil }) {
+        let columns = header.indices.map { column in
+            ([header] + rows).map { $0[column].count }.max() ?? 0
+        }
+        let width = usesColor ? (Int(ProcessInfo.processInfo.environment["COLUMNS"] ?? "") ?? 120) : Int.max
+        func line(_ cells: [String], styled: Bool) -> String {
+            var room = width
+            var parts: [String] = []
+            for (column, cell) in cells.enumerated() {
+                let isLast = column == cells.count - 1
+                var text = isLast ? cell : cell + String(repeating: " ", count: columns[column] - cell.count)
+                if text.count > room { text = String(text.prefix(max(room - 1, 0))) + "…" }
+                room -= text.count + 2
+                let style = styled ? color(column, cell) : nil
+                parts.append(style.map { colored(text, $0) } ?? text)
+                if room <= 0 { break }
+            }
+            return String(parts.joined(separator: "  ").reversed().drop { $0 == " " }.reversed())
+        }
+        print(colored(line(header, styled: false), "2"))
+        rows.forEach { print(line($0, styled: true)) }
+    }
+
+    /// Confirms what a command changed: the incident and its status, then each timeline entry it wrote.
+    static func confirm(_ detail: IncidentDetail) {
+        let incident = detail.incident
+        print("#\(incident.id!) [\(styled(incident.status))] \(printable(incident.title))")
+        let newest = detail.timeline.map(\.recordedAt).max()
+        for event in detail.timeline where event.recordedAt == newest {
+            print("  \(event.at)  \(printable(event.text))")
+        }
+    }
+}

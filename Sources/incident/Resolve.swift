@@ -1,0 +1,42 @@
+import ArgumentParser
+import IncidentKit
+
+struct Resolve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Close an incident with its root cause and the changes that prevent it from recurring.",
+        discussion: """
+            Each --prevent becomes a "prevent" action item; add other kinds with `incident action add`.
+
+            Example:
+              incident resolve 12 --cause "connection pool too small for the new batch job" --category capacity \\
+                --fix "raised the pool to 50" --prevent "load-test batch jobs before release"
+            """)
+
+    @Argument(help: "The incident id.")
+    var id: Int64
+
+    @Option(help: ArgumentHelp("The root cause: why it failed.", valueName: "text"))
+    var cause: String
+
+    @Option(help: ArgumentHelp("The cause as one lower-case word: deploy, config, capacity, dependency, code…",
+                               valueName: "word"))
+    var category: String?
+
+    @Option(help: ArgumentHelp("What was done to end it.", valueName: "text"))
+    var fix: String?
+
+    @Option(help: ArgumentHelp("A change that prevents recurrence (repeat for several).", valueName: "text"))
+    var prevent: [String] = []
+
+    @Option(parsing: .unconditional, help: atHelp)
+    var at: String?
+
+    @OptionGroup var options: WriteOptions
+
+    func run() throws {
+        let store = try options.database.openForWriting()
+        let detail = try store.resolve(id, at: try options.time(at), cause: cause, category: category, fix: fix,
+                                       prevent: prevent, by: options.author.name, now: options.now)
+        Output.confirm(detail)
+    }
+}
