@@ -24,7 +24,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "IncidentKitTests", dependencies: ["IncidentKit"]),
-        .testTarget(name: "incidentTests", dependencies: ["IncidentKit"]),
+        .target(
+            name: "TestSupport",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(name: "IncidentKitTests", dependencies: ["IncidentKit", "TestSupport"]),
+        .testTarget(
+            name: "incidentTests",
+            // Depending on the executable makes `swift test` build the binary these tests run.
+            dependencies: ["incident", "IncidentKit", "TestSupport"]
+        ),
     ]
 )

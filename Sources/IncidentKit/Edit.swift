@@ -77,9 +77,10 @@ public enum IncidentField: String, CaseIterable, Sendable {
 
 extension IncidentStore {
     /// Sets (or, for nil values, clears) fields of incident `id`; each change is written to the timeline
-    /// with its old and new value.
-    public func edit(_ id: Int64, _ changes: [(field: IncidentField, value: String?)], by author: String,
-                     now: Timestamp = .now, timeZone: TimeZone = .current) throws -> IncidentDetail {
+    /// at `at` (default: now) with its old and new value.
+    public func edit(_ id: Int64, _ changes: [(field: IncidentField, value: String?)], at: Timestamp? = nil,
+                     by author: String, now: Timestamp = .now, timeZone: TimeZone = .current) throws
+        -> IncidentDetail {
         guard !changes.isEmpty else {
             throw IncidentError.invalidInput("nothing to edit; name a field, for example --severity sev2")
         }
@@ -89,7 +90,7 @@ extension IncidentStore {
                 try field.assign(value, to: &update.incident, now: now, timeZone: timeZone)
                 let new = field.value(in: update.incident)
                 if old != new {
-                    update.record("edited", at: now, "\(field.rawValue): \(old ?? "(unset)") → \(new ?? "(unset)")")
+                    update.record("edited", at: at ?? now, "\(field.rawValue): \(old ?? "(unset)") → \(new ?? "(unset)")")
                 }
             }
         }

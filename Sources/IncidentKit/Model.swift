@@ -168,6 +168,13 @@ public struct Durations: Codable, Sendable, Equatable {
     public var ttr: Double?
     public var ttc: Double?
 
+    public init(ttd: Double?, tta: Double?, ttr: Double?, ttc: Double?) {
+        self.ttd = ttd
+        self.tta = tta
+        self.ttr = ttr
+        self.ttc = ttc
+    }
+
     enum CodingKeys: String, CodingKey {
         case ttd = "ttd_s", tta = "tta_s", ttr = "ttr_s", ttc = "ttc_s"
     }

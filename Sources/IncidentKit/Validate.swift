@@ -10,6 +10,9 @@ public enum Validate {
         guard !value.allSatisfy(\.isWhitespace) else {
             throw IncidentError.invalidInput("the \(field) is empty; give some text")
         }
+        guard !value.utf8.contains(0) else {
+            throw IncidentError.invalidInput("the \(field) contains a NUL character (U+0000), which cannot be stored; remove it")
+        }
         let size = value.utf8.count
         guard size <= maxTextBytes else {
             throw IncidentError.invalidInput(
@@ -21,7 +24,9 @@ public enum Validate {
     /// A lower-case word such as a service name or cause category: `deploy`, `checkout-api`, `db_1`.
     public static func word(_ value: String, field: String) throws -> String {
         let lowered = value.lowercased()
-        guard lowered.wholeMatch(of: #/[a-z0-9][a-z0-9._\-]{0,99}/#) != nil else {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789._-")
+        guard let first = lowered.first, first.isASCII, first.isLetter || first.isNumber, lowered.count <= 100,
+              lowered.allSatisfy(allowed.contains) else {
             throw IncidentError.invalidInput(
                 "the \(field) '\(value)' is not one word; use letters, digits, '.', '_' or '-' (at most 100)")
         }

@@ -3,6 +3,7 @@ import IncidentKit
 
 struct Ack: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "ack",
         abstract: "Record that a responder has taken the incident on.",
         discussion: "Example: incident ack 12 --by alice --at 10:47")
 

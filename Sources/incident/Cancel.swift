@@ -3,6 +3,7 @@ import IncidentKit
 
 struct Cancel: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "cancel",
         abstract: "Mark an incident as a false alarm: it stays on record but never counts in metrics.",
         discussion: "Example: incident cancel 12 --reason \"alert fired on a stale scrape\"")
 

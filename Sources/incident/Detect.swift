@@ -3,6 +3,7 @@ import IncidentKit
 
 struct Detect: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "detect",
         abstract: "Record when and how a failure was noticed.",
         discussion: """
             --via says who or what noticed it first: alert, probe, customer, manual, other, or alert:NAME for a

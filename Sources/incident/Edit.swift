@@ -4,10 +4,12 @@ import IncidentKit
 
 struct Edit: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "edit",
         abstract: "Correct or complete an incident's fields; each change is kept on its timeline.",
         discussion: """
-            Times are checked against each other as when first recorded. Narrative fields (summary, impact,
-            trigger, lessons) feed the postmortem.
+            Times (--started-at, --detected-at, …) accept \(TimeInput.help), and are checked against each
+            other as when first recorded. Narrative fields (summary, impact, trigger, lessons) feed the
+            postmortem.
 
             Examples:
               incident edit 12 --severity sev2 --detected-at 10:44
@@ -22,11 +24,11 @@ struct Edit: ParsableCommand {
     @Option(help: "sev1 (worst) to sev4.") var severity: String?
     @Option(help: "injected or real.") var kind: String?
     @Option(help: "The injected fault: type, then parameters.") var fault: String?
-    @Option(name: .customLong("started-at"), parsing: .unconditional, help: atHelp) var startedAt: String?
-    @Option(name: .customLong("detected-at"), parsing: .unconditional, help: atHelp) var detectedAt: String?
-    @Option(name: .customLong("acknowledged-at"), parsing: .unconditional, help: atHelp) var acknowledgedAt: String?
-    @Option(name: .customLong("mitigated-at"), parsing: .unconditional, help: atHelp) var mitigatedAt: String?
-    @Option(name: .customLong("resolved-at"), parsing: .unconditional, help: atHelp) var resolvedAt: String?
+    @Option(name: .customLong("started-at"), parsing: .unconditional) var startedAt: String?
+    @Option(name: .customLong("detected-at"), parsing: .unconditional) var detectedAt: String?
+    @Option(name: .customLong("acknowledged-at"), parsing: .unconditional) var acknowledgedAt: String?
+    @Option(name: .customLong("mitigated-at"), parsing: .unconditional) var mitigatedAt: String?
+    @Option(name: .customLong("resolved-at"), parsing: .unconditional) var resolvedAt: String?
     @Option(help: "alert, probe, customer, manual, other or alert:NAME.") var detection: String?
     @Option(help: "The root cause.") var cause: String?
     @Option(help: "The cause category, one lower-case word.") var category: String?
@@ -38,6 +40,10 @@ struct Edit: ParsableCommand {
 
     @Option(help: ArgumentHelp("Unset an optional field (repeat for several).", valueName: "field"))
     var clear: [IncidentField] = []
+
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "When the change is recorded on the timeline, for back-filling (default: now).", valueName: "time"))
+    var at: String?
 
     @OptionGroup var options: WriteOptions
 
@@ -63,6 +69,7 @@ struct Edit: ParsableCommand {
 
     func run() throws {
         let store = try options.database.openForWriting()
-        Output.confirm(try store.edit(id, changes, by: options.author.name, now: options.now))
+        Output.confirm(try store.edit(id, changes, at: try options.time(at), by: options.author.name,
+                                      now: options.now))
     }
 }

@@ -3,6 +3,7 @@ import IncidentKit
 
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "list",
         abstract: "List incidents, newest first.",
         discussion: "Example: incident list --status open --since -7d")
 

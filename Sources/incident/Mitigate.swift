@@ -3,6 +3,7 @@ import IncidentKit
 
 struct Mitigate: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "mitigate",
         abstract: "Record that the impact ended and service is restored.",
         discussion: """
             Mitigation ends the time to recover (TTR), even when the root cause is still unknown: a rollback,

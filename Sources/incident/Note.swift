@@ -3,6 +3,7 @@ import IncidentKit
 
 struct Note: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "note",
         abstract: "Add a note to an incident's timeline.",
         discussion: "Example: incident note 12 \"rolled back to v1.4.2\" --at 10:51")
 

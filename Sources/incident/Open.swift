@@ -3,6 +3,7 @@ import IncidentKit
 
 struct Open: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "open",
         abstract: "Open an incident when a failure starts or is injected.",
         discussion: """
             Give --at the moment the failure began, not when you noticed it: the gap between the two is the time

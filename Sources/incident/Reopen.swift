@@ -3,6 +3,7 @@ import IncidentKit
 
 struct Reopen: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "reopen",
         abstract: "Reopen a resolved or cancelled incident.",
         discussion: """
             A resolved incident loses its resolved time (the old one stays on the timeline); a cancelled one

@@ -3,6 +3,7 @@ import IncidentKit
 
 struct Resolve: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "resolve",
         abstract: "Close an incident with its root cause and the changes that prevent it from recurring.",
         discussion: """
             Each --prevent becomes a "prevent" action item; add other kinds with `incident action add`.

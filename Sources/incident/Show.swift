@@ -4,6 +4,7 @@ import IncidentKit
 
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "show",
         abstract: "Show everything about one incident: fields, durations, timeline and action items.")
 
     @Argument(help: "The incident id.")

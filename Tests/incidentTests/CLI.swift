@@ -1,0 +1,81 @@
+import Foundation
+import TestSupport
+
+/// Runs the built `incident` binary as a user would, on a database of its own.
+struct CLI {
+    /// The binary `swift test` built next to the test bundle (or `$INCIDENT_BINARY`).
+    static let binary: URL = {
+        if let path = ProcessInfo.processInfo.environment["INCIDENT_BINARY"] { return URL(fileURLWithPath: path) }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("incident")
+    }()
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        /// True when the process died of a signal or printed a Swift crash report.
+        var crashed: Bool
+    }
+
+    let directory: TemporaryDirectory
+    let database: String
+
+    init() throws {
+        directory = try TemporaryDirectory()
+        database = directory.path("incidents.db")
+    }
+
+    /// The environment a user would have: a fixed author and time zone, no colour, and this CLI's database.
+    func environment(_ extra: [String: String]) -> [String: String] {
+        var environment = ["PATH": "/usr/bin:/bin", "HOME": directory.url.path, "TZ": "UTC", "NO_COLOR": "1",
+                           "INCIDENT_AUTHOR": "tester", "INCIDENT_DB": database]
+        environment.merge(extra) { $1 }
+        return environment
+    }
+
+    /// Starts the binary and returns at once; output goes to files in the temporary directory.
+    func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (Process, URL, URL) {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        process.environment = environment(extra)
+        let name = UUID().uuidString
+        let out = directory.url.appendingPathComponent("\(name).out")
+        let err = directory.url.appendingPathComponent("\(name).err")
+        try Data().write(to: out)
+        try Data().write(to: err)
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return (process, out, err)
+    }
+
+    @discardableResult
+    func run(_ arguments: String..., environment extra: [String: String] = [:]) throws -> Result {
+        try run(arguments, environment: extra)
+    }
+
+    func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Result {
+        let (process, out, err) = try start(arguments, environment: extra)
+        process.waitUntilExit()
+        let stderr = try String(contentsOf: err, encoding: .utf8)
+        return Result(status: process.terminationStatus, stdout: try String(contentsOf: out, encoding: .utf8),
+                      stderr: stderr,
+                      crashed: process.terminationReason == .uncaughtSignal || stderr.contains("Fatal error")
+                          || stderr.contains("Stack dump"))
+    }
+
+    /// Runs a command that prints JSON and decodes it.
+    func json(_ arguments: String...) throws -> Any {
+        let result = try run(arguments + ["--json"])
+        guard result.status == 0 else { throw CLIError(result: result) }
+        return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8), options: [.fragmentsAllowed])
+    }
+
+    struct CLIError: Error, CustomStringConvertible {
+        var result: Result
+        var description: String { "exit \(result.status): \(result.stderr)" }
+    }
+}

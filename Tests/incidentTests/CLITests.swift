@@ -1,0 +1,241 @@
+import Foundation
+import Testing
+import TestSupport
+
+struct WalkThroughTests {
+    @Test func anIncidentFromOpenToResolveAsAUserRecordsIt() throws {
+        let cli = try CLI()
+        let opened = try cli.run("open", "Checkout returns 502", "--severity", "sev2", "--at", "2026-11-28 10:00",
+                                 "-q")
+        #expect(opened.status == 0 && opened.stdout == "1\n")
+        #expect(try cli.run("detect", "1", "--via", "alert:HighErrorRate", "--at", "2026-11-28T10:03:00Z").status == 0)
+        #expect(try cli.run("ack", "1", "--by", "alice", "--at", "2026-11-28 10:04:30").status == 0)
+        #expect(try cli.run("note", "1", "rolled back to v1.4.2", "--at", "2026-11-28 10:08").status == 0)
+        #expect(try cli.run("mitigate", "1", "--at", "2026-11-28T11:10:00+01:00").status == 0)
+        let resolved = try cli.run("resolve", "1", "--cause", "pool exhausted", "--category", "capacity",
+                                   "--fix", "raised the pool", "--prevent", "load test", "--prevent", "pool alert",
+                                   "--at", "2026-11-28 10:30", "--author", "bob")
+        #expect(resolved.status == 0)
+        #expect(resolved.stdout.contains("#1 [resolved] Checkout returns 502"))
+
+        let shown = try #require(try cli.json("show", "1") as? [String: Any])
+        #expect(shown["status"] as? String == "resolved")
+        #expect(shown["started_at"] as? String == "2026-11-28T10:00:00Z")
+        #expect(shown["detection"] as? String == "alert:HighErrorRate")
+        #expect(shown["cause_category"] as? String == "capacity")
+        #expect(shown.keys.contains("summary") && shown["summary"] is NSNull, "unset fields are explicit nulls")
+        let durations = try #require(shown["durations"] as? [String: Double])
+        #expect(durations == ["ttd_s": 180, "tta_s": 90, "ttr_s": 600, "ttc_s": 1800])
+        let timeline = try #require(shown["timeline"] as? [[String: Any]])
+        #expect(timeline.compactMap { $0["kind"] as? String } == [
+            "opened", "detected", "acknowledged", "note", "mitigated", "resolved", "action_added", "action_added",
+        ])
+        #expect(timeline.compactMap { $0["author"] as? String } == Array(repeating: "tester", count: 5)
+                + Array(repeating: "bob", count: 3), "--author wins over $INCIDENT_AUTHOR")
+        let actions = try #require(shown["actions"] as? [[String: Any]])
+        #expect(actions.compactMap { $0["title"] as? String } == ["load test", "pool alert"])
+
+        let listed = try #require(try cli.json("list") as? [[String: Any]])
+        #expect(listed.count == 1 && listed[0]["status"] as? String == "resolved")
+        #expect(try cli.run("action", "done", "1").status == 0)
+        let open = try #require(try cli.json("action", "list", "--open") as? [[String: Any]])
+        #expect(open.compactMap { $0["id"] as? Int } == [2])
+    }
+
+    @Test func humanOutputIsATableWithDurations() throws {
+        let cli = try CLI()
+        try cli.run("open", "Latency spike", "--at", "2026-11-28 10:00", "--fault", "latency ms=800")
+        try cli.run("detect", "1", "--at", "2026-11-28 10:02:05", "--via", "probe")
+        let list = try cli.run("list")
+        let lines = list.stdout.split(separator: "\n")
+        #expect(lines.first?.split(separator: " ", omittingEmptySubsequences: true)
+                == ["id", "status", "sev", "service", "age", "ttd", "ttr", "title"])
+        #expect(lines.count == 2)
+        #expect(lines[1].contains("detected") && lines[1].contains("2m05s") && lines[1].hasSuffix("Latency spike"))
+        #expect(!list.stdout.contains("\u{1B}["), "no colour without a terminal")
+        let show = try cli.run("show", "1")
+        #expect(show.stdout.contains("injected (latency ms=800)") && show.stdout.contains("TTD 2m05s"))
+    }
+
+    @Test func everyCommandExplainsItself() throws {
+        let cli = try CLI()
+        for command in [["open"], ["detect"], ["ack"], ["mitigate"], ["resolve"], ["note"], ["cancel"], ["reopen"],
+                        ["edit"], ["show"], ["list"], ["action", "add"], ["action", "done"], ["action", "drop"],
+                        ["action", "list"], ["db", "check"], ["db", "backup"]] {
+            let help = try cli.run(command + ["--help"])
+            #expect(help.status == 0, "\(command)")
+            #expect(help.stdout.contains("OVERVIEW:") && help.stdout.contains("USAGE: incident \(command[0])"))
+        }
+        #expect(try cli.run("--help").stdout.contains("Exit status"))
+    }
+}
+
+struct BadInputTests {
+    /// Opens one incident started at 10:00 UTC, then checks that `arguments` exits with `status`, says
+    /// `words`, does not crash, and leaves the database's contents as they were.
+    func expectRefusal(_ status: Int32, _ words: String, _ arguments: [String],
+                       sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let cli = try CLI()
+        try cli.run("open", "Checkout returns 502", "--at", "2026-11-28 10:00")
+        try cli.run("resolve", "1", "--cause", "bad deploy", "--at", "2026-11-28 10:30", "--prevent", "canary")
+        try cli.run("action", "done", "1")
+        try cli.run("open", "Noise", "--at", "2026-11-28 10:00")
+        try cli.run("cancel", "2", "--reason", "false alarm")
+        let before = try databaseContents(cli.database)
+        let result = try cli.run(arguments)
+        #expect(result.status == status, "\(arguments): \(result.stderr)", sourceLocation: sourceLocation)
+        #expect(result.stderr.contains(words), "\(result.stderr)", sourceLocation: sourceLocation)
+        #expect(!result.crashed, sourceLocation: sourceLocation)
+        #expect(try databaseContents(cli.database) == before, sourceLocation: sourceLocation)
+    }
+
+    @Test(arguments: [
+        (Int32(66), "no incident #9", ["detect", "9"]),
+        (66, "no incident #9", ["show", "9"]),
+        (66, "no action item #9", ["action", "done", "9"]),
+        (64, "cannot read the time 'half past ten'", ["open", "x", "--at", "half past ten"]),
+        (64, "cannot read the time", ["list", "--since", "12:99"]),
+        (64, "sev9", ["open", "x", "--severity", "sev9"]),
+        (64, "kind", ["open", "x", "--kind", "fake"]),
+        (64, "title is empty", ["open", ""]),
+        (64, "Missing expected argument '--cause <text>'", ["resolve", "1"]),
+        (64, "unknown detection 'pager'", ["detect", "1", "--via", "pager"]),
+        (64, "not a day", ["action", "add", "1", "x", "--due", "next week"]),
+        (65, "already resolved at 2026-11-28T10:30:00Z", ["resolve", "1", "--cause", "again"]),
+        (65, "is cancelled (false alarm)", ["resolve", "2", "--cause", "x"]),
+        (65, "before the started time 2026-11-28T10:00:00Z", ["edit", "1", "--detected-at", "2026-11-28 09:59"]),
+        (65, "more than 5 minutes after now", ["open", "x", "--at", "+10m"]),
+        (65, "before the started time", ["detect", "1", "--at", "2026-11-28 09:00"]),
+        (65, "was already done", ["action", "done", "1"]),
+    ] as [(Int32, String, [String])])
+    func badInputIsRefusedWithItsExitCode(status: Int32, words: String, arguments: [String]) throws {
+        try expectRefusal(status, words, arguments)
+    }
+
+    @Test func theAuthorFallsBackToTheUserName() throws {
+        let cli = try CLI()
+        try cli.run("open", "x", environment: ["INCIDENT_AUTHOR": "", "USER": "someone", "HOME": "/nonexistent"])
+        let shown = try #require(try cli.json("show", "1") as? [String: Any])
+        let timeline = try #require(shown["timeline"] as? [[String: Any]])
+        #expect(timeline.first?["author"] as? String == "someone")
+    }
+
+    @Test func localTimesFollowTZ() throws {
+        let cli = try CLI()
+        try cli.run("open", "x", "--at", "2026-11-28 10:00", environment: ["TZ": "Europe/Paris"])
+        let shown = try #require(try cli.json("show", "1") as? [String: Any])
+        #expect(shown["started_at"] as? String == "2026-11-28T09:00:00Z")
+    }
+
+    @Test func hostileTextIsStoredExactlyAndShownHarmlessly() throws {
+        let cli = try CLI()
+        let title = "'); DROP TABLE incident;-- \u{1B}[31mred\u{1B}[0m | `x` <script> 🔥 שלום\nsecond line "
+            + String(repeating: "é", count: 30_000)
+        #expect(try cli.run("open", title).status == 0)
+        let shown = try #require(try cli.json("show", "1") as? [String: Any])
+        let same = shown["title"] as? String == title
+        #expect(same, "the JSON title is the title given")
+        let table = try cli.run("list").stdout
+        #expect(!table.contains("\u{1B}"), "escape sequences from user text never reach the terminal")
+        #expect(table.split(separator: "\n").count == 2, "a newline in a title does not break the table")
+        let tooLong = try cli.run("open", String(repeating: "x", count: 70_000))
+        #expect(tooLong.status == 64 && tooLong.stderr.contains("more than the 65536 allowed"))
+    }
+}
+
+struct DatabaseFileTests {
+    @Test func aFileThatIsNotADatabaseIsRefusedWithoutACrash() throws {
+        let cli = try CLI()
+        let text = String(repeating: "this is not a database. ", count: 100)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: cli.database))
+        for arguments in [["list"], ["open", "x"], ["db", "check"], ["show", "1"]] {
+            let result = try cli.run(arguments)
+            #expect(result.status == 74, "\(arguments)")
+            #expect(result.stderr.contains("not an incident database or is corrupt"))
+            #expect(!result.crashed)
+        }
+        #expect(try String(contentsOfFile: cli.database, encoding: .utf8) == text)
+    }
+
+    @Test func aNewerSchemaIsRefusedAndTheFileIsUntouched() throws {
+        let cli = try CLI()
+        try cli.run("open", "x")
+        try cli.run("db", "backup", cli.directory.path("newer.db"))
+        let newer = cli.directory.path("newer.db")
+        try recordUnknownMigration(newer)
+        let before = try Data(contentsOf: URL(fileURLWithPath: newer))
+        let result = try cli.run("open", "y", "--db", newer)
+        #expect(result.status == 74 && result.stderr.contains("newer version of incident"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: newer)) == before)
+    }
+
+    @Test func checkAndBackupWorkOnAHealthyDatabase() throws {
+        let cli = try CLI()
+        #expect(try cli.run("db", "check").status == 66, "no database yet")
+        try cli.run("open", "x")
+        let check = try cli.run("db", "check")
+        #expect(check.status == 0 && check.stdout.contains("integrity: ok"))
+        let backup = cli.directory.path("copy.db")
+        #expect(try cli.run("db", "backup", backup).status == 0)
+        #expect(try databaseContents(backup) == databaseContents(cli.database))
+        let again = try cli.run("db", "backup", backup)
+        #expect(again.status == 64 && again.stderr.contains("exists already"))
+    }
+}
+
+struct ConcurrencyTests {
+    @Test func twentyOpensAtTheSameMomentAllSucceed() throws {
+        let cli = try CLI()
+        let processes = try (1...20).map { try cli.start(["open", "parallel \($0)", "-q"]) }
+        for (process, _, err) in processes {
+            process.waitUntilExit()
+            let message = try String(contentsOf: err, encoding: .utf8)
+            #expect(process.terminationStatus == 0, "\(message)")
+        }
+        let listed = try #require(try cli.json("list") as? [[String: Any]])
+        #expect(listed.count == 20)
+        #expect(Set(listed.compactMap { $0["title"] as? String }) == Set((1...20).map { "parallel \($0)" }))
+    }
+
+    /// Writers are killed at staggered moments scaled to the time one resolve takes on this machine,
+    /// from before they open the database to after they commit, so that some die inside their transaction.
+    @Test func killingWritersMidwayLeavesNoHalfWrittenIncident() throws {
+        let cli = try CLI()
+        let prevent = (1...150).flatMap { ["--prevent", "preventive change \($0)"] }
+        try cli.run("open", "timing run", "--at", "-1h")
+        let began = Date()
+        #expect(try cli.run(["resolve", "1", "--cause", "timing"] + prevent).status == 0)
+        let resolveTime = Date().timeIntervalSince(began)
+        for round in 0..<3 {
+            let base = 1 + round * 8
+            for index in 1...8 { try cli.run("open", "victim \(base + index)", "--at", "-1h") }
+            let writers = try (1...8).map { index in
+                try cli.start(["resolve", "\(base + index)", "--cause", "killed"] + prevent)
+            }
+            let openers = try (1...8).map { try cli.start(["open", "opened while killing \($0)"]) }
+            let processes: [Process] = (writers + openers).map { $0.0 }
+            let started = Date()
+            for (index, process) in processes.enumerated() {
+                // Sixteen processes share two cores, so each runs several times slower than the timing run.
+                let killAt = resolveTime * (Double(index) * 0.6 + Double(round) * 0.3 + 0.2)
+                Thread.sleep(forTimeInterval: max(0, killAt - Date().timeIntervalSince(started)))
+                kill(process.processIdentifier, SIGKILL)
+            }
+            for process in processes { process.waitUntilExit() }
+        }
+        let check = try cli.run("db", "check")
+        #expect(check.status == 0 && check.stdout.contains("integrity: ok"), "\(check.stdout)\(check.stderr)")
+        let resolved = try #require(try cli.json("list", "--status", "resolved") as? [[String: Any]])
+        let open = try #require(try cli.json("list", "--status", "open") as? [[String: Any]])
+        let victims = (resolved + open).filter { ($0["title"] as? String)?.hasPrefix("victim") == true }
+        #expect(victims.count == 24, "every victim is either resolved or still open")
+        for incident in victims {
+            let id = try #require(incident["id"] as? Int)
+            let shown = try #require(try cli.json("show", "\(id)") as? [String: Any])
+            let actions = (shown["actions"] as? [Any])?.count ?? -1
+            let resolved = shown["status"] as? String == "resolved"
+            #expect(actions == (resolved ? 150 : 0), "incident #\(id): resolved \(resolved) with \(actions) actions")
+        }
+        print("killed writers: \(victims.filter { $0["status"] as? String == "resolved" }.count) of 24 committed")
+    }
+}
