@@ -1,7 +1,7 @@
 import ArgumentParser
 import IncidentKit
 
-struct Ack: ParsableCommand {
+struct Ack: IncidentStep {
     static let configuration = CommandConfiguration(
         commandName: "ack",
         abstract: "Record that a responder has taken the incident on.",
@@ -18,9 +18,8 @@ struct Ack: ParsableCommand {
 
     @OptionGroup var options: WriteOptions
 
-    func run() throws {
-        let store = try options.database.openForWriting()
-        Output.confirm(try store.acknowledge(id, at: try options.time(at), responder: by, by: options.author.name,
-                                             now: options.now))
+    func apply(to store: IncidentStore, at time: Timestamp, by author: String, now: Timestamp) throws
+        -> IncidentDetail {
+        try store.acknowledge(id, at: time, responder: by, by: author, now: now)
     }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import IncidentKit
 
-struct Cancel: ParsableCommand {
+struct Cancel: IncidentStep {
     static let configuration = CommandConfiguration(
         commandName: "cancel",
         abstract: "Mark an incident as a false alarm: it stays on record but never counts in metrics.",
@@ -18,9 +18,8 @@ struct Cancel: ParsableCommand {
 
     @OptionGroup var options: WriteOptions
 
-    func run() throws {
-        let store = try options.database.openForWriting()
-        Output.confirm(try store.cancel(id, reason: reason, at: try options.time(at), by: options.author.name,
-                                        now: options.now))
+    func apply(to store: IncidentStore, at time: Timestamp, by author: String, now: Timestamp) throws
+        -> IncidentDetail {
+        try store.cancel(id, reason: reason, at: time, by: author, now: now)
     }
 }

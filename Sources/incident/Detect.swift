@@ -1,7 +1,7 @@
 import ArgumentParser
 import IncidentKit
 
-struct Detect: ParsableCommand {
+struct Detect: IncidentStep {
     static let configuration = CommandConfiguration(
         commandName: "detect",
         abstract: "Record when and how a failure was noticed.",
@@ -24,9 +24,8 @@ struct Detect: ParsableCommand {
 
     @OptionGroup var options: WriteOptions
 
-    func run() throws {
-        let store = try options.database.openForWriting()
-        Output.confirm(try store.detect(id, at: try options.time(at), via: via, by: options.author.name,
-                                        now: options.now))
+    func apply(to store: IncidentStore, at time: Timestamp, by author: String, now: Timestamp) throws
+        -> IncidentDetail {
+        try store.detect(id, at: time, via: via, by: author, now: now)
     }
 }

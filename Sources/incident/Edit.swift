@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import IncidentKit
 
-struct Edit: ParsableCommand {
+struct Edit: IncidentStep {
     static let configuration = CommandConfiguration(
         commandName: "edit",
         abstract: "Correct or complete an incident's fields; each change is kept on its timeline.",
@@ -67,9 +67,8 @@ struct Edit: ParsableCommand {
         }
     }
 
-    func run() throws {
-        let store = try options.database.openForWriting()
-        Output.confirm(try store.edit(id, changes, at: try options.time(at), by: options.author.name,
-                                      now: options.now))
+    func apply(to store: IncidentStore, at time: Timestamp, by author: String, now: Timestamp) throws
+        -> IncidentDetail {
+        try store.edit(id, changes, at: time, by: author, now: now)
     }
 }

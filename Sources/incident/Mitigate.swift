@@ -1,7 +1,7 @@
 import ArgumentParser
 import IncidentKit
 
-struct Mitigate: ParsableCommand {
+struct Mitigate: IncidentStep {
     static let configuration = CommandConfiguration(
         commandName: "mitigate",
         abstract: "Record that the impact ended and service is restored.",
@@ -20,8 +20,8 @@ struct Mitigate: ParsableCommand {
 
     @OptionGroup var options: WriteOptions
 
-    func run() throws {
-        let store = try options.database.openForWriting()
-        Output.confirm(try store.mitigate(id, at: try options.time(at), by: options.author.name, now: options.now))
+    func apply(to store: IncidentStore, at time: Timestamp, by author: String, now: Timestamp) throws
+        -> IncidentDetail {
+        try store.mitigate(id, at: time, by: author, now: now)
     }
 }

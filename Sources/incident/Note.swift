@@ -1,7 +1,7 @@
 import ArgumentParser
 import IncidentKit
 
-struct Note: ParsableCommand {
+struct Note: IncidentStep {
     static let configuration = CommandConfiguration(
         commandName: "note",
         abstract: "Add a note to an incident's timeline.",
@@ -18,8 +18,8 @@ struct Note: ParsableCommand {
 
     @OptionGroup var options: WriteOptions
 
-    func run() throws {
-        let store = try options.database.openForWriting()
-        Output.confirm(try store.note(id, text, at: try options.time(at), by: options.author.name, now: options.now))
+    func apply(to store: IncidentStore, at time: Timestamp, by author: String, now: Timestamp) throws
+        -> IncidentDetail {
+        try store.note(id, text, at: time, by: author, now: now)
     }
 }

@@ -58,3 +58,20 @@ extension IncidentKind: ExpressibleByArgument {}
 extension IncidentStatus: ExpressibleByArgument {}
 extension ActionKind: ExpressibleByArgument {}
 extension IncidentField: ExpressibleByArgument {}
+
+/// A command that changes one incident at one moment (`--at`), then confirms what it wrote.
+protocol IncidentStep: ParsableCommand {
+    var at: String? { get }
+    var options: WriteOptions { get }
+
+    /// Makes the change; `time` is `--at` (default: now).
+    func apply(to store: IncidentStore, at time: Timestamp, by author: String, now: Timestamp) throws
+        -> IncidentDetail
+}
+
+extension IncidentStep {
+    func run() throws {
+        let store = try options.database.openForWriting()
+        Output.confirm(try apply(to: store, at: try options.time(at), by: options.author.name, now: options.now))
+    }
+}

@@ -1,7 +1,7 @@
 import ArgumentParser
 import IncidentKit
 
-struct Reopen: ParsableCommand {
+struct Reopen: IncidentStep {
     static let configuration = CommandConfiguration(
         commandName: "reopen",
         abstract: "Reopen a resolved or cancelled incident.",
@@ -18,8 +18,8 @@ struct Reopen: ParsableCommand {
 
     @OptionGroup var options: WriteOptions
 
-    func run() throws {
-        let store = try options.database.openForWriting()
-        Output.confirm(try store.reopen(id, at: try options.time(at), by: options.author.name, now: options.now))
+    func apply(to store: IncidentStore, at time: Timestamp, by author: String, now: Timestamp) throws
+        -> IncidentDetail {
+        try store.reopen(id, at: time, by: author, now: now)
     }
 }

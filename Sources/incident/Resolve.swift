@@ -1,7 +1,7 @@
 import ArgumentParser
 import IncidentKit
 
-struct Resolve: ParsableCommand {
+struct Resolve: IncidentStep {
     static let configuration = CommandConfiguration(
         commandName: "resolve",
         abstract: "Close an incident with its root cause and the changes that prevent it from recurring.",
@@ -34,10 +34,9 @@ struct Resolve: ParsableCommand {
 
     @OptionGroup var options: WriteOptions
 
-    func run() throws {
-        let store = try options.database.openForWriting()
-        let detail = try store.resolve(id, at: try options.time(at), cause: cause, category: category, fix: fix,
-                                       prevent: prevent, by: options.author.name, now: options.now)
-        Output.confirm(detail)
+    func apply(to store: IncidentStore, at time: Timestamp, by author: String, now: Timestamp) throws
+        -> IncidentDetail {
+        try store.resolve(id, at: time, cause: cause, category: category, fix: fix, prevent: prevent, by: author,
+                          now: now)
     }
 }
