@@ -136,7 +136,7 @@ INCIDENTS = [
          fix="Cleared the fault"),
     dict(start="2026-08-17T14:30", title="Disk full on the data volume", sev="sev1", fault=None,
          times=(9, 10, 26, 70), via="alert",
-         cause="WAL file grew without checkpoints during a long read", category="capacity",
+         cause="WAL file grew without checkpoints during a long read", category="storage",
          fix="Freed space and forced a checkpoint",
          actions=[dict(title="Alert on volume usage above 80%", kind="detect", owner="tom", due="2026-09-15",
                        done="2026-09-01T09:00"),

@@ -149,6 +149,10 @@ public final class IncidentStore: Sendable {
                 throw IncidentError.database(
                     "\(file) is not an incident database or is corrupt (SQLite: \(detail)); "
                     + "restore it from a backup made with `incident db backup`, or pass --db with another path")
+            case .SQLITE_ERROR:
+                throw IncidentError.database(
+                    "internal error: a query on \(file) failed (SQLite: \(detail)); this is a bug in incident, "
+                    + "please report it with the command you ran")
             case .SQLITE_BUSY, .SQLITE_LOCKED:
                 throw IncidentError.database(
                     "\(file) stayed locked by another process for \(Int(busyTimeout)) s (SQLite: \(detail)); try again")

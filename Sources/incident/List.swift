@@ -48,8 +48,8 @@ struct List: ParsableCommand {
             header: ["id", "status", "sev", "service", "age", "ttd", "ttr", "title"],
             rows: incidents.map { incident in
                 [String(incident.id!), incident.status.rawValue, incident.severity.rawValue, incident.service,
-                 Output.duration(incident.startedAt.seconds(until: now)), Output.duration(incident.durations.ttd),
-                 Output.duration(incident.durations.ttr), Output.printable(incident.title)]
+                 DurationText.human(incident.startedAt.seconds(until: now)), DurationText.human(incident.durations.ttd),
+                 DurationText.human(incident.durations.ttr), Output.printable(incident.title)]
             },
             color: { column, text in column == 1 ? IncidentStatus(rawValue: text).map(Output.style(of:)) : nil })
     }

@@ -7,6 +7,7 @@ enum Output {
     static func json(_ value: some Encodable) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 
@@ -33,18 +34,6 @@ enum Output {
         case .resolved: "32"
         case .cancelled: "2"
         }
-    }
-
-    /// A duration the way people read it: `45s`, `4m05s`, `2h05m`, `3d04h`; `-` when unknown.
-    static func duration(_ seconds: Double?) -> String {
-        guard let seconds else { return "-" }
-        let total = Int(seconds.rounded())
-        if total < 0 { return "-" + duration(Double(-total)) }
-        let (days, hours, minutes, secs) = (total / 86400, total / 3600 % 24, total / 60 % 60, total % 60)
-        if days > 0 { return String(format: "%dd%02dh", days, hours) }
-        if hours > 0 { return String(format: "%dh%02dm", hours, minutes) }
-        if minutes > 0 { return String(format: "%dm%02ds", minutes, secs) }
-        return "\(secs)s"
     }
 
     /// User text made safe for a terminal: control characters (escape sequences among them) are shown

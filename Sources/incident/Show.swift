@@ -36,10 +36,10 @@ struct Show: ParsableCommand {
         let detection = incident.detection.map { "via \($0)" } ?? ""
         let rows: [[String]] = [
             ["started", incident.startedAt.description, "", ""],
-            ["detected", incident.detectedAt?.description ?? "-", "TTD \(Output.duration(durations.ttd))", detection],
-            ["acknowledged", incident.acknowledgedAt?.description ?? "-", "TTA \(Output.duration(durations.tta))", ""],
-            ["mitigated", incident.mitigatedAt?.description ?? "-", "TTR \(Output.duration(durations.ttr))", ""],
-            ["resolved", incident.resolvedAt?.description ?? "-", "TTC \(Output.duration(durations.ttc))", ""],
+            ["detected", incident.detectedAt?.description ?? "-", "TTD \(DurationText.human(durations.ttd))", detection],
+            ["acknowledged", incident.acknowledgedAt?.description ?? "-", "TTA \(DurationText.human(durations.tta))", ""],
+            ["mitigated", incident.mitigatedAt?.description ?? "-", "TTR \(DurationText.human(durations.ttr))", ""],
+            ["resolved", incident.resolvedAt?.description ?? "-", "TTC \(DurationText.human(durations.ttc))", ""],
         ]
         Output.table(header: ["", "time (UTC)", "duration", ""], rows: rows)
         let narrative: [(String, String?)] = [

@@ -1,0 +1,69 @@
+/// GitHub-flavoured markdown for reports and postmortems, with user text escaped so that it can neither
+/// break a table nor inject HTML.
+public enum Markdown {
+    /// Escapes text for a table cell or a line: markdown punctuation gets a backslash, `<`, `>` and `&`
+    /// become entities, and line breaks become spaces.
+    public static func escape(_ text: String) -> String {
+        var result = ""
+        result.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "\\", "|", "`", "*", "_", "[", "]", "#", "~", "$": result += "\\\(character)"
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            case "&": result += "&amp;"
+            case "\n", "\r", "\r\n": result += " "
+            default: result.append(character)
+            }
+        }
+        return result
+    }
+
+    /// Escapes a multi-line block of prose: like ``escape(_:)`` but keeping its line breaks.
+    public static func escapeBlock(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { escape(String($0)) }
+            .joined(separator: "\n")
+    }
+
+    /// A table; every cell is escaped.
+    public static func table(header: [String], rows: [[String]]) -> String {
+        func line(_ cells: [String]) -> String { "| " + cells.map(escape).joined(separator: " | ") + " |" }
+        return ([line(header), "|" + String(repeating: " --- |", count: header.count)] + rows.map(line))
+            .joined(separator: "\n")
+    }
+
+    /// A Mermaid `xychart-beta`: bars for median TTR, a line for median TTD, in minutes per period.
+    public static func trendChart(periods: [String], ttd: [Double], ttr: [Double]) -> String {
+        func list(_ values: [Double]) -> String {
+            "[" + values.map { String(format: "%.1f", $0) }.joined(separator: ", ") + "]"
+        }
+        let labels = periods.map { "\"\($0)\"" }.joined(separator: ", ")
+        return """
+            ```mermaid
+            xychart-beta
+                title "Median time to recover (bars) and to detect (line), minutes"
+                x-axis [\(labels)]
+                y-axis "minutes"
+                bar \(list(ttr))
+                line \(list(ttd))
+            ```
+            """
+    }
+}
+
+extension MetricsReport {
+    /// The report as GitHub-flavoured markdown with a Mermaid chart of the trend.
+    public var markdown: String {
+        sections.enumerated().map { index, section in
+            let heading = (index == 0 ? "# " : "## ") + Markdown.escape(section.title)
+            let blocks = section.blocks.map { block in
+                switch block {
+                case .text(let text): Markdown.escape(text)
+                case .table(let header, let rows): Markdown.table(header: header, rows: rows)
+                case .chart(let periods, let ttd, let ttr): Markdown.trendChart(periods: periods, ttd: ttd, ttr: ttr)
+                }
+            }
+            return ([heading] + blocks).joined(separator: "\n\n")
+        }.joined(separator: "\n\n") + "\n"
+    }
+}
