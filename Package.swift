@@ -29,7 +29,11 @@ let package = Package(
             dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/TestSupport"
         ),
-        .testTarget(name: "IncidentKitTests", dependencies: ["IncidentKit", "TestSupport"]),
+        .testTarget(
+            name: "IncidentKitTests",
+            dependencies: ["IncidentKit", "TestSupport"],
+            exclude: ["Fixtures"]  // golden files, read from the source tree
+        ),
         .testTarget(
             name: "incidentTests",
             // Depending on the executable makes `swift test` build the binary these tests run.

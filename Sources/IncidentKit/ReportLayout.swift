@@ -92,7 +92,7 @@ extension MetricsReport {
     private var trendSection: ReportSection {
         guard !trend.isEmpty else { return ReportSection(title: "Trend", blocks: [.text("No incidents.")]) }
         let rows = trend.map { row in
-            [row.period, String(row.count), String(row.ttd.n), DurationText.human(row.ttd.median),
+            [row.period, String(row.count), String(row.ttr.n), DurationText.human(row.ttd.median),
              DurationText.human(row.ttr.median), DurationText.human(row.ttr.p90),
              row.change.map { $0.count > 0 ? "+\($0.count)" : "\($0.count)" } ?? "-",
              DurationText.signed(row.change?.medianTtdS), DurationText.signed(row.change?.medianTtrS)]

@@ -239,3 +239,34 @@ struct ConcurrencyTests {
         print("killed writers: \(victims.filter { $0["status"] as? String == "resolved" }.count) of 24 committed")
     }
 }
+
+struct ReportCommandTests {
+    @Test func theReportIsAvailableAsTextMarkdownAndJSON() throws {
+        let cli = try CLI()
+        try cli.run("open", "Latency", "--fault", "latency ms=800", "--at", "2026-11-28 10:00")
+        try cli.run("detect", "1", "--via", "alert:P99", "--at", "2026-11-28 10:02")
+        try cli.run("resolve", "1", "--cause", "injected", "--at", "2026-11-28 10:10")
+        let text = try cli.run("report")
+        #expect(text.status == 0 && text.stdout.contains("Time to detect and recover"))
+        #expect(text.stdout.contains("median TTR per period"), "a text chart of the trend")
+        let markdown = try cli.run("report", "--markdown")
+        #expect(markdown.stdout.hasPrefix("# Incident report") && markdown.stdout.contains("xychart-beta"))
+        let report = try #require(try cli.json("report") as? [String: Any])
+        #expect(Set(report.keys) == ["generated_at", "filters", "definitions", "counts", "overall",
+                                     "open_incidents", "trend", "breakdowns", "detection", "recurrences"])
+        let overall = try #require(report["overall"] as? [String: [String: [String: Any]]])
+        #expect(overall["injected"]?["ttd"]?["median_s"] as? Double == 120)
+        #expect(overall["real"]?["ttd"]?["median_s"] is NSNull)
+    }
+
+    @Test(arguments: [
+        (["report", "--markdown", "--json"], "cannot be used together"),
+        (["report", "--since", "2026-11-28", "--until", "2026-11-01"], "is not after --since"),
+        (["report", "--period", "fortnight"], "fortnight"),
+        (["report", "--since", "last tuesday"], "cannot read the time"),
+    ])
+    func badReportOptionsAreRefused(arguments: [String], words: String) throws {
+        let result = try CLI().run(arguments)
+        #expect(result.status == 64 && result.stderr.contains(words), "\(result.stderr)")
+    }
+}
