@@ -120,13 +120,14 @@ public final class IncidentStore: Sendable {
     }
 
     /// Runs `body` in one immediate transaction: it sees the latest data and holds the write lock throughout.
-    func write<T>(_ body: (Database) throws -> T) throws -> T {
+    /// With `commit` false the transaction is rolled back once `body` returns, for dry runs.
+    func write<T>(commit: Bool = true, _ body: (Database) throws -> T) throws -> T {
         try Self.translatingDatabaseErrors(path: path) {
             try writer.writeWithoutTransaction { db in
                 var result: T?
                 try db.inTransaction(.immediate) {
                     result = try body(db)
-                    return .commit
+                    return commit ? .commit : .rollback
                 }
                 return result!
             }

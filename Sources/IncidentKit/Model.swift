@@ -287,14 +287,28 @@ public struct IncidentSummary: Encodable, Sendable {
     }
 }
 
-/// An incident with everything recorded about it: the shape of `incident show --json`.
-public struct IncidentDetail: Encodable, Sendable {
+/// An incident with everything recorded about it: the shape of `incident show --json` and of each line
+/// of `incident export`. Decoding ignores the derived `status` and `durations`.
+public struct IncidentDetail: Codable, Sendable, Equatable {
     public var incident: Incident
     public var timeline: [TimelineEvent]
     public var actions: [ActionItem]
 
+    public init(incident: Incident, timeline: [TimelineEvent], actions: [ActionItem]) {
+        self.incident = incident
+        self.timeline = timeline
+        self.actions = actions
+    }
+
     enum ExtraKeys: String, CodingKey {
         case timeline, actions
+    }
+
+    public init(from decoder: any Decoder) throws {
+        incident = try Incident(from: decoder)
+        let container = try decoder.container(keyedBy: ExtraKeys.self)
+        timeline = try container.decodeIfPresent([TimelineEvent].self, forKey: .timeline) ?? []
+        actions = try container.decodeIfPresent([ActionItem].self, forKey: .actions) ?? []
     }
 
     public func encode(to encoder: any Encoder) throws {

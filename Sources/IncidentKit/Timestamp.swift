@@ -28,19 +28,33 @@ public struct Timestamp: Comparable, Hashable, Sendable, Codable, DatabaseValueC
     }
 
     private static let wholeSeconds = Date.ISO8601FormatStyle()
-    private static let fractionalSeconds = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
     /// RFC 3339 in UTC; milliseconds are shown only when there are some, so that nothing is lost.
+    /// They are written and read here, not by the format style, whose fractions are not exact.
     public var description: String {
-        date.formatted(milliseconds % 1000 == 0 ? Self.wholeSeconds : Self.fractionalSeconds)
+        let (seconds, fraction) = (milliseconds - Self.modulo(milliseconds), Self.modulo(milliseconds))
+        let base = Date(timeIntervalSince1970: Double(seconds / 1000)).formatted(Self.wholeSeconds)
+        return fraction == 0 ? base : base.dropLast() + String(format: ".%03dZ", fraction)
     }
 
-    /// Parses RFC 3339 with a `Z` or numeric offset, with or without fractional seconds.
+    /// Parses RFC 3339 with a `Z` or numeric offset, with or without fractional seconds (rounded to the
+    /// millisecond).
     public init?(rfc3339 text: String) {
-        guard let date = (try? Self.fractionalSeconds.parse(text)) ?? (try? Self.wholeSeconds.parse(text)) else {
-            return nil
+        var whole = text
+        var fraction: Int64 = 0
+        if let dot = text.firstIndex(of: "."), dot > text.index(text.startIndex, offsetBy: min(16, text.count)) {
+            let digits = text[text.index(after: dot)...].prefix(while: \.isASCII).prefix(while: \.isNumber)
+            guard !digits.isEmpty, let value = Double("0." + digits) else { return nil }
+            fraction = Int64((value * 1000).rounded())
+            whole = String(text[..<dot]) + text[text.index(dot, offsetBy: digits.count + 1)...]
         }
-        self.init(date)
+        guard let date = try? Self.wholeSeconds.parse(whole) else { return nil }
+        self.init(milliseconds: Int64(date.timeIntervalSince1970.rounded()) * 1000 + fraction)
+    }
+
+    /// The milliseconds past the whole second, 0…999 even before 1970.
+    private static func modulo(_ milliseconds: Int64) -> Int64 {
+        (milliseconds % 1000 + 1000) % 1000
     }
 
     public var databaseValue: DatabaseValue { milliseconds.databaseValue }

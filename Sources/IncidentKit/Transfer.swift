@@ -1,0 +1,165 @@
+import Foundation
+import GRDB
+
+/// The file formats of `incident export` and `incident import`.
+public enum TransferFormat: String, CaseIterable, Sendable {
+    /// One incident a line, as `incident show --json` prints it but compact, timeline and actions inside.
+    case jsonl
+    /// One row a record: an `incident` row followed by its `event` and `action` rows (column `record`).
+    case csv
+}
+
+/// What an import wrote, or would write with `--dry-run`.
+public struct ImportSummary: Sendable, Equatable {
+    public var incidents = 0
+    public var events = 0
+    public var actions = 0
+}
+
+extension IncidentStore {
+    /// Writes every incident, oldest id first, with its timeline and action items; `write` receives one line
+    /// (without its newline) at a time, so memory does not grow with the history.
+    public func export(_ format: TransferFormat, write: (String) throws -> Void) throws {
+        let codec = RecordCodec()
+        try read { db in
+            if format == .csv { try write(CSV.line(CSV.columns)) }
+            let events = try PeekableCursor(TimelineEvent.order(TimelineEvent.CodingKeys.incidentId,
+                                                               TimelineEvent.CodingKeys.at,
+                                                               TimelineEvent.CodingKeys.id).fetchCursor(db))
+            let actions = try PeekableCursor(ActionItem.order(ActionItem.CodingKeys.incidentId,
+                                                             ActionItem.CodingKeys.id).fetchCursor(db))
+            let incidents = try Incident.order(Incident.CodingKeys.id).fetchCursor(db)
+            while let incident = try incidents.next() {
+                let detail = IncidentDetail(
+                    incident: incident,
+                    timeline: try events.next(while: { $0.incidentId == incident.id }),
+                    actions: try actions.next(while: { $0.incidentId == incident.id }))
+                for line in try codec.lines(of: detail, as: format) { try write(line) }
+            }
+        }
+    }
+
+    /// Imports the records of `lines` (each with its line number), all or nothing: every record is checked,
+    /// and if any is bad nothing is written and the error lists the line of each bad record. Ids are kept,
+    /// so an export imported into an empty database exports again identically.
+    public func importRecords(_ lines: some Sequence<(number: Int, text: String)>, as format: TransferFormat,
+                              source: String, dryRun: Bool = false, now: Timestamp = .now) throws -> ImportSummary {
+        let codec = RecordCodec()
+        return try write(commit: !dryRun) { db in
+            var summary = ImportSummary()
+            var problems: [String] = []
+            try codec.details(in: lines, as: format) { line, parsed in
+                do {
+                    let detail = try parsed.get()
+                    try Self.check(detail, now: now)
+                    try Self.insert(detail, db)
+                    summary.incidents += 1
+                    summary.events += detail.timeline.count
+                    summary.actions += detail.actions.count
+                } catch let error as IncidentError {
+                    problems.append("line \(line): \(error)")
+                }
+            }
+            guard problems.isEmpty else {
+                let shown = problems.prefix(50).joined(separator: "\n  ")
+                let more = problems.count > 50 ? "\n  … and \(problems.count - 50) more" : ""
+                throw IncidentError.conflict(
+                    "\(source) has \(problems.count) bad record(s); nothing was imported. Fix them and import again:"
+                    + "\n  \(shown)\(more)")
+            }
+            return summary
+        }
+    }
+
+    /// The checks a record passes when recorded through the CLI, so that an import cannot store what
+    /// the commands would refuse.
+    static func check(_ detail: IncidentDetail, now: Timestamp) throws {
+        let incident = detail.incident
+        _ = try Validate.text(incident.title, field: "title")
+        guard try Validate.word(incident.service, field: "service") == incident.service else {
+            throw IncidentError.invalidInput("the service '\(incident.service)' must be lower-case")
+        }
+        for (field, text) in [("fault", incident.fault), ("cause", incident.cause), ("fix", incident.fix),
+                              ("summary", incident.summary), ("impact", incident.impact),
+                              ("trigger", incident.trigger), ("lessons", incident.lessons),
+                              ("cancel reason", incident.cancelReason)] {
+            if let text { _ = try Validate.text(text, field: field) }
+        }
+        if let detection = incident.detection, try Detection.validated(detection) != detection {
+            throw IncidentError.invalidInput("the detection '\(detection)' is not in its canonical spelling")
+        }
+        if let category = incident.causeCategory, try Validate.word(category, field: "cause category") != category {
+            throw IncidentError.invalidInput("the cause category '\(category)' must be lower-case")
+        }
+        try validate(incident, now: now)
+        for event in detail.timeline {
+            guard event.incidentId == incident.id else {
+                throw IncidentError.invalidInput("timeline event #\(event.id ?? 0) belongs to incident "
+                                                 + "#\(event.incidentId), not #\(incident.id ?? 0)")
+            }
+            _ = try Validate.text(event.kind, field: "event kind")
+            _ = try Validate.text(event.text, field: "event text")
+            _ = try Validate.text(event.author, field: "event author")
+            try requireNotFuture(event.at, "event", now: now)
+        }
+        for action in detail.actions {
+            guard action.incidentId == incident.id else {
+                throw IncidentError.invalidInput("action item #\(action.id ?? 0) belongs to incident "
+                                                 + "#\(action.incidentId), not #\(incident.id ?? 0)")
+            }
+            _ = try Validate.text(action.title, field: "action title")
+            if let due = action.due { _ = try Validate.day(due) }
+            guard (action.status == .open) == (action.closedAt == nil) else {
+                throw IncidentError.invalidInput(
+                    "action item #\(action.id ?? 0) is \(action.status.rawValue) but "
+                    + (action.closedAt == nil ? "has no closed_at" : "has a closed_at"))
+            }
+        }
+    }
+
+    /// Inserts a checked record, keeping its ids; a clash with a stored id is a conflict.
+    static func insert(_ detail: IncidentDetail, _ db: Database) throws {
+        var incident = detail.incident
+        if let id = incident.id, try Incident.exists(db, key: id) {
+            throw IncidentError.conflict("incident #\(id) exists already in the database")
+        }
+        try incident.insert(db)
+        for var event in detail.timeline {
+            if let id = event.id, try TimelineEvent.exists(db, key: id) {
+                throw IncidentError.conflict("timeline event #\(id) exists already in the database")
+            }
+            event.incidentId = incident.id!
+            try event.insert(db)
+        }
+        for var action in detail.actions {
+            if let id = action.id, try ActionItem.exists(db, key: id) {
+                throw IncidentError.conflict("action item #\(id) exists already in the database")
+            }
+            action.incidentId = incident.id!
+            try action.insert(db)
+        }
+    }
+}
+
+/// A cursor that can hand over the leading rows that satisfy a condition and keep the first one that does not.
+final class PeekableCursor<Element> {
+    private let base: any Cursor<Element>
+    private var peeked: Element?
+
+    init(_ base: some Cursor<Element>) {
+        self.base = base
+    }
+
+    func next(while condition: (Element) -> Bool) throws -> [Element] {
+        var taken: [Element] = []
+        while let element = try peeked ?? base.next() {
+            guard condition(element) else {
+                peeked = element
+                break
+            }
+            peeked = nil
+            taken.append(element)
+        }
+        return taken
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Runs a setup command and fails the test, saying why, when it does not succeed.
+func expectSuccess(_ cli: CLI, _ arguments: String..., sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let result = try cli.run(arguments)
+    try #require(result.status == 0, "\(arguments.first ?? ""): \(result.stderr)", sourceLocation: sourceLocation)
+}
+
+struct TransferTests {
+    /// A history with text that stresses both formats: commas, quotes, line breaks, Unicode, SQL.
+    func history() throws -> CLI {
+        let cli = try CLI()
+        try expectSuccess(cli, "open", "Quotes \"here\", commas, and\nline breaks\r\n🔥 שלום",
+                          "--at", "2026-11-28T10:00:00.250Z", "--fault", "error status=503, probability=0.5")
+        try expectSuccess(cli, "detect", "1", "--via", "alert:HighErrorRate", "--at", "2026-11-28 10:02")
+        try expectSuccess(cli, "resolve", "1", "--cause", "'); DROP TABLE incident;--", "--category", "deploy",
+                          "--prevent", "canary, then \"bake\"", "--at", "2026-11-28 10:30")
+        try expectSuccess(cli, "action", "done", "1", "--at", "2026-11-28 11:00")
+        try expectSuccess(cli, "action", "add", "1", "alert on p99", "--kind", "detect", "--owner", "bob",
+                          "--due", "2026-12-15", "--url", "https://tickets.example/1?a=1,b=2")
+        try expectSuccess(cli, "edit", "1", "--summary", "multi\nline\n\nsummary", "--at", "2026-11-28 12:00")
+        try expectSuccess(cli, "open", "Noise", "--at", "2026-11-28 11:00")
+        try expectSuccess(cli, "cancel", "2", "--reason", "false alarm", "--at", "2026-11-28 11:01")
+        try expectSuccess(cli, "open", "Still open", "--service", "api", "--severity", "sev1",
+                          "--at", "2026-11-28 12:00")
+        return cli
+    }
+
+    @Test(arguments: ["jsonl", "csv"])
+    func exportImportExportIsIdentical(format: String) throws {
+        let cli = try history()
+        let first = try cli.run("export", "--format", format)
+        #expect(first.status == 0 && first.stdout.split(separator: "\n").count >= 3)
+        let file = cli.directory.path("export.\(format)")
+        #expect(try cli.run("export", "--format", format, "--output", file).status == 0)
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == first.stdout)
+
+        let empty = cli.directory.path("empty.db")
+        let imported = try cli.run("import", file, "--db", empty)
+        #expect(imported.status == 0 && imported.stdout.contains("imported 3 incidents"), "\(imported.stderr)")
+        let again = try cli.run("export", "--format", format, "--db", empty)
+        #expect(again.stdout == first.stdout)
+        #expect(try cli.run("export", "--db", empty).stdout == cli.run("export").stdout, "both formats agree")
+        #expect(try cli.run("show", "1", "--json", "--db", empty).stdout == cli.run("show", "1", "--json").stdout)
+    }
+
+    @Test func badRecordsAreAllReportedAndNothingIsImported() throws {
+        let cli = try history()
+        let good = try cli.run("export").stdout.split(separator: "\n").map(String.init)
+        try #require(good.count == 3)
+        let records = [
+            good[0].replacingOccurrences(of: "\"id\":1,", with: "\"id\":101,")
+                .replacingOccurrences(of: "\"incident_id\":1,", with: "\"incident_id\":101,")
+                .replacingOccurrences(of: "\"id\":1}", with: "\"id\":1001}"),
+            "{not json",
+            good[1].replacingOccurrences(of: "\"severity\":\"sev3\"", with: "\"severity\":\"sev9\""),
+            "",
+            good[2].replacingOccurrences(of: "\"detected_at\":null",
+                                         with: "\"detected_at\":\"2026-11-28T11:00:00Z\"")
+                .replacingOccurrences(of: "\"id\":3,", with: "\"id\":103,")
+                .replacingOccurrences(of: "\"incident_id\":3,", with: "\"incident_id\":103,"),
+        ]
+        let file = cli.directory.path("bad.jsonl")
+        try records.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let target = cli.directory.path("target.db")
+        try cli.run("open", "already here", "--db", target)
+        let before = try databaseContents(target)
+        let result = try cli.run("import", file, "--db", target)
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("has 3 bad record(s); nothing was imported"), "\(result.stderr)")
+        #expect(result.stderr.contains("line 2: not a valid JSON object"))
+        #expect(result.stderr.contains("line 3: field severity"))
+        #expect(result.stderr.contains("line 5: the detected time 2026-11-28T11:00:00Z is before the started time"))
+        #expect(!result.stderr.contains("line 1:"))
+        #expect(try databaseContents(target) == before)
+    }
+
+    @Test func idsAlreadyStoredAreRefused() throws {
+        let cli = try history()
+        let file = cli.directory.path("again.jsonl")
+        #expect(try cli.run("export", "--output", file).status == 0)
+        let before = try databaseContents(cli.database)
+        let result = try cli.run("import", file)
+        #expect(result.status == 65 && result.stderr.contains("line 1: incident #1 exists already"))
+        #expect(try databaseContents(cli.database) == before)
+    }
+
+    @Test func aDryRunChecksWithoutWriting() throws {
+        let cli = try history()
+        let file = cli.directory.path("export.csv")
+        try cli.run("export", "--format", "csv", "--output", file)
+        let target = cli.directory.path("target.db")
+        let result = try cli.run("import", file, "--dry-run", "--db", target)
+        #expect(result.status == 0 && result.stdout.contains("would import 3 incidents"))
+        let listed = try cli.run("list", "--json", "--db", target)
+        #expect(listed.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]")
+    }
+
+    @Test func aMissingFileIsReported() throws {
+        let result = try CLI().run("import", "/nonexistent/incidents.jsonl")
+        #expect(result.status == 66 && result.stderr.contains("cannot read /nonexistent/incidents.jsonl"))
+    }
+}
