@@ -21,7 +21,8 @@ struct IncidentCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Open.self, Detect.self, Ack.self, Mitigate.self, Resolve.self, Note.self, Cancel.self, Reopen.self,
-            Edit.self, Show.self, List.self, Report.self, Export.self, Import.self, Action.self, DB.self,
+            Edit.self, Show.self, List.self, Report.self, Postmortem.self, Export.self, Import.self, Action.self,
+            DB.self,
         ]
     )
 

@@ -270,3 +270,37 @@ struct ReportCommandTests {
         #expect(result.status == 64 && result.stderr.contains(words), "\(result.stderr)")
     }
 }
+
+struct PostmortemCommandTests {
+    @Test func checkGatesOnMissingParts() throws {
+        let cli = try CLI()
+        try expectSuccess(cli, "open", "Checkout 502", "--at", "2026-11-28 10:00")
+        let incomplete = try cli.run("postmortem", "1", "--check")
+        #expect(incomplete.status == 1)
+        #expect(incomplete.stdout.contains("missing:") && incomplete.stdout.contains("  - lessons"))
+        try expectSuccess(cli, "resolve", "1", "--cause", "pool", "--fix", "restart", "--prevent", "bigger pool",
+                          "--at", "2026-11-28 10:30")
+        try expectSuccess(cli, "edit", "1", "--summary", "s", "--impact", "i", "--trigger", "t", "--lessons", "l")
+        let complete = try cli.run("postmortem", "1", "--check")
+        #expect(complete.status == 0 && complete.stdout.contains("is complete"), "\(complete.stdout)")
+    }
+
+    @Test func templatesAndOutputFiles() throws {
+        let cli = try CLI()
+        try expectSuccess(cli, "open", "Checkout 502", "--at", "2026-11-28 10:00")
+        let template = cli.directory.path("short.mustache")
+        try "{{{title}}} took {{ttr}}\n".write(toFile: template, atomically: true, encoding: .utf8)
+        let output = cli.directory.path("out/pm.md")
+        try FileManager.default.createDirectory(atPath: cli.directory.path("out"), withIntermediateDirectories: true)
+        #expect(try cli.run("postmortem", "1", "--template", template, "--output", output).status == 0)
+        #expect(try String(contentsOfFile: output, encoding: .utf8) == "Checkout 502 took -\n")
+        let builtIn = try cli.run("postmortem", "--print-template")
+        #expect(builtIn.status == 0 && builtIn.stdout.hasPrefix("# Postmortem: {{{title}}}"))
+        let missing = try cli.run("postmortem", "1", "--template", cli.directory.path("none.mustache"))
+        #expect(missing.status == 66 && missing.stderr.contains("cannot read the template"))
+        try "{{#broken}}".write(toFile: template, atomically: true, encoding: .utf8)
+        let broken = try cli.run("postmortem", "1", "--template", template)
+        #expect(broken.status == 64 && broken.stderr.contains("not valid Mustache"))
+        #expect(try cli.run("postmortem", "7").status == 66)
+    }
+}
