@@ -163,7 +163,7 @@ public struct MetricsReport: Encodable, Sendable {
         public var startedAt: Timestamp
     }
 
-    /// A real incident whose service and cause category repeat an earlier real incident's.
+    /// A real incident whose service and cause category repeat those of an earlier real incident in the report.
     public struct Recurrence: Encodable, Sendable, Equatable {
         public var id: Int64
         public var title: String

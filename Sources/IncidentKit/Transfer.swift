@@ -117,26 +117,45 @@ extension IncidentStore {
         }
     }
 
-    /// Inserts a checked record, keeping its ids; a clash with a stored id is a conflict.
+    /// Inserts a checked record, keeping its ids; a clash with a stored id is a conflict. Prepared
+    /// statements are reused across records, for imports of millions of rows.
     static func insert(_ detail: IncidentDetail, _ db: Database) throws {
-        var incident = detail.incident
-        if let id = incident.id, try Incident.exists(db, key: id) {
-            throw IncidentError.conflict("incident #\(id) exists already in the database")
+        let incident = detail.incident
+        try insertRow(db, "incident", "incident #\(incident.id ?? 0)", [
+            "id": incident.id, "title": incident.title, "service": incident.service, "severity": incident.severity,
+            "kind": incident.kind, "fault": incident.fault, "started_at": incident.startedAt,
+            "detected_at": incident.detectedAt, "acknowledged_at": incident.acknowledgedAt,
+            "mitigated_at": incident.mitigatedAt, "resolved_at": incident.resolvedAt, "detection": incident.detection,
+            "cause": incident.cause, "cause_category": incident.causeCategory, "fix": incident.fix,
+            "summary": incident.summary, "impact": incident.impact, "trigger": incident.trigger,
+            "lessons": incident.lessons, "cancelled": incident.cancelled, "cancel_reason": incident.cancelReason,
+        ])
+        let incidentId = incident.id ?? db.lastInsertedRowID
+        for event in detail.timeline {
+            try insertRow(db, "timeline_event", "timeline event #\(event.id ?? 0)", [
+                "id": event.id, "incident_id": incidentId, "at": event.at, "kind": event.kind, "text": event.text,
+                "author": event.author, "recorded_at": event.recordedAt,
+            ])
         }
-        try incident.insert(db)
-        for var event in detail.timeline {
-            if let id = event.id, try TimelineEvent.exists(db, key: id) {
-                throw IncidentError.conflict("timeline event #\(id) exists already in the database")
-            }
-            event.incidentId = incident.id!
-            try event.insert(db)
+        for action in detail.actions {
+            try insertRow(db, "action_item", "action item #\(action.id ?? 0)", [
+                "id": action.id, "incident_id": incidentId, "title": action.title, "kind": action.kind,
+                "owner": action.owner, "due": action.due, "url": action.url, "status": action.status,
+                "created_at": action.createdAt, "closed_at": action.closedAt, "close_reason": action.closeReason,
+            ])
         }
-        for var action in detail.actions {
-            if let id = action.id, try ActionItem.exists(db, key: id) {
-                throw IncidentError.conflict("action item #\(id) exists already in the database")
-            }
-            action.incidentId = incident.id!
-            try action.insert(db)
+    }
+
+    /// Inserts one row with a cached statement; a primary-key clash becomes a conflict naming `what`.
+    private static func insertRow(_ db: Database, _ table: String, _ what: String,
+                                  _ values: KeyValuePairs<String, (any DatabaseValueConvertible)?>) throws {
+        let columns = values.map { $0.key.quotedDatabaseIdentifier }.joined(separator: ", ")
+        let statement = try db.cachedStatement(
+            sql: "INSERT INTO \(table) (\(columns)) VALUES (\(Array(repeating: "?", count: values.count).joined(separator: ", ")))")
+        do {
+            try statement.execute(arguments: StatementArguments(values.map(\.value)))
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
+            throw IncidentError.conflict("\(what) exists already in the database")
         }
     }
 }

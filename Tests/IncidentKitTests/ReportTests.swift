@@ -271,3 +271,20 @@ struct ReportMarkdownTests {
         #expect(unescapedPipes.count == 3, "two columns: three cell borders")
     }
 }
+
+struct PercentileTests {
+    /// Selection must agree with sorting, on data with duplicates, in any order.
+    @Test(arguments: [1, 2, 3, 10, 101, 1000])
+    func selectionAgreesWithSorting(count: Int) {
+        var generator = SystemRandomNumberGenerator()
+        let values = (0..<count).map { _ in Double(Int.random(in: 0..<50, using: &generator)) }
+        let sorted = values.sorted()
+        for p in [0.0, 0.1, 0.5, 0.9, 0.99, 1.0] {
+            let rank = Double(count - 1) * p
+            let lower = Int(rank.rounded(.down))
+            let expected = sorted[lower] + (rank - Double(lower)) * (sorted[min(lower + 1, count - 1)] - sorted[lower])
+            var copy = values
+            #expect(abs(Aggregate.percentile(p, of: &copy) - expected) < 1e-9, "p\(p) of \(values)")
+        }
+    }
+}
