@@ -4,10 +4,10 @@
 /// x₀…xₙ₋₁, the p-th percentile lies at rank h = (n − 1)·p, between x⌊h⌋ and x⌈h⌉.
 public struct Aggregate: Encodable, Sendable, Equatable {
     public var n: Int
-    public var mean: Double?
-    public var median: Double?
-    public var p90: Double?
-    public var max: Double?
+    @Nullable public var mean: Double?
+    @Nullable public var median: Double?
+    @Nullable public var p90: Double?
+    @Nullable public var max: Double?
 
     public init(_ values: [Double]) {
         n = values.count
@@ -65,14 +65,5 @@ public struct Aggregate: Encodable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case n, mean = "mean_s", median = "median_s", p90 = "p90_s", max = "max_s"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(n, forKey: .n)
-        try container.encode(mean, forKey: .mean)
-        try container.encode(median, forKey: .median)
-        try container.encode(p90, forKey: .p90)
-        try container.encode(max, forKey: .max)
     }
 }

@@ -162,11 +162,11 @@ public struct Incident: Codable, Sendable, Equatable, FetchableRecord, MutablePe
 }
 
 /// Time to detect, acknowledge, recover and close one incident, in seconds.
-public struct Durations: Codable, Sendable, Equatable {
-    public var ttd: Double?
-    public var tta: Double?
-    public var ttr: Double?
-    public var ttc: Double?
+public struct Durations: Encodable, Sendable, Equatable {
+    @Nullable public var ttd: Double?
+    @Nullable public var tta: Double?
+    @Nullable public var ttr: Double?
+    @Nullable public var ttc: Double?
 
     public init(ttd: Double?, tta: Double?, ttr: Double?, ttc: Double?) {
         self.ttd = ttd
@@ -177,14 +177,6 @@ public struct Durations: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case ttd = "ttd_s", tta = "tta_s", ttr = "ttr_s", ttc = "ttc_s"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(ttd, forKey: .ttd)
-        try container.encode(tta, forKey: .tta)
-        try container.encode(ttr, forKey: .ttr)
-        try container.encode(ttc, forKey: .ttc)
     }
 }
 

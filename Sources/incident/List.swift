@@ -10,18 +10,7 @@ struct List: ParsableCommand {
     @Option(help: "Only incidents in this status.")
     var status: IncidentStatus?
 
-    @Option(help: ArgumentHelp("Only incidents of this service.", valueName: "name"))
-    var service: String?
-
-    @Option(help: "Only incidents of this severity.")
-    var severity: Severity?
-
-    @Option(help: "Only injected or only real incidents.")
-    var kind: IncidentKind?
-
-    @Option(parsing: .unconditional, help: ArgumentHelp("Only incidents that started at or after this time.",
-                                                       valueName: "time"))
-    var since: String?
+    @OptionGroup var filter: FilterOptions
 
     @Option(help: "Show at most this many.")
     var limit: Int?
@@ -37,9 +26,9 @@ struct List: ParsableCommand {
 
     func run() throws {
         let now = Timestamp.now
-        let filter = IncidentFilter(status: status, service: service, severity: severity, kind: kind,
-                                    since: try since.map { try TimeInput.parse($0, now: now) }, limit: limit)
-        let incidents = try database.openForReading().list(filter)
+        let incidents = try database.openForReading().list(IncidentFilter(
+            status: status, service: filter.service, severity: filter.severity, kind: filter.kind,
+            since: try filter.since(now: now), limit: limit))
         if json {
             try Output.json(incidents.map(IncidentSummary.init))
             return

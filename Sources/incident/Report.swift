@@ -18,10 +18,6 @@ struct Report: ParsableCommand {
               incident report --period week --kind injected --markdown > gameday.md
             """)
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Only incidents that started at or after this time.",
-                                                       valueName: "time"))
-    var since: String?
-
     @Option(parsing: .unconditional, help: ArgumentHelp("Only incidents that started before this time.",
                                                        valueName: "time"))
     var until: String?
@@ -29,14 +25,7 @@ struct Report: ParsableCommand {
     @Option(help: "The length of a trend row: week, month or quarter.")
     var period = ReportPeriod.month
 
-    @Option(help: ArgumentHelp("Only incidents of this service.", valueName: "name"))
-    var service: String?
-
-    @Option(help: "Only injected or only real incidents.")
-    var kind: IncidentKind?
-
-    @Option(help: "Only incidents of this severity.")
-    var severity: Severity?
+    @OptionGroup var filter: FilterOptions
 
     @Flag(help: "Print GitHub-flavoured markdown with a Mermaid chart.")
     var markdown = false
@@ -53,9 +42,8 @@ struct Report: ParsableCommand {
     func run() throws {
         let now = Timestamp.now
         let request = ReportRequest(
-            since: try since.map { try TimeInput.parse($0, now: now) },
-            until: try until.map { try TimeInput.parse($0, now: now) },
-            period: period, service: service, kind: kind, severity: severity, now: now)
+            since: try filter.since(now: now), until: try until.map { try TimeInput.parse($0, now: now) },
+            period: period, service: filter.service, kind: filter.kind, severity: filter.severity, now: now)
         if let since = request.since, let until = request.until, until <= since {
             throw IncidentError.invalidInput("--until \(until) is not after --since \(since); swap them")
         }
