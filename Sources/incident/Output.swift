@@ -4,10 +4,12 @@ import IncidentKit
 /// How results reach the user: JSON for scripts, aligned text for people.
 enum Output {
     /// Prints `value` as pretty JSON with sorted keys, so that the same data always prints the same.
-    static func json(_ value: some Encodable) throws {
+    /// `snakeCase` turns Swift property names into the snake_case keys of the JSON contract; types that
+    /// name their keys themselves (incidents, the bulk of `list --json`) skip that cost.
+    static func json(_ value: some Encodable, snakeCase: Bool = false) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
+        if snakeCase { encoder.keyEncodingStrategy = .convertToSnakeCase }
         print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 

@@ -49,7 +49,7 @@ struct Report: ParsableCommand {
         }
         let report = try database.openForReading().report(request)
         if json {
-            try Output.json(report)
+            try Output.json(report, snakeCase: true)
         } else if markdown {
             print(report.markdown, terminator: "")
         } else {
