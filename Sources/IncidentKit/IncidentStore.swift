@@ -28,18 +28,20 @@ public final class IncidentStore: Sendable {
         return dataHome + "/incident/incidents.db"
     }
 
-    /// What to do when the database file does not exist yet.
+    /// What to do when the database file does not exist yet; also whether the command writes.
     public enum MissingFile: Sendable {
         /// Create it (mode 0600, WAL): for commands that write.
         case create
         /// Read an empty in-memory store instead, so that reading commands work before the first incident.
         case readEmpty
-        /// Fail with ``IncidentError/missingFile(_:)``: for maintenance commands.
+        /// Fail with ``IncidentError/missingFile(_:)``: for maintenance commands that only read.
         case fail
     }
 
     /// Opens the database at `path`. A file that is not an incident database, is corrupt, or was written
-    /// by a newer `incident` is refused before anything is written to it.
+    /// by a newer `incident` is refused before anything is written to it. Commands that only read get a
+    /// read-only connection, which leaves the file exactly as it was (a `DatabasePool` writes on opening);
+    /// those that write get a `DatabasePool` and run pending migrations.
     public static func open(path: String, ifMissing: MissingFile) throws -> IncidentStore {
         let exists = FileManager.default.fileExists(atPath: path)
         switch (exists, ifMissing) {
@@ -50,7 +52,10 @@ public final class IncidentStore: Sendable {
         }
         return try translatingDatabaseErrors(path: path) {
             if exists {
-                try preflight(path: path)
+                let reader = try preflight(path: path)
+                if ifMissing != .create, try reader.read(Schema.migrator.hasCompletedMigrations) {
+                    return IncidentStore(writer: reader, path: path)
+                }
             } else {
                 try createFile(path: path)
             }
@@ -69,8 +74,9 @@ public final class IncidentStore: Sendable {
         return IncidentStore(writer: queue, path: nil)
     }
 
-    /// Checks, read-only, that an existing file is an incident database this binary can use.
-    private static func preflight(path: String) throws {
+    /// Checks, read-only, that an existing file is an incident database this binary can use, and returns
+    /// the read-only connection it checked with.
+    private static func preflight(path: String) throws -> DatabaseQueue {
         var configuration = Configuration()
         configuration.readonly = true
         configuration.busyMode = .timeout(busyTimeout)
@@ -89,6 +95,7 @@ public final class IncidentStore: Sendable {
                     + "upgrade incident to use it. The file was left untouched")
             }
         }
+        return queue
     }
 
     private static func createFile(path: String) throws {

@@ -27,6 +27,18 @@ struct SampleTests {
         #expect(committed.stdout == again.stdout, "incidents.db.sample is stale: run scripts/make_sample.py")
     }
 
+    @Test func readingCommandsLeaveTheFileByteForByteUnchanged() throws {
+        let cli = try CLI()
+        let copy = cli.directory.path("sample.db")
+        try FileManager.default.copyItem(atPath: Self.sample, toPath: copy)
+        let before = try Data(contentsOf: URL(fileURLWithPath: copy))
+        for command in [["list"], ["show", "31"], ["report", "--json"], ["postmortem", "31"], ["export"],
+                        ["action", "list"], ["db", "check"], ["db", "backup", cli.directory.path("b.db")]] {
+            #expect(try cli.run(command + ["--db", copy]).status == 0, "\(command)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: copy)) == before)
+    }
+
     @Test func theSampleCoversEveryFaultDetectionAndOutcome() throws {
         let cli = try CLI()
         let data = try #require(cli.run("list", "--json", "--db", Self.sample).stdout.data(using: .utf8))
