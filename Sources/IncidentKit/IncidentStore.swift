@@ -8,13 +8,16 @@ public final class IncidentStore: Sendable {
     let writer: any DatabaseWriter
     /// The file behind the store; nil for an in-memory store.
     public let path: String?
+    /// True when opening created the file, so that a command that then fails can remove it again.
+    public let createdFile: Bool
 
     /// How long a command waits for another process's write before giving up.
     static let busyTimeout: TimeInterval = 10
 
-    private init(writer: any DatabaseWriter, path: String?) {
+    private init(writer: any DatabaseWriter, path: String?, createdFile: Bool = false) {
         self.writer = writer
         self.path = path
+        self.createdFile = createdFile
     }
 
     /// Where the database lives: `--db`, else `$INCIDENT_DB`, else `$XDG_DATA_HOME/incident/incidents.db`
@@ -63,7 +66,7 @@ public final class IncidentStore: Sendable {
             configuration.busyMode = .timeout(busyTimeout)
             let pool = try DatabasePool(path: path, configuration: configuration)
             try migrate(pool)
-            return IncidentStore(writer: pool, path: path)
+            return IncidentStore(writer: pool, path: path, createdFile: !exists)
         }
     }
 

@@ -33,6 +33,11 @@ struct Import: ParsableCommand {
         let store = try database.openForWriting()
         let summary = try store.importRecords(lines, as: format, source: file, dryRun: dryRun)
         let counts = "\(summary.incidents) incidents, \(summary.events) timeline events, \(summary.actions) action items"
-        print(dryRun ? "dry run: \(file) is valid; it would import \(counts)" : "imported \(counts) from \(file)")
+        if dryRun {
+            CreatedDatabase.remove()
+            print("dry run: \(file) is valid; it would import \(counts)")
+        } else {
+            print("imported \(counts) from \(file)")
+        }
     }
 }

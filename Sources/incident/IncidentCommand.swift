@@ -32,9 +32,11 @@ struct IncidentCommand: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let error as IncidentError {
+            CreatedDatabase.remove()
             FileHandle.standardError.write(Data("incident: error: \(error)\n".utf8))
             Foundation.exit(error.exitCode)
         } catch {
+            CreatedDatabase.remove()
             exit(withError: error)
         }
     }

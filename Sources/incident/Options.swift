@@ -11,14 +11,29 @@ struct DatabaseOption: ParsableArguments {
 
     var path: String { IncidentStore.location(explicit: db) }
 
-    /// Opens the store for a command that writes: the file is created on first use.
+    /// Opens the store for a command that writes: the file is created on first use, and removed again if
+    /// the command then fails (see ``IncidentCommand/main()``).
     func openForWriting() throws -> IncidentStore {
-        try IncidentStore.open(path: path, ifMissing: .create)
+        let store = try IncidentStore.open(path: path, ifMissing: .create)
+        if store.createdFile { CreatedDatabase.path = path }
+        return store
     }
 
     /// Opens the store for a command that only reads: a missing file reads as an empty history.
     func openForReading() throws -> IncidentStore {
         try IncidentStore.open(path: path, ifMissing: .readEmpty)
+    }
+}
+
+/// The database file this process created, if any: a command that fails after creating it removes it, so
+/// that a refused first command leaves no empty database behind. The CLI runs one command on one thread.
+enum CreatedDatabase {
+    nonisolated(unsafe) static var path: String?
+
+    /// Removes the created file and its WAL companions.
+    static func remove() {
+        guard let path else { return }
+        for file in [path, path + "-wal", path + "-shm"] { try? FileManager.default.removeItem(atPath: file) }
     }
 }
 

@@ -169,6 +169,15 @@ struct DatabaseFileTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: newer)) == before)
     }
 
+    @Test(arguments: [["detect", "1"], ["open", ""], ["action", "add", "3", "x"], ["import", "/nonexistent.jsonl"]])
+    func aRefusedFirstCommandLeavesNoDatabaseBehind(arguments: [String]) throws {
+        let cli = try CLI()
+        let result = try cli.run(arguments)
+        #expect(result.status != 0)
+        #expect(!FileManager.default.fileExists(atPath: cli.database), "\(arguments) left \(cli.database)")
+        #expect(!FileManager.default.fileExists(atPath: cli.database + "-wal"))
+    }
+
     @Test func checkAndBackupWorkOnAHealthyDatabase() throws {
         let cli = try CLI()
         #expect(try cli.run("db", "check").status == 66, "no database yet")

@@ -94,8 +94,7 @@ struct TransferTests {
         let target = cli.directory.path("target.db")
         let result = try cli.run("import", file, "--dry-run", "--db", target)
         #expect(result.status == 0 && result.stdout.contains("would import 3 incidents"))
-        let listed = try cli.run("list", "--json", "--db", target)
-        #expect(listed.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]")
+        #expect(!FileManager.default.fileExists(atPath: target), "a dry run creates no database")
     }
 
     @Test func aMissingFileIsReported() throws {
