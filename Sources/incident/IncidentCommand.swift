@@ -29,7 +29,7 @@ struct IncidentCommand: ParsableCommand {
     /// Runs the command line, printing ``IncidentError``s as one line on standard error with their exit status.
     static func main() {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(Self.movingLeadingDatabaseOption(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch let error as IncidentError {
             CreatedDatabase.remove()
@@ -39,5 +39,13 @@ struct IncidentCommand: ParsableCommand {
             CreatedDatabase.remove()
             exit(withError: error)
         }
+    }
+
+    /// `incident --db PATH list` reads naturally but ArgumentParser only knows `--db` after the subcommand:
+    /// a leading `--db PATH` (or `--db=PATH`) is moved to the end of the arguments.
+    static func movingLeadingDatabaseOption(_ arguments: [String]) -> [String] {
+        if arguments.first?.hasPrefix("--db=") == true { return Array(arguments.dropFirst()) + [arguments[0]] }
+        guard arguments.first == "--db", arguments.count >= 2, !arguments.contains("--") else { return arguments }
+        return Array(arguments.dropFirst(2)) + Array(arguments.prefix(2))
     }
 }

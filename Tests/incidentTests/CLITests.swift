@@ -178,6 +178,15 @@ struct DatabaseFileTests {
         #expect(!FileManager.default.fileExists(atPath: cli.database + "-wal"))
     }
 
+    @Test func theDatabaseMayBeNamedBeforeTheSubcommand() throws {
+        let cli = try CLI()
+        let other = cli.directory.path("other.db")
+        #expect(try cli.run("--db", other, "open", "first", "-q").stdout == "1\n")
+        #expect(try cli.run("--db=\(other)", "action", "add", "1", "check the pool").status == 0)
+        #expect(try cli.run("list", "--db", other).stdout.contains("first"))
+        #expect(!FileManager.default.fileExists(atPath: cli.database), "$INCIDENT_DB was not used")
+    }
+
     @Test func checkAndBackupWorkOnAHealthyDatabase() throws {
         let cli = try CLI()
         #expect(try cli.run("db", "check").status == 66, "no database yet")
