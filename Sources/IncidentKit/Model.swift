@@ -15,7 +15,14 @@ public enum IncidentKind: String, Codable, CaseIterable, Sendable, DatabaseValue
 public enum IncidentStatus: String, Codable, CaseIterable, Sendable {
     case open, detected, acknowledged, mitigated, resolved, cancelled
 
-    /// The SQL condition selecting incidents in this status; it mirrors ``Incident/status``.
+    /// The status that the cancelled flag and the lifecycle times give: the latest step reached.
+    init(cancelled: Bool, detected: Timestamp?, acknowledged: Timestamp?, mitigated: Timestamp?,
+         resolved: Timestamp?) {
+        self = cancelled ? .cancelled : resolved != nil ? .resolved : mitigated != nil ? .mitigated
+            : acknowledged != nil ? .acknowledged : detected != nil ? .detected : .open
+    }
+
+    /// The SQL condition selecting incidents in this status; it mirrors ``init(cancelled:detected:acknowledged:mitigated:resolved:)``.
     var sqlCondition: String {
         switch self {
         case .cancelled: "cancelled"
@@ -136,12 +143,8 @@ public struct Incident: Codable, Sendable, Equatable, FetchableRecord, MutablePe
     }
 
     public var status: IncidentStatus {
-        if cancelled { return .cancelled }
-        if resolvedAt != nil { return .resolved }
-        if mitigatedAt != nil { return .mitigated }
-        if acknowledgedAt != nil { return .acknowledged }
-        if detectedAt != nil { return .detected }
-        return .open
+        IncidentStatus(cancelled: cancelled, detected: detectedAt, acknowledged: acknowledgedAt,
+                       mitigated: mitigatedAt, resolved: resolvedAt)
     }
 
     /// The lifecycle timestamps in the order they must keep, each with the name users know it by.
@@ -152,12 +155,10 @@ public struct Incident: Codable, Sendable, Equatable, FetchableRecord, MutablePe
 
     /// The durations of DESIGN.md §4, in seconds; nil where a timestamp is missing.
     public var durations: Durations {
-        func span(_ from: Timestamp?, _ to: Timestamp?) -> Double? {
-            guard let from, let to else { return nil }
-            return from.seconds(until: to)
-        }
-        return Durations(ttd: span(startedAt, detectedAt), tta: span(detectedAt, acknowledgedAt),
-                         ttr: span(startedAt, mitigatedAt ?? resolvedAt), ttc: span(startedAt, resolvedAt))
+        Durations(ttd: Timestamp.seconds(from: startedAt, to: detectedAt),
+                  tta: Timestamp.seconds(from: detectedAt, to: acknowledgedAt),
+                  ttr: Timestamp.seconds(from: startedAt, to: mitigatedAt ?? resolvedAt),
+                  ttc: Timestamp.seconds(from: startedAt, to: resolvedAt))
     }
 }
 

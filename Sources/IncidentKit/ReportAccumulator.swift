@@ -86,12 +86,12 @@ struct ReportAccumulator {
         count(facts)
         guard !facts.cancelled else { return }
         let counted = facts.resolved != nil
-        let ttd = seconds(facts.start, facts.detected)
-        let ttr = seconds(facts.start, facts.mitigated ?? facts.resolved)
+        let ttd = Timestamp.seconds(from: facts.start, to: facts.detected)
+        let ttr = Timestamp.seconds(from: facts.start, to: facts.mitigated ?? facts.resolved)
         let kind = facts.injected ? 1 : 0
         if counted {
-            for (metric, value) in [ttd, seconds(facts.detected, facts.acknowledged), ttr,
-                                    seconds(facts.start, facts.resolved)].enumerated() {
+            for (metric, value) in [ttd, Timestamp.seconds(from: facts.detected, to: facts.acknowledged), ttr,
+                                    Timestamp.seconds(from: facts.start, to: facts.resolved)].enumerated() {
                 if let value { durations[kind][metric].append(value) }
             }
         }
@@ -122,13 +122,14 @@ struct ReportAccumulator {
 
     private mutating func count(_ facts: Facts) {
         counts.total += 1
-        switch true {
-        case facts.cancelled: counts.cancelled += 1
-        case facts.resolved != nil: counts.resolved += 1
-        case facts.mitigated != nil: counts.mitigated += 1
-        case facts.acknowledged != nil: counts.acknowledged += 1
-        case facts.detected != nil: counts.detected += 1
-        default: counts.open += 1
+        switch IncidentStatus(cancelled: facts.cancelled, detected: facts.detected, acknowledged: facts.acknowledged,
+                              mitigated: facts.mitigated, resolved: facts.resolved) {
+        case .cancelled: counts.cancelled += 1
+        case .resolved: counts.resolved += 1
+        case .mitigated: counts.mitigated += 1
+        case .acknowledged: counts.acknowledged += 1
+        case .detected: counts.detected += 1
+        case .open: counts.open += 1
         }
     }
 
@@ -205,11 +206,6 @@ struct ReportAccumulator {
             },
             undetected: undetected)
     }
-}
-
-private func seconds(_ from: Timestamp?, _ to: Timestamp?) -> Double? {
-    guard let from, let to else { return nil }
-    return from.seconds(until: to)
 }
 
 private func difference(_ current: Double?, _ previous: Double?) -> Double? {

@@ -77,8 +77,9 @@ struct ReportBuilder {
                 + "ORDER BY started_at DESC, id DESC LIMIT \(Self.listLimit)", arguments: arguments
         ).map { row in
             let started: Timestamp = row["started_at"]
-            let status: IncidentStatus = row["mitigated_at"] != nil ? .mitigated
-                : row["acknowledged_at"] != nil ? .acknowledged : row["detected_at"] != nil ? .detected : .open
+            let status = IncidentStatus(cancelled: false, detected: row["detected_at"],
+                                        acknowledged: row["acknowledged_at"], mitigated: row["mitigated_at"],
+                                        resolved: nil)
             return MetricsReport.OpenIncident(
                 id: row["id"], title: row["title"], service: row["service"], severity: row["severity"],
                 status: status, startedAt: started, ageS: started.seconds(until: request.now))

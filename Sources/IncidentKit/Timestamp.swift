@@ -23,6 +23,12 @@ public struct Timestamp: Comparable, Hashable, Sendable, Codable, DatabaseValueC
         Double(later.milliseconds - milliseconds) / 1000
     }
 
+    /// Seconds from `from` to `to`; nil when either is unknown.
+    public static func seconds(from: Timestamp?, to: Timestamp?) -> Double? {
+        guard let from, let to else { return nil }
+        return from.seconds(until: to)
+    }
+
     public func adding(seconds: Double) -> Timestamp {
         Timestamp(milliseconds: milliseconds + Int64((seconds * 1000).rounded()))
     }
