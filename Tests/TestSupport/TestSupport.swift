@@ -20,6 +20,13 @@ public final class TemporaryDirectory: @unchecked Sendable {
     }
 }
 
+/// The executable `name` that `swift test` built next to the test bundle, or the path in the
+/// environment variable `override` when it is set.
+public func builtProduct(_ name: String, override: String) -> URL {
+    if let path = ProcessInfo.processInfo.environment[override] { return URL(fileURLWithPath: path) }
+    return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name)
+}
+
 /// Every row of every table of the SQLite file at `path`, as text: equal dumps mean equal contents.
 public func databaseContents(_ path: String) throws -> String {
     var configuration = Configuration()

@@ -4,11 +4,7 @@ import TestSupport
 /// Runs the built `incident` binary as a user would, on a database of its own.
 struct CLI {
     /// The binary `swift test` built next to the test bundle (or `$INCIDENT_BINARY`).
-    static let binary: URL = {
-        if let path = ProcessInfo.processInfo.environment["INCIDENT_BINARY"] { return URL(fileURLWithPath: path) }
-        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("incident")
-    }()
+    static let binary = builtProduct("incident", override: "INCIDENT_BINARY")
 
     struct Result {
         var status: Int32

@@ -1,0 +1,148 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// A swift-log handler that writes one JSON object per line: `time`, `level`, `message`, then the
+/// metadata in key order. Integer and floating-point metadata (status, duration) are JSON numbers.
+///
+/// Written by hand rather than with `JSONEncoder` to keep the leading fields first and to stay cheap on
+/// the per-request path.
+struct JSONLogHandler: LogHandler {
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level
+    private let write: @Sendable ([UInt8]) -> Void
+
+    /// A handler at `level` that hands each finished line, newline included, to `write`.
+    init(level: Logger.Level, write: @escaping @Sendable ([UInt8]) -> Void = StandardOutput.write) {
+        self.logLevel = level
+        self.write = write
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(
+        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
+        source: String, file: String, function: String, line: UInt
+    ) {
+        var line: [UInt8] = []
+        line.reserveCapacity(256)
+        line.append(contentsOf: #"{"time":""#.utf8)
+        JSONText.appendCurrentTime(to: &line)
+        line.append(contentsOf: #"","level":""#.utf8)
+        line.append(contentsOf: level.rawValue.utf8)
+        line.append(contentsOf: #"","message":"#.utf8)
+        JSONText.appendString(message.description, to: &line)
+        let merged = explicit.map { metadata.merging($0) { _, new in new } } ?? metadata
+        for key in merged.keys.sorted() {
+            line.append(UInt8(ascii: ","))
+            JSONText.appendString(key, to: &line)
+            line.append(UInt8(ascii: ":"))
+            JSONText.append(merged[key]!, to: &line)
+        }
+        line.append(contentsOf: "}\n".utf8)
+        write(line)
+    }
+}
+
+/// JSON text for log values.
+enum JSONText {
+    static func append(_ value: Logger.MetadataValue, to out: inout [UInt8]) {
+        switch value {
+        case .string(let string):
+            appendString(string, to: &out)
+        case .stringConvertible(let convertible):
+            switch convertible {
+            case let number as Int: out.append(contentsOf: String(number).utf8)
+            case let number as Double where number.isFinite: out.append(contentsOf: String(number).utf8)
+            default: appendString(convertible.description, to: &out)
+            }
+        case .array(let values):
+            out.append(UInt8(ascii: "["))
+            for (index, element) in values.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                append(element, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .dictionary(let dictionary):
+            out.append(UInt8(ascii: "{"))
+            for (index, key) in dictionary.keys.sorted().enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                appendString(key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                append(dictionary[key]!, to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// The current UTC time as RFC 3339 with milliseconds, `2026-11-29T04:09:34.578Z`, by `gmtime_r`:
+    /// Foundation's ISO 8601 format style costs several times more, on every request's log line.
+    static func appendCurrentTime(to out: inout [UInt8]) {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var parts = tm()
+        gmtime_r(&now.tv_sec, &parts)
+        func append(_ value: Int32, digits: Int, then separator: Character) {
+            var divisor: Int32 = 1
+            for _ in 1..<digits { divisor *= 10 }
+            while divisor > 0 {
+                out.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+                divisor /= 10
+            }
+            out.append(UInt8(ascii: separator.unicodeScalars.first!))
+        }
+        append(parts.tm_year + 1900, digits: 4, then: "-")
+        append(parts.tm_mon + 1, digits: 2, then: "-")
+        append(parts.tm_mday, digits: 2, then: "T")
+        append(parts.tm_hour, digits: 2, then: ":")
+        append(parts.tm_min, digits: 2, then: ":")
+        append(parts.tm_sec, digits: 2, then: ".")
+        append(Int32(now.tv_nsec / 1_000_000), digits: 3, then: "Z")
+    }
+
+    /// `string` as a quoted JSON string (RFC 8259 §7): quote, backslash and control characters escaped.
+    static func appendString(_ string: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
+            case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
+            case UInt8(ascii: "\n"): out.append(contentsOf: #"\n"#.utf8)
+            case UInt8(ascii: "\r"): out.append(contentsOf: #"\r"#.utf8)
+            case UInt8(ascii: "\t"): out.append(contentsOf: #"\t"#.utf8)
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: #"\u00"#.utf8)
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 0xF)])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}
+
+/// Standard output for log lines: each line in one locked write, unbuffered, so lines from concurrent
+/// requests never interleave and nothing is lost when the process crashes.
+enum StandardOutput {
+    private static let lock = Mutex(())
+
+    @Sendable static func write(_ bytes: [UInt8]) {
+        lock.withLock { _ in
+            bytes.withUnsafeBytes { buffer in
+                var offset = 0
+                while offset < buffer.count {
+                    let written = Foundation.write(1, buffer.baseAddress! + offset, buffer.count - offset)
+                    if written > 0 {
+                        offset += written
+                    } else if written < 0 && errno != EINTR {
+                        return  // stdout closed: logging must never take the service down
+                    }
+                }
+            }
+        }
+    }
+}
