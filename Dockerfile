@@ -2,7 +2,8 @@
 #   docker build -t incident-app .
 #   docker run --rm -p 8080:8080 -e APP_ADMIN_TOKEN=change-me incident-app
 # Both binaries link the Swift standard library and Foundation statically, so the runtime image needs
-# only Debian's C and C++ runtimes and SQLite.
+# only Debian's C and C++ runtimes and SQLite. They are stripped (216 MB to 138 MB): the slim image has no
+# Swift backtracer to symbolicate a crash with anyway.
 
 # ---- build: the official Swift toolchain image ----
 FROM swift:6.3-bookworm AS build
@@ -19,7 +20,8 @@ COPY Tests ./Tests
 RUN swift build -c release --static-swift-stdlib --product app \
     && swift build -c release --static-swift-stdlib --product incident \
     && mkdir /staging \
-    && cp "$(swift build -c release --show-bin-path)/app" "$(swift build -c release --show-bin-path)/incident" /staging/
+    && cp "$(swift build -c release --show-bin-path)/app" "$(swift build -c release --show-bin-path)/incident" /staging/ \
+    && strip /staging/app /staging/incident
 
 # ---- runtime: slim Debian, non-root ----
 FROM debian:bookworm-slim

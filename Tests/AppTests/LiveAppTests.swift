@@ -29,7 +29,7 @@ struct LiveAppTests {
 
     @Test("SIGTERM: /readyz turns 503 at once, requests in flight finish, exit 0 within 10 s")
     func gracefulShutdown() async throws {
-        let app = try await LiveApp()
+        let app = try await LiveApp(environment: ["APP_DRAIN_DELAY_S": "2"])
         try await app.activate(#"{"type":"latency","ms":1500,"route":"/api/*"}"#)
         let inFlight = Task { try await app.request("/api/notes", headers: ["X-Request-ID": "in-flight-1"]) }
         try await Task.sleep(for: .milliseconds(400))
@@ -147,7 +147,9 @@ struct LiveAppTests {
         try await Task.sleep(for: .milliseconds(1200))
         #expect(try await app.request("/").status == 200)
         let after = try await app.metric("process_cpu_seconds_total")
-        #expect(after - before >= 0.6, "CPU seconds used in 1 s of burn: \(after - before)")
+        // One spinning thread for 1 s uses up to 1 CPU second; an idle server about 0.01. The bound leaves
+        // room for the other test suites that share this machine's two cores.
+        #expect(after - before >= 0.3, "CPU seconds used in 1 s of burn: \(after - before)")
         let stopped = try await app.metric("process_cpu_seconds_total")
         try await Task.sleep(for: .milliseconds(500))
         #expect(try await app.metric("process_cpu_seconds_total") - stopped < 0.3, "the threads stop when the fault expires")

@@ -36,7 +36,7 @@ final class FaultRegistry: Sendable {
             let expiry = Task { [weak self] in
                 try? await Task.sleep(for: .seconds(spec.durationSeconds))
                 guard !Task.isCancelled else { return }
-                self?.remove(id: fault.id, event: "fault expired")
+                _ = self?.remove(id: fault.id, event: "fault expired")
             }
             let effect = startEffect(of: fault)
             state.entries.append(Entry(fault: fault, expiry: expiry, effect: effect))

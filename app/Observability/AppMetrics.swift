@@ -30,10 +30,10 @@ final class AppMetrics: Sendable {
 
     init(version: String) {
         requestsInFlight = registry.makeGauge(
-            name: "http_requests_in_flight", help: "HTTP requests being served now.")
+            descriptor: .init("http_requests_in_flight", help: "HTTP requests being served now."))
         registry.makeGauge(
-            name: "app_build_info", labels: [("version", version), ("swift", Self.swiftVersion)],
-            help: "Always 1; its labels say which build is running."
+            descriptor: .init("app_build_info", help: "Always 1; its labels say which build is running."),
+            labels: [("version", version), ("swift", Self.swiftVersion)]
         ).set(to: 1)
         process = ProcessMetrics(registry: registry)
         for type in FaultType.allCases {  // every series exists from the start, at 0
@@ -51,10 +51,12 @@ final class AppMetrics: Sendable {
             let labels = [("method", method), ("route", route), ("status", status)]
             let series = RequestSeries(
                 count: registry.makeCounter(
-                    name: "http_requests_total", labels: labels, help: "HTTP requests served, by route template and status."),
+                    descriptor: .init("http_requests_total", help: "HTTP requests served, by route template and status."),
+                    labels: labels),
                 duration: registry.makeDurationHistogram(
-                    name: "http_request_duration_seconds", labels: labels, buckets: Self.durationBuckets,
-                    help: "Time from request to response, injected faults included."))
+                    descriptor: .init(
+                        "http_request_duration_seconds", help: "Time from request to response, injected faults included."),
+                    labels: labels, buckets: Self.durationBuckets))
             cache[key] = series
             return series
         }
@@ -64,7 +66,8 @@ final class AppMetrics: Sendable {
 
     func faultsActive(_ type: FaultType) -> Gauge {
         registry.makeGauge(
-            name: "app_faults_active", labels: [("type", type.rawValue)], help: "Injected faults in force, by type.")
+            descriptor: .init("app_faults_active", help: "Injected faults in force, by type."),
+            labels: [("type", type.rawValue)])
     }
 
     func faultInjected(_ type: FaultType) {
@@ -73,8 +76,10 @@ final class AppMetrics: Sendable {
 
     private func faultsInjected(_ type: FaultType) -> Counter {
         registry.makeCounter(
-            name: "app_faults_injected_total", labels: [("type", type.rawValue)],
-            help: "Times an injected fault acted: on a request, a store call, a probe, or the process.")
+            descriptor: .init(
+                "app_faults_injected_total",
+                help: "Times an injected fault acted: on a request, a store call, a probe, or the process."),
+            labels: [("type", type.rawValue)])
     }
 
     /// The text exposition of every metric, process figures read now.
@@ -92,6 +97,13 @@ final class AppMetrics: Sendable {
     }
 }
 
+extension MetricNameDescriptor {
+    /// A metric called exactly `name`, with its help text.
+    init(_ name: String, help: String) {
+        self.init(metricName: name, unitName: "", helpText: help)
+    }
+}
+
 /// The standard `process_*` metrics of Prometheus client libraries, read from `/proc/self` at scrape time.
 private final class ProcessMetrics: Sendable {
     private let cpuSeconds: Counter
@@ -103,13 +115,14 @@ private final class ProcessMetrics: Sendable {
     private let cpuSecondsCounted = Mutex(0.0)
 
     init(registry: PrometheusCollectorRegistry) {
-        cpuSeconds = registry.makeCounter(name: "process_cpu_seconds_total", help: "User and system CPU time spent, in seconds.")
-        residentBytes = registry.makeGauge(name: "process_resident_memory_bytes", help: "Resident memory size in bytes.")
-        virtualBytes = registry.makeGauge(name: "process_virtual_memory_bytes", help: "Virtual memory size in bytes.")
-        openFileDescriptors = registry.makeGauge(name: "process_open_fds", help: "Open file descriptors.")
-        maxFileDescriptors = registry.makeGauge(name: "process_max_fds", help: "Limit on open file descriptors.")
+        cpuSeconds = registry.makeCounter(
+            descriptor: .init("process_cpu_seconds_total", help: "User and system CPU time spent, in seconds."))
+        residentBytes = registry.makeGauge(descriptor: .init("process_resident_memory_bytes", help: "Resident memory size in bytes."))
+        virtualBytes = registry.makeGauge(descriptor: .init("process_virtual_memory_bytes", help: "Virtual memory size in bytes."))
+        openFileDescriptors = registry.makeGauge(descriptor: .init("process_open_fds", help: "Open file descriptors."))
+        maxFileDescriptors = registry.makeGauge(descriptor: .init("process_max_fds", help: "Limit on open file descriptors."))
         startTime = registry.makeGauge(
-            name: "process_start_time_seconds", help: "Start time of the process since the Unix epoch, in seconds.")
+            descriptor: .init("process_start_time_seconds", help: "Start time of the process since the Unix epoch, in seconds."))
         startTime.set(Date().timeIntervalSince1970)
     }
 

@@ -23,19 +23,17 @@ struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(
-        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
-        source: String, file: String, function: String, line: UInt
-    ) {
+    func log(event: LogEvent) {
         var line: [UInt8] = []
         line.reserveCapacity(256)
         line.append(contentsOf: #"{"time":""#.utf8)
         JSONText.appendCurrentTime(to: &line)
         line.append(contentsOf: #"","level":""#.utf8)
-        line.append(contentsOf: level.rawValue.utf8)
+        line.append(contentsOf: event.level.rawValue.utf8)
         line.append(contentsOf: #"","message":"#.utf8)
-        JSONText.appendString(message.description, to: &line)
-        let merged = explicit.map { metadata.merging($0) { _, new in new } } ?? metadata
+        JSONText.appendString(event.message.description, to: &line)
+        var merged = event.metadata.map { metadata.merging($0) { _, new in new } } ?? metadata
+        if let error = event.error { merged["error"] = .string("\(error)") }
         for key in merged.keys.sorted() {
             line.append(UInt8(ascii: ","))
             JSONText.appendString(key, to: &line)
