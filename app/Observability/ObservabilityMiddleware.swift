@@ -41,6 +41,11 @@ struct ObservabilityMiddleware: RouterMiddleware {
         let duration = ContinuousClock.now - start
         let route = context.endpointPath ?? "NotFound"  // Hummingbird's own name for a path no route matches
         metrics.recordRequest(method: request.method.rawValue, route: route, status: status, duration: duration)
+        // An autoclosure: nothing is built when the log level is above info.
+        context.logger.info("request", metadata: accessLogMetadata(request, context, route: route, status: status, duration: duration))
+    }
+
+    private func accessLogMetadata(_ request: Request, _ context: Context, route: String, status: String, duration: Duration) -> Logger.Metadata {
         var metadata: Logger.Metadata = [
             "method": .string(request.method.rawValue), "route": .string(route), "path": .string(request.uri.path),
             "status": Int(status).map { .stringConvertible($0) } ?? .string(status),
@@ -48,7 +53,7 @@ struct ObservabilityMiddleware: RouterMiddleware {
         ]
         let faults = context.injectedFaults.labels
         if !faults.isEmpty { metadata["faults"] = .array(faults.map { .string($0) }) }
-        context.logger.info("request", metadata: metadata)
+        return metadata
     }
 
     /// A caller's request id is kept when it is 1–128 printable ASCII characters; anything else could
