@@ -43,18 +43,21 @@ trap cleanup EXIT
 CURRENT_STEP="start"
 WORK=$(mktemp -d)
 
-# True when `image` exists and is either the real one or a stand-in made by this recipe.
+# The stand-in recipe the image `$1` was made by; empty or `<no value>` for a real image.
+standin_label() {
+    "${PODMAN[@]}" image inspect --format "{{ index .Labels \"$STANDIN_LABEL\" }}" "$1"
+}
+
+# True when the image `$1` exists and is either the real one or a stand-in made by this recipe.
 usable() {
     local label
     "${PODMAN[@]}" image exists "$1" || return 1
-    label=$("${PODMAN[@]}" image inspect --format "{{ index .Labels \"$STANDIN_LABEL\" }}" "$1")
+    label=$(standin_label "$1")
     [ -z "$label" ] || [ "$label" = "<no value>" ] || [ "$label" = "$STANDIN_RECIPE" ]
 }
 
 is_standin() {
-    local label
-    label=$("${PODMAN[@]}" image inspect --format "{{ index .Labels \"$STANDIN_LABEL\" }}" "$1")
-    [ "$label" = "$STANDIN_RECIPE" ]
+    [ "$(standin_label "$1")" = "$STANDIN_RECIPE" ]
 }
 
 # The runtime stand-in: a debootstrap root file system made like the official slim image.

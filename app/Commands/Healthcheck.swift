@@ -46,6 +46,11 @@ struct HTTPStatusProbe {
 
     struct Failure: Error, CustomStringConvertible {
         let description: String
+
+        /// `what` failed, with the system's reason from `errno`.
+        static func system(_ what: String) -> Failure {
+            Failure(description: "\(what): \(String(cString: strerror(errno)))")
+        }
     }
 
     func status(path: String) throws(Failure) -> Int {
@@ -57,17 +62,17 @@ struct HTTPStatusProbe {
         }
         defer { freeaddrinfo(addresses) }
         let socket = Foundation.socket(address.pointee.ai_family, address.pointee.ai_socktype, address.pointee.ai_protocol)
-        guard socket >= 0 else { throw Failure(description: "cannot open a socket: \(String(cString: strerror(errno)))") }
+        guard socket >= 0 else { throw Failure.system("cannot open a socket") }
         defer { close(socket) }
         var limit = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1_000_000))
         setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(socket, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         guard connect(socket, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0 else {
-            throw Failure(description: "cannot connect to \(host):\(port): \(String(cString: strerror(errno)))")
+            throw Failure.system("cannot connect to \(host):\(port)")
         }
         let request = Array("GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nUser-Agent: app-healthcheck\r\nConnection: close\r\n\r\n".utf8)
         guard send(socket, request, request.count, Int32(MSG_NOSIGNAL)) == request.count else {
-            throw Failure(description: "cannot send the request: \(String(cString: strerror(errno)))")
+            throw Failure.system("cannot send the request")
         }
         var answer: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 512)
