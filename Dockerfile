@@ -11,8 +11,9 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends libsqlite3-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-# Dependencies are resolved in a layer of their own: it is rebuilt only when Package.swift changes.
-COPY Package.swift ./
+# Dependencies are resolved, at the pinned versions, in a layer of their own: it is rebuilt only when
+# Package.swift or Package.resolved changes.
+COPY Package.swift Package.resolved ./
 RUN swift package resolve
 COPY Sources ./Sources
 COPY app ./app

@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "incident", targets: ["incident"]),
         .executable(name: "app", targets: ["app"]),
         .library(name: "IncidentKit", targets: ["IncidentKit"]),
+        .library(name: "FaultLab", targets: ["FaultLab"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -22,24 +23,30 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
+        // RFC 3339 times to and from epoch milliseconds; the standard library only.
+        .target(name: "RFC3339"),
+        // What both executables share: exit statuses, error lines, errno text, JSON settings.
+        .target(name: "Conventions"),
+        // How both stores open and migrate their SQLite files.
+        .target(name: "SQLiteSupport", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        // The fault types, parameters and bounds, their JSON and text forms; no server or CLI code.
+        .target(name: "FaultCatalog", dependencies: ["Conventions", "RFC3339"]),
+        // A small HTTP/1.1 client for the admin API, health checks and probes.
+        .target(name: "LabHTTP", dependencies: ["Conventions"]),
+        // The incident tracker's core: model, store, reports, postmortems, import and export.
         .target(
             name: "IncidentKit",
             dependencies: [
+                "Conventions", "FaultCatalog", "RFC3339", "SQLiteSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
-        .executableTarget(
-            name: "incident",
+        // The service under test: routes, fault injection, metrics, logs, graceful shutdown.
+        .target(
+            name: "FaultLab",
             dependencies: [
-                "IncidentKit",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
-        ),
-        .executableTarget(
-            name: "app",
-            dependencies: [
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Conventions", "FaultCatalog", "RFC3339", "SQLiteSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -48,6 +55,21 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "incident",
+            dependencies: [
+                "Conventions", "IncidentKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "app",
+            dependencies: [
+                "Conventions", "FaultLab", "LabHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "app"
         ),
@@ -56,6 +78,9 @@ let package = Package(
             dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/TestSupport"
         ),
+        .testTarget(name: "RFC3339Tests", dependencies: ["RFC3339"]),
+        .testTarget(name: "FaultCatalogTests", dependencies: ["FaultCatalog"]),
+        .testTarget(name: "LabHTTPTests", dependencies: ["LabHTTP"]),
         .testTarget(
             name: "IncidentKitTests",
             dependencies: ["IncidentKit", "TestSupport"],
@@ -69,7 +94,7 @@ let package = Package(
         .testTarget(
             name: "AppTests",
             dependencies: [
-                "app", "TestSupport",
+                "app", "FaultLab", "FaultCatalog", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

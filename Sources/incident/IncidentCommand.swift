@@ -1,10 +1,11 @@
 import ArgumentParser
+import Conventions
 import Foundation
 import IncidentKit
 
 /// The `incident` command: records failures and what they taught.
 @main
-struct IncidentCommand: ParsableCommand {
+struct IncidentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "incident",
         abstract: "Record incidents, injected or real, from the first minute of an outage to its postmortem.",
@@ -27,16 +28,18 @@ struct IncidentCommand: ParsableCommand {
     )
 
     /// Runs the command line, printing ``IncidentError``s as one line on standard error with their exit status.
-    static func main() {
+    static func main() async {
         do {
-            var command = try parseAsRoot(Self.movingLeadingDatabaseOption(Array(CommandLine.arguments.dropFirst())))
-            try command.run()
+            var command = try parseAsRoot(movingLeadingDatabaseOption(Array(CommandLine.arguments.dropFirst())))
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
         } catch let error as IncidentError {
-            CreatedDatabase.remove()
-            FileHandle.standardError.write(Data("incident: error: \(error)\n".utf8))
+            StandardError.print("incident: error: \(error)")
             Foundation.exit(error.exitCode)
         } catch {
-            CreatedDatabase.remove()
             exit(withError: error)
         }
     }

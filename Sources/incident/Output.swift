@@ -1,3 +1,4 @@
+import Conventions
 import Foundation
 import IncidentKit
 
@@ -7,8 +8,7 @@ enum Output {
     /// `snakeCase` turns Swift property names into the snake_case keys of the JSON contract; types that
     /// name their keys themselves (incidents, the bulk of `list --json`) skip that cost.
     static func json(_ value: some Encodable, snakeCase: Bool = false) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONEncoder.stable(pretty: true)
         if snakeCase { encoder.keyEncodingStrategy = .convertToSnakeCase }
         print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
@@ -47,8 +47,10 @@ enum Output {
                 result += keepNewlines ? "\n" : " ⏎ "
             } else if scalar == "\t" {
                 result += keepNewlines ? "\t" : " "
-            } else if scalar.properties.generalCategory == .control || (0x202A...0x2069).contains(scalar.value)
-                && scalar.properties.generalCategory == .format {
+            } else if scalar.properties.generalCategory == .control
+                || (0x202A...0x2069).contains(scalar.value)
+                    && scalar.properties.generalCategory == .format
+            {
                 result += "\\u{\(String(scalar.value, radix: 16))}"
             } else {
                 result.unicodeScalars.append(scalar)
@@ -80,7 +82,7 @@ enum Output {
             return String(parts.joined(separator: "  ").reversed().drop { $0 == " " }.reversed())
         }
         print(colored(line(header, styled: false), "2"))
-        rows.forEach { print(line($0, styled: true)) }
+        for row in rows { print(line(row, styled: true)) }
     }
 
     /// Confirms what a command changed: the incident and its status, then each timeline entry it wrote.

@@ -1,10 +1,10 @@
+import FaultCatalog
+import FaultLab
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
-
-@testable import app
 
 @Suite("Admin API")
 struct AdminTests {
@@ -14,12 +14,15 @@ struct AdminTests {
     func hiddenWithoutToken() async throws {
         for harness in [try ServiceHarness(adminToken: nil), try ServiceHarness(faultInjection: false)] {
             try await harness.test { client in
-                for (uri, method) in [("/admin/faults", HTTPRequest.Method.post), ("/admin/faults", .get), ("/admin/faults/1", .delete)] {
-                    let response = try await client.execute(uri: uri, method: method, headers: ServiceHarness.adminHeaders, body: Self.body)
+                for (uri, method) in [
+                    ("/admin/faults", HTTPRequest.Method.post), ("/admin/faults", .get), ("/admin/faults/1", .delete),
+                ] {
+                    let response = try await client.execute(
+                        uri: uri, method: method, headers: ServiceHarness.adminHeaders, body: Self.body)
                     #expect(response.status == .notFound, "\(method) \(uri)")
                 }
             }
-            #expect(harness.service.faults.active.isEmpty)
+            #expect(harness.service.state.faults.active.isEmpty)
         }
     }
 
@@ -34,13 +37,14 @@ struct AdminTests {
         ]
         try await harness.test { client in
             for headers in wrong {
-                let response = try await client.execute(uri: "/admin/faults", method: .post, headers: headers, body: Self.body)
+                let response = try await client.execute(
+                    uri: "/admin/faults", method: .post, headers: headers, body: Self.body)
                 #expect(response.status == .unauthorized, "\(headers)")
                 #expect(response.headers[.wwwAuthenticate] == "Bearer")
                 #expect(response.errorMessage.contains("Authorization: Bearer"))
             }
         }
-        #expect(harness.service.faults.active.isEmpty)
+        #expect(harness.service.state.faults.active.isEmpty)
     }
 
     @Test("Constant-time comparison agrees with ==")
@@ -51,40 +55,49 @@ struct AdminTests {
         }
     }
 
-    @Test("Bad fault requests get 400 with a message naming the field", arguments: [
-        (#"[1,2]"#, "a fault must be a JSON object"),
-        (#"{"type":{"nested":1}}"#, "a fault must be a JSON object"),
-        (#"{}"#, "field 'type' is required; one of: latency, error, abort, hang, crash, memory_leak, cpu_burn, dependency_down, not_ready, not_live"),
-        (#"{"type":"explode"}"#, "field 'type': unknown fault type 'explode'"),
-        (#"{"type":7}"#, "field 'type' must be a string"),
-        (#"{"type":"latency"}"#, "field 'ms' is required"),
-        (#"{"type":"latency","ms":"500"}"#, "field 'ms' must be a number"),
-        (#"{"type":"latency","ms":36000000}"#, "field 'ms' is 36000000; it must be between 0 and 60000"),
-        (#"{"type":"latency","ms":1.5}"#, "field 'ms' must be a whole number"),
-        (#"{"type":"latency","ms":10,"msx":3}"#, "field 'msx' does not apply to a latency fault; it takes: type, ms, jitter_ms, probability, route, duration_s"),
-        (#"{"type":"error","status":200}"#, "field 'status' is 200; it must be between 400 and 599"),
-        (#"{"type":"error","probability":1.5}"#, "field 'probability' is 1.5; it must be between 0 and 1"),
-        (#"{"type":"error","route":"api/*"}"#, "field 'route' must be a path glob starting with '/'"),
-        (#"{"type":"error","duration_s":0}"#, "field 'duration_s' is 0; it must be between 0.001 and 86400"),
-        (#"{"type":"error","duration_s":864000}"#, "field 'duration_s' is 864000"),
-        (#"{"type":"hang","max_s":3600}"#, "field 'max_s' is 3600; it must be between 0.001 and 300"),
-        (#"{"type":"crash","exit_code":256}"#, "field 'exit_code' is 256; it must be between 0 and 255"),
-        (#"{"type":"crash","route":"/api/*"}"#, "field 'route' does not apply to a crash fault"),
-        (#"{"type":"crash","probability":0.5}"#, "field 'probability' does not apply to a crash fault"),
-        (#"{"type":"memory_leak","max_mb":102400}"#, "field 'max_mb' is 102400; it must be between 1 and 4096"),
-        (#"{"type":"memory_leak","mb_per_s":0}"#, "field 'mb_per_s' is 0; it must be between 1 and 1024"),
-        (#"{"type":"cpu_burn","threads":1000}"#, "field 'threads' is 1000; it must be between 1 and 32"),
-        (#"{"type":"not_ready","route":"/readyz"}"#, "field 'route' does not apply to a not_ready fault"),
-    ])
+    @Test(
+        "Bad fault requests get 400 with a message naming the field",
+        arguments: [
+            (#"[1,2]"#, "a fault must be a JSON object"),
+            (#"{"type":{"nested":1}}"#, "a fault must be a JSON object"),
+            (
+                #"{}"#,
+                "field 'type' is required; one of: latency, error, abort, hang, crash, memory_leak, cpu_burn, dependency_down, not_ready, not_live"
+            ),
+            (#"{"type":"explode"}"#, "field 'type': unknown fault type 'explode'"),
+            (#"{"type":7}"#, "field 'type' must be a string"),
+            (#"{"type":"latency"}"#, "field 'ms' is required"),
+            (#"{"type":"latency","ms":"500"}"#, "field 'ms' must be a number"),
+            (#"{"type":"latency","ms":36000000}"#, "field 'ms' is 36000000; it must be between 0 and 60000"),
+            (#"{"type":"latency","ms":1.5}"#, "field 'ms' must be a whole number"),
+            (
+                #"{"type":"latency","ms":10,"msx":3}"#,
+                "field 'msx' does not apply to a latency fault; it takes: type, ms, jitter_ms, probability, route, duration_s"
+            ),
+            (#"{"type":"error","status":200}"#, "field 'status' is 200; it must be between 400 and 599"),
+            (#"{"type":"error","probability":1.5}"#, "field 'probability' is 1.5; it must be between 0 and 1"),
+            (#"{"type":"error","route":"api/*"}"#, "field 'route' must be a path glob starting with '/'"),
+            (#"{"type":"error","duration_s":0}"#, "field 'duration_s' is 0; it must be between 0.001 and 86400"),
+            (#"{"type":"error","duration_s":864000}"#, "field 'duration_s' is 864000"),
+            (#"{"type":"hang","max_s":3600}"#, "field 'max_s' is 3600; it must be between 0.001 and 300"),
+            (#"{"type":"crash","exit_code":256}"#, "field 'exit_code' is 256; it must be between 0 and 255"),
+            (#"{"type":"crash","route":"/api/*"}"#, "field 'route' does not apply to a crash fault"),
+            (#"{"type":"crash","probability":0.5}"#, "field 'probability' does not apply to a crash fault"),
+            (#"{"type":"memory_leak","max_mb":102400}"#, "field 'max_mb' is 102400; it must be between 1 and 4096"),
+            (#"{"type":"memory_leak","mb_per_s":0}"#, "field 'mb_per_s' is 0; it must be between 1 and 1024"),
+            (#"{"type":"cpu_burn","threads":1000}"#, "field 'threads' is 1000; it must be between 1 and 32"),
+            (#"{"type":"not_ready","route":"/readyz"}"#, "field 'route' does not apply to a not_ready fault"),
+        ])
     func refusesBadFaults(body: String, message: String) async throws {
         let harness = try ServiceHarness()
         try await harness.test { client in
             let response = try await client.execute(
-                uri: "/admin/faults", method: .post, headers: ServiceHarness.adminHeaders, body: ByteBuffer(string: body))
+                uri: "/admin/faults", method: .post, headers: ServiceHarness.adminHeaders,
+                body: ByteBuffer(string: body))
             #expect(response.status == .badRequest)
             #expect(response.errorMessage.hasPrefix(message), "\(response.errorMessage)")
         }
-        #expect(harness.service.faults.active.isEmpty)
+        #expect(harness.service.state.faults.active.isEmpty)
     }
 
     @Test("Faults are listed with their parameters, cleared one by one or all, and expire by themselves")
@@ -106,8 +119,10 @@ struct AdminTests {
             #expect(error["probability"] as? Double == 0.5)
             #expect(error["route"] as? String == "/api/*")
             #expect(error["duration_s"] as? Int == 120)
-            let activated = try Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(try #require(error["activated_at"] as? String))
-            let expires = try Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(try #require(error["expires_at"] as? String))
+            let activated = try Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(
+                try #require(error["activated_at"] as? String))
+            let expires = try Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(
+                try #require(error["expires_at"] as? String))
             #expect(abs(expires.timeIntervalSince(activated) - 120) < 0.002)
             #expect(faults[1]["route"] is NSNull, "latency: every route but health, metrics and admin")
             #expect(faults[1]["jitter_ms"] as? Int == 2)
@@ -125,11 +140,11 @@ struct AdminTests {
 
             let all = try await client.execute(uri: "/admin/faults", method: .delete, headers: headers)
             #expect((all.object["faults"] as? [Any])?.count == 2)
-            #expect(harness.service.faults.active.isEmpty)
+            #expect(harness.service.state.faults.active.isEmpty)
 
             let short = try await ServiceHarness.activate(#"{"type":"error","duration_s":0.2}"#, on: client)
             try await Task.sleep(for: .milliseconds(500))
-            #expect(harness.service.faults.active.isEmpty, "expired after 0.2 s")
+            #expect(harness.service.state.faults.active.isEmpty, "expired after 0.2 s")
             let afterExpiry = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             #expect(sample(afterExpiry, "app_faults_active", #"type="error""#) == 0)
             let expired = harness.logs.events("fault expired")
@@ -147,9 +162,12 @@ struct AdminTests {
     @Test("APP_FAULTS puts faults in force at start-up and refuses bad ones before anything starts")
     func startupFaults() throws {
         let configuration = try AppConfiguration(environment: [
-            "APP_FAULTS": #"[{"type":"latency","ms":100},{"type":"error","status":502,"route":"/api/*"}]"#,
+            "APP_FAULTS": #"[{"type":"latency","ms":100},{"type":"error","status":502,"route":"/api/*"}]"#
         ])
-        #expect(configuration.startupFaults.map(\.action) == [.latency(milliseconds: 100, jitterMilliseconds: 0), .error(status: 502)])
+        #expect(
+            configuration.startupFaults.map(\.action) == [
+                .latency(milliseconds: 100, jitterMilliseconds: 0), .error(status: 502),
+            ])
         let refusals = [
             (#"[{"type":"latency","ms":100},{"type":"error","status":99}]"#, "APP_FAULTS[1]: field 'status' is 99"),
             (#"{"type":"error"}"#, "APP_FAULTS must be a JSON list of fault objects"),

@@ -1,10 +1,10 @@
+import FaultCatalog
+import FaultLab
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
-
-@testable import app
 
 /// Each fault type through the router. Effects on the process itself (crash, memory, CPU) are measured on
 /// the real binary in LiveAppTests.
@@ -14,7 +14,8 @@ struct FaultTests {
     func latency() async throws {
         let harness = try ServiceHarness()
         try await harness.test { client in
-            let id = try await ServiceHarness.activate(#"{"type":"latency","ms":150,"jitter_ms":50,"route":"/api/*"}"#, on: client)
+            let id = try await ServiceHarness.activate(
+                #"{"type":"latency","ms":150,"jitter_ms":50,"route":"/api/*"}"#, on: client)
             let clock = ContinuousClock()
             var start = clock.now
             #expect(try await client.execute(uri: "/api/notes", method: .get).status == .ok)
@@ -26,8 +27,15 @@ struct FaultTests {
             #expect(fast < .milliseconds(100), "/ is outside the route glob")
             let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             #expect(sample(metrics, "app_faults_injected_total", #"type="latency""#) == 1)
-            #expect(sample(metrics, "http_request_duration_seconds_bucket", #"method="GET",route="/api/notes",status="200",le="0.1""#) == 0)
-            #expect(sample(metrics, "http_request_duration_seconds_bucket", #"method="GET",route="/api/notes",status="200",le="0.25""#) == 1)
+            #expect(
+                sample(
+                    metrics, "http_request_duration_seconds_bucket",
+                    #"method="GET",route="/api/notes",status="200",le="0.1""#) == 0)
+            // Not le="0.25": 150 to 200 ms of injected delay can pass 250 ms on a loaded machine.
+            #expect(
+                sample(
+                    metrics, "http_request_duration_seconds_bucket",
+                    #"method="GET",route="/api/notes",status="200",le="1.0""#) == 1)
             let logged = harness.logs.events("request").first { $0["path"] as? String == "/api/notes" }
             #expect(logged?["faults"] as? [String] == ["latency#\(id)"])
         }
@@ -37,7 +45,8 @@ struct FaultTests {
     func error() async throws {
         let harness = try ServiceHarness()
         try await harness.test { client in
-            try await ServiceHarness.activate(#"{"type":"error","status":503,"probability":0.3,"route":"/api/notes"}"#, on: client)
+            try await ServiceHarness.activate(
+                #"{"type":"error","status":503,"probability":0.3,"route":"/api/notes"}"#, on: client)
             var failures = 0
             for _ in 0..<400 {
                 let response = try await client.execute(uri: "/api/notes", method: .get)
@@ -49,10 +58,16 @@ struct FaultTests {
                 }
             }
             #expect((70...170).contains(failures), "about 30 % of 400: \(failures)")  // ±5 standard deviations
-            #expect(try await client.execute(uri: "/api/notes/1", method: .get).status == .notFound, "not matched by the glob")
+            #expect(
+                try await client.execute(uri: "/api/notes/1", method: .get).status == .notFound,
+                "not matched by the glob")
             let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
-            #expect(sample(metrics, "http_requests_total", #"method="GET",route="/api/notes",status="503""#) == Double(failures))
-            #expect(sample(metrics, "http_request_duration_seconds_count", #"method="GET",route="/api/notes",status="503""#) == Double(failures))
+            #expect(
+                sample(metrics, "http_requests_total", #"method="GET",route="/api/notes",status="503""#)
+                    == Double(failures))
+            #expect(
+                sample(metrics, "http_request_duration_seconds_count", #"method="GET",route="/api/notes",status="503""#)
+                    == Double(failures))
             #expect(sample(metrics, "app_faults_injected_total", #"type="error""#) == Double(failures))
         }
     }
@@ -64,11 +79,18 @@ struct FaultTests {
             try await ServiceHarness.activate(#"{"type":"error"}"#, on: client)
             try await ServiceHarness.activate(#"{"type":"error","status":502,"route":"/*"}"#, on: client)
             #expect(try await client.execute(uri: "/", method: .get).status == .internalServerError)
-            #expect(try await client.execute(uri: "/api/notes", method: .get).status == .internalServerError, "the oldest fault decides")
-            #expect(try await client.execute(uri: "/readyz", method: .get).status == .badGateway, "only the explicit glob covers /readyz")
-            let admin = try await client.execute(uri: "/admin/faults", method: .get, headers: ServiceHarness.adminHeaders)
+            #expect(
+                try await client.execute(uri: "/api/notes", method: .get).status == .internalServerError,
+                "the oldest fault decides")
+            #expect(
+                try await client.execute(uri: "/readyz", method: .get).status == .badGateway,
+                "only the explicit glob covers /readyz")
+            let admin = try await client.execute(
+                uri: "/admin/faults", method: .get, headers: ServiceHarness.adminHeaders)
             #expect(admin.status == .ok)
-            #expect(try await client.execute(uri: "/admin/faults", method: .delete, headers: ServiceHarness.adminHeaders).status == .ok)
+            #expect(
+                try await client.execute(uri: "/admin/faults", method: .delete, headers: ServiceHarness.adminHeaders)
+                    .status == .ok)
             #expect(try await client.execute(uri: "/", method: .get).status == .ok)
         }
     }
@@ -103,7 +125,7 @@ struct FaultTests {
             start = clock.now
             async let hung = client.execute(uri: "/api/notes/1", method: .get)
             try await Task.sleep(for: .milliseconds(200))
-            harness.service.lifecycle.beginDraining()
+            harness.service.state.lifecycle.beginDraining()
             #expect(try await hung.status == .serviceUnavailable)
             #expect(clock.now - start < .seconds(5), "a shutdown never waits for an injected hang")
         }
@@ -114,7 +136,8 @@ struct FaultTests {
         let harness = try ServiceHarness()
         try await harness.test { client in
             let id = try await ServiceHarness.activate(#"{"type":"dependency_down"}"#, on: client)
-            let write = try await client.execute(uri: "/api/notes", method: .post, body: ByteBuffer(string: #"{"text":"lost?"}"#))
+            let write = try await client.execute(
+                uri: "/api/notes", method: .post, body: ByteBuffer(string: #"{"text":"lost?"}"#))
             #expect(write.status == .serviceUnavailable)
             #expect(write.errorMessage == "data store unavailable")
             let ready = try await client.execute(uri: "/readyz", method: .get)
@@ -122,14 +145,19 @@ struct FaultTests {
             #expect(ready.object["reason"] as? String == "data store: unavailable (fault dependency_down#\(id))")
             #expect(try await client.execute(uri: "/livez", method: .get).status == .ok, "the process itself is alive")
 
-            #expect(try await client.execute(uri: "/admin/faults/\(id)", method: .delete, headers: ServiceHarness.adminHeaders).status == .ok)
+            #expect(
+                try await client.execute(
+                    uri: "/admin/faults/\(id)", method: .delete, headers: ServiceHarness.adminHeaders
+                ).status == .ok)
             #expect(try await client.execute(uri: "/readyz", method: .get).status == .ok)
             let notes = try await client.execute(uri: "/api/notes", method: .get).object["notes"] as? [Any]
             #expect(notes?.count == 0, "the failed write stored nothing")
             let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             #expect(sample(metrics, "app_faults_injected_total", #"type="dependency_down""#) == 2)
         }
-        let line = harness.logs.events("request").first { $0["method"] as? String == "POST" && $0["path"] as? String == "/api/notes" }
+        let line = harness.logs.events("request").first {
+            $0["method"] as? String == "POST" && $0["path"] as? String == "/api/notes"
+        }
         #expect(line?["faults"] as? [String] == ["dependency_down#1"])
     }
 
@@ -156,8 +184,10 @@ struct FaultTests {
     func processFaults() async throws {
         let harness = try ServiceHarness()
         try await harness.test { client in
-            for body in [#"{"type":"crash","exit_code":3,"delay_s":3600}"#, #"{"type":"memory_leak","mb_per_s":8,"max_mb":4}"#,
-                         #"{"type":"cpu_burn","threads":1}"#] {
+            for body in [
+                #"{"type":"crash","exit_code":3,"delay_s":3600}"#, #"{"type":"memory_leak","mb_per_s":8,"max_mb":4}"#,
+                #"{"type":"cpu_burn","threads":1}"#,
+            ] {
                 try await ServiceHarness.activate(body, on: client)
             }
             let active = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
@@ -165,7 +195,9 @@ struct FaultTests {
                 #expect(sample(active, "app_faults_active", #"type="\#(type)""#) == 1)
                 #expect(sample(active, "app_faults_injected_total", #"type="\#(type)""#) == 1)
             }
-            #expect(try await client.execute(uri: "/admin/faults", method: .delete, headers: ServiceHarness.adminHeaders).status == .ok)
+            #expect(
+                try await client.execute(uri: "/admin/faults", method: .delete, headers: ServiceHarness.adminHeaders)
+                    .status == .ok)
             let cleared = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             for type in ["crash", "memory_leak", "cpu_burn"] {
                 #expect(sample(cleared, "app_faults_active", #"type="\#(type)""#) == 0)

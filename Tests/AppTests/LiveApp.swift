@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// The built `app` binary running on a loopback port chosen by the system, with its own data file and
@@ -42,7 +42,9 @@ final class LiveApp: @unchecked Sendable {
 
     private func waitForPort() async throws -> Int {
         for _ in 0..<400 {
-            if let port = logLines.first(where: { $0["message"] as? String == "listening" })?["port"] as? Int { return port }
+            if let port = logLines.first(where: { $0["message"] as? String == "listening" })?["port"] as? Int {
+                return port
+            }
             guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -68,8 +70,10 @@ final class LiveApp: @unchecked Sendable {
     }
 
     /// One HTTP request on a new connection.
-    func request(_ path: String, method: String = "GET", body: String? = nil, admin: Bool = false,
-                 headers: [String: String] = [:], timeout: TimeInterval = 15) async throws -> Answer {
+    func request(
+        _ path: String, method: String = "GET", body: String? = nil, admin: Bool = false,
+        headers: [String: String] = [:], timeout: TimeInterval = 15
+    ) async throws -> Answer {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!, timeoutInterval: timeout)
         request.httpMethod = method
         request.httpBody = body.map { Data($0.utf8) }

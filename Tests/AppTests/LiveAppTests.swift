@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// The built binary on a loopback port, as an operator runs it. Serialized: the timing and resource
@@ -52,8 +52,9 @@ struct LiveAppTests {
     @Test("Every line of standard output is one JSON log object; request lines carry the request id")
     func jsonLogs() async throws {
         let app = try await LiveApp(environment: ["APP_LOG_LEVEL": "debug"])
-        let answer = try await app.request("/api/notes", method: "POST", body: #"{"text":"line\nbreak \"quoted\""}"#,
-                                           headers: ["X-Request-ID": "req-42"])
+        let answer = try await app.request(
+            "/api/notes", method: "POST", body: #"{"text":"line\nbreak \"quoted\""}"#,
+            headers: ["X-Request-ID": "req-42"])
         #expect(answer.status == 201)
         #expect(answer.headers["X-Request-ID"] == "req-42")
         try await app.activate(#"{"type":"error","status":502,"duration_s":0.3}"#)
@@ -81,8 +82,9 @@ struct LiveAppTests {
         }
     }
 
-    @Test("promtool check metrics passes on /metrics after traffic and faults",
-          .enabled(if: toolAvailable("promtool"), "needs promtool (Debian package prometheus); .ci/run installs it"))
+    @Test(
+        "promtool check metrics passes on /metrics after traffic and faults",
+        .enabled(if: toolAvailable("promtool"), "needs promtool (Debian package prometheus); .ci/run installs it"))
     func promtoolAcceptsMetrics() async throws {
         let app = try await LiveApp()
         _ = try await app.request("/api/notes", method: "POST", body: #"{"text":"a"}"#)
@@ -152,7 +154,9 @@ struct LiveAppTests {
         #expect(after - before >= 0.3, "CPU seconds used in 1 s of burn: \(after - before)")
         let stopped = try await app.metric("process_cpu_seconds_total")
         try await Task.sleep(for: .milliseconds(500))
-        #expect(try await app.metric("process_cpu_seconds_total") - stopped < 0.3, "the threads stop when the fault expires")
+        #expect(
+            try await app.metric("process_cpu_seconds_total") - stopped < 0.3, "the threads stop when the fault expires"
+        )
     }
 
     @Test("app healthcheck exits 0 when ready, 1 when not ready or not listening")
@@ -178,14 +182,15 @@ struct LiveAppTests {
         #expect(try runApp(["healthcheck", "--url", "ftp://x"]).status == 1)
     }
 
-    @Test("A setting the service cannot start with exits 64, 69 or 74 with a message, before serving",
-          arguments: [
+    @Test(
+        "A setting the service cannot start with exits 64, 69 or 74 with a message, before serving",
+        arguments: [
             (["APP_PORT": "http"], Int32(64), "APP_PORT is 'http'"),
             (["APP_LOG_LEVEL": "loud"], 64, "APP_LOG_LEVEL is 'loud'; use one of trace, debug"),
             (["APP_FAULTS": #"[{"type":"hang","max_s":86400}]"#], 64, "APP_FAULTS[0]: field 'max_s' is 86400"),
             (["APP_FAULT_INJECTION": "maybe"], 64, "APP_FAULT_INJECTION is 'maybe'"),
             (["APP_DATA": "/nonexistent/dir/app.db"], 74, "cannot open the data file /nonexistent/dir/app.db"),
-          ])
+        ])
     func refusesBadSettings(environment: [String: String], status: Int32, message: String) throws {
         let directory = try TemporaryDirectory()
         var full = ["APP_PORT": "0", "APP_DATA": directory.path("app.db")]
@@ -207,7 +212,9 @@ struct LiveAppTests {
 }
 
 /// Runs the app binary to completion and returns its status, standard output and standard error.
-func runApp(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String, errors: String) {
+func runApp(_ arguments: [String], environment: [String: String] = [:]) throws -> (
+    status: Int32, output: String, errors: String
+) {
     let process = Process()
     process.executableURL = LiveApp.binary
     process.arguments = arguments
@@ -221,5 +228,8 @@ func runApp(_ arguments: [String], environment: [String: String] = [:]) throws -
     let outputData = output.fileHandleForReading.readDataToEndOfFile()
     let errorData = errors.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+    return (
+        process.terminationStatus, String(decoding: outputData, as: UTF8.self),
+        String(decoding: errorData, as: UTF8.self)
+    )
 }

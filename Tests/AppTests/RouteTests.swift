@@ -1,10 +1,10 @@
+import FaultCatalog
+import FaultLab
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
-
-@testable import app
 
 @Suite("Routes")
 struct RouteTests {
@@ -30,11 +30,11 @@ struct RouteTests {
             let starting = try await client.execute(uri: "/readyz", method: .get)
             #expect(starting.status == .serviceUnavailable)
             #expect(starting.object["reason"] as? String == "starting")
-            harness.service.lifecycle.markServing()
+            harness.service.state.lifecycle.markServing()
             let ready = try await client.execute(uri: "/readyz", method: .get)
             #expect(ready.status == .ok)
             #expect(ready.object["status"] as? String == "ready")
-            harness.service.lifecycle.beginDraining()
+            harness.service.state.lifecycle.beginDraining()
             let draining = try await client.execute(uri: "/readyz", method: .get)
             #expect(draining.status == .serviceUnavailable)
             #expect(draining.object["reason"] as? String == "draining")
@@ -47,7 +47,8 @@ struct RouteTests {
         let harness = try ServiceHarness()
         try await harness.test { client in
             for text in ["first", "second", "ünïcødé \"quoted\" 🚀"] {
-                let created = try await client.execute(uri: "/api/notes", method: .post, body: ByteBuffer(string: #"{"text":\#(try jsonString(text))}"#))
+                let created = try await client.execute(
+                    uri: "/api/notes", method: .post, body: ByteBuffer(string: #"{"text":\#(try jsonString(text))}"#))
                 #expect(created.status == .created)
                 let id = try #require(created.object["id"] as? Int)
                 #expect(created.headers[.location] == "/api/notes/\(id)")
@@ -77,7 +78,8 @@ struct RouteTests {
                 ("/nowhere", .get, nil, .notFound),
             ]
             for (uri, method, body, status) in refusals {
-                let response = try await client.execute(uri: uri, method: method, body: body.map { ByteBuffer(string: $0) })
+                let response = try await client.execute(
+                    uri: uri, method: method, body: body.map { ByteBuffer(string: $0) })
                 #expect(response.status == status, "\(method) \(uri) \(body?.prefix(40) ?? "")")
             }
             let count = try await client.execute(uri: "/api/notes", method: .get).object["notes"] as? [Any]
@@ -101,18 +103,29 @@ struct RouteTests {
             #expect(sample(text, "http_requests_total", #"method="POST",route="/api/notes",status="201""#) == 1)
             #expect(sample(text, "http_requests_total", #"method="GET",route="NotFound",status="404""#) == 1)
             #expect(!text.contains("/api/notes/1\""), "raw paths would make a series per id")
-            #expect(sample(text, "http_request_duration_seconds_count", #"method="GET",route="/api/notes/{id}",status="200""#) == 2)
-            #expect(sample(text, "http_request_duration_seconds_bucket", #"method="GET",route="/api/notes/{id}",status="200",le="+Inf""#) == 2)
+            #expect(
+                sample(
+                    text, "http_request_duration_seconds_count", #"method="GET",route="/api/notes/{id}",status="200""#)
+                    == 2)
+            #expect(
+                sample(
+                    text, "http_request_duration_seconds_bucket",
+                    #"method="GET",route="/api/notes/{id}",status="200",le="+Inf""#) == 2)
             #expect(sample(text, "http_requests_in_flight") == 1, "the scrape itself is in flight")
             #expect(sample(text, "app_build_info", #"version="\#(AppVersion.current)",swift="6.3""#) == 1)
             for type in FaultType.allCases {
                 #expect(sample(text, "app_faults_active", #"type="\#(type.rawValue)""#) == 0)
                 #expect(sample(text, "app_faults_injected_total", #"type="\#(type.rawValue)""#) == 0)
             }
-            for name in ["process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds", "process_start_time_seconds"] {
+            for name in [
+                "process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds",
+                "process_start_time_seconds",
+            ] {
                 #expect((sample(text, name) ?? 0) > 0, "\(name)")
             }
-            for family in Set(text.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.map { $0.split(separator: " ")[2] }) {
+            for family in Set(
+                text.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.map { $0.split(separator: " ")[2] })
+            {
                 #expect(text.contains("# HELP \(family) "), "\(family) has help text")
             }
         }
@@ -122,7 +135,8 @@ struct RouteTests {
     func requestIDs() async throws {
         let harness = try ServiceHarness()
         try await harness.test { client in
-            let kept = try await client.execute(uri: "/api/notes/1", method: .get, headers: [.requestID: "trace-abc-123"])
+            let kept = try await client.execute(
+                uri: "/api/notes/1", method: .get, headers: [.requestID: "trace-abc-123"])
             #expect(kept.headers[.requestID] == "trace-abc-123")
             #expect(kept.status == .notFound, "error answers carry it too")
             for bad in ["has space", String(repeating: "a", count: 129), "tab\there"] {
@@ -144,7 +158,8 @@ struct RouteTests {
         #expect(first["level"] as? String == "info")
         #expect((first["duration_s"] as? Double).map { $0 >= 0 && $0 < 5 } == true)
         let time = try #require(first["time"] as? String)
-        #expect((try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(time)) != nil, "RFC 3339: \(time)")
+        #expect(
+            (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(time)) != nil, "RFC 3339: \(time)")
         #expect(first["hb.request.id"] == nil)
     }
 }

@@ -1,3 +1,5 @@
+import FaultCatalog
+import FaultLab
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -7,15 +9,13 @@ import Synchronization
 import TestSupport
 import Testing
 
-@testable import app
-
 /// The service's router on a temporary store, with its log lines captured, for router tests.
 struct ServiceHarness {
     static let token = "router-test-token-0123456789"
 
     let directory: TemporaryDirectory
     let logs = LogCapture()
-    let service: ServiceState
+    let service: FaultLabApplication
 
     init(adminToken: String? = Self.token, faultInjection: Bool = true, serving: Bool = true) throws {
         directory = try TemporaryDirectory()
@@ -25,19 +25,20 @@ struct ServiceHarness {
         let configuration = try AppConfiguration(environment: environment)
         let logs = self.logs
         let logger = Logger(label: "app") { _ in JSONLogHandler(level: .debug, write: logs.append) }
-        service = try ServiceState(configuration: configuration, logger: logger)
-        if serving { service.lifecycle.markServing() }
+        service = try buildApplication(configuration, logger: logger)
+        if serving { service.state.lifecycle.markServing() }
     }
 
     /// Runs `body` against the router, without a socket.
     func test(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        try await Application(router: service.makeRouter(), logger: service.logger).test(.router) { client in try await body(client) }
+        try await service.application.test(.router) { client in try await body(client) }
     }
 
     /// Activates a fault through the admin API, as a user would, and returns its id.
     @discardableResult
     static func activate(_ json: String, on client: some TestClientProtocol) async throws -> Int {
-        let response = try await client.execute(uri: "/admin/faults", method: .post, headers: adminHeaders, body: ByteBuffer(string: json))
+        let response = try await client.execute(
+            uri: "/admin/faults", method: .post, headers: adminHeaders, body: ByteBuffer(string: json))
         #expect(response.status == .created, "\(json): \(String(buffer: response.body))")
         return try #require(response.object["id"] as? Int)
     }
@@ -86,5 +87,7 @@ extension TestResponse {
 /// The value of the sample `name{labels}` in a Prometheus text exposition, nil when absent.
 func sample(_ exposition: String, _ name: String, _ labels: String = "") -> Double? {
     let prefix = labels.isEmpty ? name + " " : "\(name){\(labels)} "
-    return exposition.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { Double($0.dropFirst(prefix.count)) }
+    return exposition.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap {
+        Double($0.dropFirst(prefix.count))
+    }
 }

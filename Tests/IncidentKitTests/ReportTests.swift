@@ -1,7 +1,8 @@
 import Foundation
-@testable import IncidentKit
-import Testing
 import TestSupport
+import Testing
+
+@testable import IncidentKit
 
 struct AggregateTests {
     @Test func noValuesGiveACountOfZeroAndNoFigures() {
@@ -40,41 +41,48 @@ struct HandMadeHistory {
     let f: StoreFixture
     let ids: [Int64]
 
-    init() throws {
+    init() async throws {
         let f = try StoreFixture()
         let day = 24.0 * 60
-        func open(_ title: String, _ day: Double, _ kind: IncidentKind, _ fault: String?,
-                  category: String? = nil) throws -> Int64 {
+        func open(
+            _ title: String, _ day: Double, _ kind: IncidentKind, _ fault: String?,
+            category: String? = nil
+        ) async throws -> Int64 {
             var draft = Incident(title: title, kind: kind, fault: fault, startedAt: f.at(day))
             draft.causeCategory = category
-            return try f.store.open(draft, by: "t", now: f.now(after: day + 60)).incident.id!
+            return try await f.store.open(draft, by: "t", now: f.now(after: day + 60)).incident.id!
         }
-        let a = try open("A", 0, .injected, "latency ms=800")
-        _ = try f.store.detect(a, at: f.at(2), via: "alert:Latency", by: "t", now: f.now(after: 60))
-        _ = try f.store.acknowledge(a, at: f.at(3), responder: nil, by: "t", now: f.now(after: 60))
-        _ = try f.store.mitigate(a, at: f.at(10), by: "t", now: f.now(after: 60))
-        _ = try f.store.resolve(a, at: f.at(20), cause: "injected", category: "drill", fix: nil, prevent: [],
-                                by: "t", now: f.now(after: 60))
-        let b = try open("B", day, .injected, "error status=500")
-        _ = try f.store.resolve(b, at: f.at(day + 30), cause: "injected", category: "drill", fix: nil, prevent: [],
-                                by: "t", now: f.now(after: day + 60))
-        let c = try open("C", 2 * day, .real, nil)
-        _ = try f.store.detect(c, at: f.at(2 * day + 10), via: "probe", by: "t", now: f.now(after: 2 * day + 60))
-        _ = try f.store.resolve(c, at: f.at(2 * day + 40), cause: "pool", category: "capacity", fix: nil,
-                                prevent: [], by: "t", now: f.now(after: 2 * day + 60))
-        let d = try open("D", 3 * day, .real, nil)
-        _ = try f.store.detect(d, at: f.at(3 * day + 5), via: "customer", by: "t", now: f.now(after: 3 * day + 60))
-        let e = try open("E", 4 * day, .real, nil)
-        _ = try f.store.cancel(e, reason: "noise", at: f.at(4 * day + 1), by: "t", now: f.now(after: 4 * day + 60))
+        let a = try await open("A", 0, .injected, "latency ms=800")
+        _ = try await f.store.detect(a, at: f.at(2), via: "alert:Latency", by: "t", now: f.now(after: 60))
+        _ = try await f.store.acknowledge(a, at: f.at(3), responder: nil, by: "t", now: f.now(after: 60))
+        _ = try await f.store.mitigate(a, at: f.at(10), by: "t", now: f.now(after: 60))
+        _ = try await f.store.resolve(
+            a, at: f.at(20), cause: "injected", category: "drill", fix: nil, prevent: [],
+            by: "t", now: f.now(after: 60))
+        let b = try await open("B", day, .injected, "error status=500")
+        _ = try await f.store.resolve(
+            b, at: f.at(day + 30), cause: "injected", category: "drill", fix: nil, prevent: [],
+            by: "t", now: f.now(after: day + 60))
+        let c = try await open("C", 2 * day, .real, nil)
+        _ = try await f.store.detect(c, at: f.at(2 * day + 10), via: "probe", by: "t", now: f.now(after: 2 * day + 60))
+        _ = try await f.store.resolve(
+            c, at: f.at(2 * day + 40), cause: "pool", category: "capacity", fix: nil,
+            prevent: [], by: "t", now: f.now(after: 2 * day + 60))
+        let d = try await open("D", 3 * day, .real, nil)
+        _ = try await f.store.detect(
+            d, at: f.at(3 * day + 5), via: "customer", by: "t", now: f.now(after: 3 * day + 60))
+        let e = try await open("E", 4 * day, .real, nil)
+        _ = try await f.store.cancel(
+            e, reason: "noise", at: f.at(4 * day + 1), by: "t", now: f.now(after: 4 * day + 60))
         self.f = f
         ids = [a, b, c, d, e]
     }
 
-    func report(_ request: ReportRequest = ReportRequest()) throws -> MetricsReport {
+    func report(_ request: ReportRequest = ReportRequest()) async throws -> MetricsReport {
         var request = request
         request.now = f.now(after: 5 * 24 * 60)
         request.timeZone = TimeZone(identifier: "UTC")!
-        return try f.store.report(request)
+        return try await f.store.report(request)
     }
 }
 
@@ -84,15 +92,15 @@ extension StoreFixture {
 }
 
 struct ReportFigureTests {
-    @Test func countsCoverEveryStatus() throws {
-        let report = try HandMadeHistory().report()
+    @Test func countsCoverEveryStatus() async throws {
+        let report = try await HandMadeHistory().report()
         var expected = MetricsReport.Counts()
         (expected.total, expected.detected, expected.resolved, expected.cancelled) = (5, 1, 3, 1)
         #expect(report.counts == expected)
     }
 
-    @Test func onlyResolvedIncidentsAreAveraged() throws {
-        let all = try HandMadeHistory().report().overall
+    @Test func onlyResolvedIncidentsAreAveraged() async throws {
+        let all = try await HandMadeHistory().report().overall
         // TTD of A and C: 120 and 600; p90 at rank 0.9 → 120 + 0.9 × 480 = 552.
         #expect(all.all.ttd == Aggregate(n: 2, mean: 360, median: 360, p90: 552, max: 600))
         #expect(all.injected.ttd == Aggregate([120]))
@@ -107,47 +115,48 @@ struct ReportFigureTests {
         #expect(all.real.mtbf == Aggregate([86400]))
     }
 
-    @Test func openIncidentsAreListedWithTheirAge() throws {
-        let history = try HandMadeHistory()
-        let open = try history.report().openIncidents
+    @Test func openIncidentsAreListedWithTheirAge() async throws {
+        let history = try await HandMadeHistory()
+        let open = try await history.report().openIncidents
         #expect(open.map(\.id) == [history.ids[3]])
         #expect(open.first?.status == .detected)
         #expect(open.first?.ageS == 172_800, "now is day 5, D started on day 3")
     }
 
-    @Test func theScorecardCountsInjectedFailuresNobodyNoticed() throws {
-        let history = try HandMadeHistory()
-        let detection = try history.report().detection
+    @Test func theScorecardCountsInjectedFailuresNobodyNoticed() async throws {
+        let history = try await HandMadeHistory()
+        let detection = try await history.report().detection
         #expect((detection.injected, detection.detected, detection.rate) == (2, 1, 0.5))
-        #expect(detection.byFaultType.map { "\($0.faultType ?? "-") \($0.detected)/\($0.injected)" }
+        #expect(
+            detection.byFaultType.map { "\($0.faultType ?? "-") \($0.detected)/\($0.injected)" }
                 == ["error 0/1", "latency 1/1"])
         #expect(detection.byFaultType.last?.medianTtdS == 120)
         #expect(detection.byMethod.map(\.method) == ["alert:Latency"])
         #expect(detection.undetected.map(\.id) == [history.ids[1]])
     }
 
-    @Test func breakdownsGroupEveryDimension() throws {
-        let breakdowns = try HandMadeHistory().report().breakdowns
+    @Test func breakdownsGroupEveryDimension() async throws {
+        let breakdowns = try await HandMadeHistory().report().breakdowns
         #expect(breakdowns.service.map(\.key) == ["app"] && breakdowns.service.first?.count == 4)
         #expect(breakdowns.detection.map(\.key) == [nil, "alert:Latency", "customer", "probe"])
         #expect(breakdowns.causeCategory.map { "\($0.key ?? "-"):\($0.count)" } == ["-:1", "capacity:1", "drill:2"])
         #expect(breakdowns.faultType.first { $0.key == nil }?.ttr == Aggregate([2400]))
     }
 
-    @Test func filtersNarrowEveryFigure() throws {
-        let history = try HandMadeHistory()
-        let real = try history.report(ReportRequest(kind: .real))
+    @Test func filtersNarrowEveryFigure() async throws {
+        let history = try await HandMadeHistory()
+        let real = try await history.report(ReportRequest(kind: .real))
         #expect(real.counts.total == 3)
         #expect(real.overall.all == real.overall.real)
         #expect(real.overall.injected.ttr.n == 0)
         #expect(real.detection.injected == 0 && real.detection.rate == nil)
-        let late = try history.report(ReportRequest(since: history.f.at(2 * 24 * 60)))
+        let late = try await history.report(ReportRequest(since: history.f.at(2 * 24 * 60)))
         #expect(late.counts.total == 3 && late.overall.all.ttr == Aggregate([2400]))
     }
 
-    @Test func anEmptyHistoryGivesAnEmptyReport() throws {
+    @Test func anEmptyHistoryGivesAnEmptyReport() async throws {
         let f = try StoreFixture()
-        let report = try f.store.report(ReportRequest())
+        let report = try await f.store.report(ReportRequest())
         #expect(report.counts.total == 0 && report.trend.isEmpty && report.overall.all.ttd.n == 0)
         #expect(report.markdown.contains("No incidents."))
     }
@@ -155,48 +164,57 @@ struct ReportFigureTests {
 
 struct ReportPeriodTests {
     /// Two incidents an hour apart across midnight UTC at the end of May.
-    func history() throws -> StoreFixture {
+    func history() async throws -> StoreFixture {
         let f = try StoreFixture()
         for start in ["2026-05-31T22:30:00Z", "2026-06-01T00:30:00Z"] {
-            let id = try f.store.open(Incident(title: start, startedAt: Timestamp(rfc3339: start)!), by: "t",
-                                      now: Timestamp(rfc3339: "2026-07-01T00:00:00Z")!).incident.id!
-            _ = try f.store.resolve(id, at: Timestamp(rfc3339: start)!.adding(seconds: 600), cause: "c",
-                                    category: nil, fix: nil, prevent: [], by: "t",
-                                    now: Timestamp(rfc3339: "2026-07-01T00:00:00Z")!)
+            let id = try await f.store.open(
+                Incident(title: start, startedAt: Timestamp(rfc3339: start)!), by: "t",
+                now: Timestamp(rfc3339: "2026-07-01T00:00:00Z")!
+            ).incident.id!
+            _ = try await f.store.resolve(
+                id, at: Timestamp(rfc3339: start)!.adding(seconds: 600), cause: "c",
+                category: nil, fix: nil, prevent: [], by: "t",
+                now: Timestamp(rfc3339: "2026-07-01T00:00:00Z")!)
         }
         return f
     }
 
-    @Test(arguments: [("UTC", ["2026-05:1", "2026-06:1"]), ("Europe/Paris", ["2026-06:2"]),
-                      ("America/New_York", ["2026-05:2"])])
-    func monthsBeginAtLocalMidnight(zone: String, expected: [String]) throws {
-        let f = try history()
-        let report = try f.store.report(ReportRequest(timeZone: TimeZone(identifier: zone)!))
+    @Test(arguments: [
+        ("UTC", ["2026-05:1", "2026-06:1"]), ("Europe/Paris", ["2026-06:2"]),
+        ("America/New_York", ["2026-05:2"]),
+    ])
+    func monthsBeginAtLocalMidnight(zone: String, expected: [String]) async throws {
+        let f = try await history()
+        let report = try await f.store.report(ReportRequest(timeZone: TimeZone(identifier: zone)!))
         #expect(report.trend.map { "\($0.period):\($0.count)" } == expected)
     }
 
-    @Test func weeksBeginOnMondayAndQuartersOnTheirFirstMonth() throws {
-        let f = try history()
+    @Test func weeksBeginOnMondayAndQuartersOnTheirFirstMonth() async throws {
+        let f = try await history()
         let utc = TimeZone(identifier: "UTC")!
-        let weeks = try f.store.report(ReportRequest(period: .week, timeZone: utc)).trend
+        let weeks = try await f.store.report(ReportRequest(period: .week, timeZone: utc)).trend
         #expect(weeks.map(\.period) == ["2026-W22", "2026-W23"])
         #expect(weeks.map(\.start.description) == ["2026-05-25T00:00:00Z", "2026-06-01T00:00:00Z"])
-        let quarters = try f.store.report(ReportRequest(period: .quarter, timeZone: utc)).trend
-        #expect(quarters.map { "\($0.period) \($0.start) \($0.count)" }
+        let quarters = try await f.store.report(ReportRequest(period: .quarter, timeZone: utc)).trend
+        #expect(
+            quarters.map { "\($0.period) \($0.start) \($0.count)" }
                 == ["2026-Q2 2026-04-01T00:00:00Z 2"])
     }
 
-    @Test func emptyPeriodsAreShownAndChangesAreAgainstThePreviousPeriod() throws {
+    @Test func emptyPeriodsAreShownAndChangesAreAgainstThePreviousPeriod() async throws {
         let f = try StoreFixture()
         let now = Timestamp(rfc3339: "2026-06-01T00:00:00Z")!
-        for (start, minutes) in [("2026-01-10T10:00:00Z", 30.0), ("2026-03-10T10:00:00Z", 10.0),
-                                 ("2026-03-20T10:00:00Z", 20.0)] {
+        for (start, minutes) in [
+            ("2026-01-10T10:00:00Z", 30.0), ("2026-03-10T10:00:00Z", 10.0),
+            ("2026-03-20T10:00:00Z", 20.0),
+        ] {
             let at = Timestamp(rfc3339: start)!
-            let id = try f.store.open(Incident(title: start, startedAt: at), by: "t", now: now).incident.id!
-            _ = try f.store.resolve(id, at: at.adding(seconds: minutes * 60), cause: "c", category: nil, fix: nil,
-                                    prevent: [], by: "t", now: now)
+            let id = try await f.store.open(Incident(title: start, startedAt: at), by: "t", now: now).incident.id!
+            _ = try await f.store.resolve(
+                id, at: at.adding(seconds: minutes * 60), cause: "c", category: nil, fix: nil,
+                prevent: [], by: "t", now: now)
         }
-        let trend = try f.store.report(ReportRequest(timeZone: TimeZone(identifier: "UTC")!)).trend
+        let trend = try await f.store.report(ReportRequest(timeZone: TimeZone(identifier: "UTC")!)).trend
         #expect(trend.map(\.period) == ["2026-01", "2026-02", "2026-03"])
         #expect(trend.map(\.count) == [1, 0, 2])
         #expect(trend.map(\.ttr.median) == [1800, nil, 900])
@@ -207,25 +225,31 @@ struct ReportPeriodTests {
 }
 
 struct RecurrenceTests {
-    @Test func aCauseThatReturnsAfterItsPreventiveChangeIsMarked() throws {
+    @Test func aCauseThatReturnsAfterItsPreventiveChangeIsMarked() async throws {
         let f = try StoreFixture()
-        func resolvedIncident(_ minutes: Double, service: String = "app", category: String) throws -> Int64 {
-            let id = try f.store.open(Incident(title: "at \(minutes)", service: service, startedAt: f.at(minutes)),
-                                      by: "t", now: f.now).incident.id!
-            _ = try f.store.resolve(id, at: f.at(minutes + 5), cause: "c", category: category, fix: nil,
-                                    prevent: [], by: "t", now: f.now)
+        func resolvedIncident(_ minutes: Double, service: String = "app", category: String) async throws -> Int64 {
+            let id = try await f.store.open(
+                Incident(title: "at \(minutes)", service: service, startedAt: f.at(minutes)),
+                by: "t", now: f.now
+            ).incident.id!
+            _ = try await f.store.resolve(
+                id, at: f.at(minutes + 5), cause: "c", category: category, fix: nil,
+                prevent: [], by: "t", now: f.now)
             return id
         }
-        let first = try resolvedIncident(-500, category: "capacity")
-        let action = try f.store.addAction(to: first, ActionItem(incidentId: first, title: "bigger pool",
-                                                                 createdAt: f.at(-490)), by: "t", now: f.now)
-        let before = try resolvedIncident(-400, category: "capacity")
-        _ = try f.store.closeAction(action.id!, as: .done, reason: nil, at: f.at(-300), by: "t", now: f.now)
-        let after = try resolvedIncident(-200, category: "capacity")
-        _ = try resolvedIncident(-100, service: "api", category: "capacity")
-        _ = try resolvedIncident(-50, category: "config")
+        let first = try await resolvedIncident(-500, category: "capacity")
+        let action = try await f.store.addAction(
+            to: first,
+            ActionItem(
+                incidentId: first, title: "bigger pool",
+                createdAt: f.at(-490)), by: "t", now: f.now)
+        let before = try await resolvedIncident(-400, category: "capacity")
+        _ = try await f.store.closeAction(action.id!, as: .done, reason: nil, at: f.at(-300), by: "t", now: f.now)
+        let after = try await resolvedIncident(-200, category: "capacity")
+        _ = try await resolvedIncident(-100, service: "api", category: "capacity")
+        _ = try await resolvedIncident(-50, category: "config")
 
-        let recurrences = try f.store.report(ReportRequest(now: f.now)).recurrences
+        let recurrences = try await f.store.report(ReportRequest(now: f.now)).recurrences
         #expect(recurrences.map(\.id) == [after, before])
         #expect(recurrences.map(\.earlierId) == [before, first])
         #expect(recurrences[0].failedPrevention?.actionId == action.id, "the pool change was done before")
@@ -245,23 +269,27 @@ struct ReportMarkdownTests {
             try text.write(to: file, atomically: true, encoding: .utf8)
         }
         let golden = try String(contentsOf: file, encoding: .utf8)
-        #expect(text == golden, "differs from Fixtures/\(name); rerun with UPDATE_GOLDEN=1 if intended",
-                sourceLocation: sourceLocation)
+        #expect(
+            text == golden, "differs from Fixtures/\(name); rerun with UPDATE_GOLDEN=1 if intended",
+            sourceLocation: sourceLocation)
     }
 
-    @Test func theSampleReportMatchesItsGoldenFile() throws {
+    @Test func theSampleReportMatchesItsGoldenFile() async throws {
         let directory = try TemporaryDirectory()
         let copy = directory.path("sample.db")
         try FileManager.default.copyItem(atPath: Self.sample.path, toPath: copy)
         let store = try IncidentStore.open(path: copy, ifMissing: .fail)
-        let report = try store.report(ReportRequest(now: Timestamp(rfc3339: "2026-11-29T00:00:00Z")!,
-                                                    timeZone: TimeZone(identifier: "UTC")!))
+        let report = try await store.report(
+            ReportRequest(
+                now: Timestamp(rfc3339: "2026-11-29T00:00:00Z")!,
+                timeZone: TimeZone(identifier: "UTC")!))
         try Self.expectGolden(report.markdown, "report-sample.md")
     }
 
     @Test func userTextCannotBreakATableOrInjectHTML() {
-        let table = Markdown.table(header: ["id", "title"],
-                                   rows: [["#1", "a | b `code` <script>alert(1)</script>\nsecond & *bold*"]])
+        let table = Markdown.table(
+            header: ["id", "title"],
+            rows: [["#1", "a | b `code` <script>alert(1)</script>\nsecond & *bold*"]])
         let row = table.split(separator: "\n").last.map(String.init) ?? ""
         #expect(table.split(separator: "\n").count == 3, "the newline stays inside the cell")
         #expect(row == "| \\#1 | a \\| b \\`code\\` &lt;script&gt;alert(1)&lt;/script&gt; second &amp; \\*bold\\* |")

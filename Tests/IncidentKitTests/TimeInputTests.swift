@@ -33,7 +33,8 @@ struct TimeInputTests {
     @Test func localTimesFollowTheTimeZone() throws {
         #expect(try parse("2026-11-28 10:42", in: paris) == "2026-11-28T09:42:00Z")
         #expect(try parse("2026-07-01 10:42:30", in: paris) == "2026-07-01T08:42:30Z", "summer time is UTC+2")
-        #expect(try parse("2026-11-28T10:42", in: TimeZone(identifier: "America/New_York")!)
+        #expect(
+            try parse("2026-11-28T10:42", in: TimeZone(identifier: "America/New_York")!)
                 == "2026-11-28T15:42:00Z")
         #expect(try parse("2026-11-28", in: paris) == "2026-11-27T23:00:00Z", "a bare day is local midnight")
     }
@@ -44,8 +45,10 @@ struct TimeInputTests {
         #expect(try parse("23:50", in: paris) == "2026-11-27T22:50:00Z", "later today than now+5m is yesterday")
     }
 
-    @Test(arguments: ["", "yesterday", "12:99", "25:00", "2026-13-01", "2026-02-30 10:00", "-5x", "-", "5 ago",
-                      "10:42 tomorrow", "2026-11-28T10:00:00+25:00", "1e9"])
+    @Test(arguments: [
+        "", "yesterday", "12:99", "25:00", "2026-13-01", "2026-02-30 10:00", "-5x", "-", "5 ago",
+        "10:42 tomorrow", "2026-11-28T10:00:00+25:00", "1e9",
+    ])
     func malformedTimesAreRefusedAsBadInput(input: String) {
         #expect {
             try TimeInput.parse(input, now: now, timeZone: paris)

@@ -10,8 +10,10 @@ struct TimestampTests {
         var generator = SystemRandomNumberGenerator()
         let style = Date.ISO8601FormatStyle()
         let gregorian: ClosedRange<Int64> = -12_219_292_800_000...253_402_300_799_999  // 1582-10-15 … 9999-12-31
-        let edges: [Int64] = [0, -1, 1, 999, -1000, 951_782_400_000, 4_107_542_399_999, gregorian.lowerBound,
-                              gregorian.upperBound]
+        let edges: [Int64] = [
+            0, -1, 1, 999, -1000, 951_782_400_000, 4_107_542_399_999, gregorian.lowerBound,
+            gregorian.upperBound,
+        ]
         for milliseconds in edges + (0..<5000).map({ _ in Int64.random(in: gregorian, using: &generator) }) {
             let timestamp = Timestamp(milliseconds: milliseconds)
             let text = timestamp.description
@@ -27,8 +29,10 @@ struct TimestampTests {
         #expect(Timestamp(rfc3339: "0001-01-01T00:00:00Z")?.milliseconds == -62_135_596_800_000)
     }
 
-    @Test(arguments: ["2026-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-04-31T00:00:00Z", "2026-01-01T24:00:00Z",
-                      "2026-01-01T00:60:00Z", "2026-01-01T00:00:00.12xZ"])
+    @Test(arguments: [
+        "2026-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-04-31T00:00:00Z", "2026-01-01T24:00:00Z",
+        "2026-01-01T00:60:00Z", "2026-01-01T00:00:00.12xZ",
+    ])
     func impossibleTimesAreRefused(text: String) {
         #expect(Timestamp(rfc3339: text) == nil, "\(text)")
     }

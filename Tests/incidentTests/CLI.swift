@@ -24,8 +24,10 @@ struct CLI {
 
     /// The environment a user would have: a fixed author and time zone, no colour, and this CLI's database.
     func environment(_ extra: [String: String]) -> [String: String] {
-        var environment = ["PATH": "/usr/bin:/bin", "HOME": directory.url.path, "TZ": "UTC", "NO_COLOR": "1",
-                           "INCIDENT_AUTHOR": "tester", "INCIDENT_DB": database]
+        var environment = [
+            "PATH": "/usr/bin:/bin", "HOME": directory.url.path, "TZ": "UTC", "NO_COLOR": "1",
+            "INCIDENT_AUTHOR": "tester", "INCIDENT_DB": database,
+        ]
         environment.merge(extra) { $1 }
         return environment
     }
@@ -57,10 +59,11 @@ struct CLI {
         let (process, out, err) = try start(arguments, environment: extra)
         process.waitUntilExit()
         let stderr = try String(contentsOf: err, encoding: .utf8)
-        return Result(status: process.terminationStatus, stdout: try String(contentsOf: out, encoding: .utf8),
-                      stderr: stderr,
-                      crashed: process.terminationReason == .uncaughtSignal || stderr.contains("Fatal error")
-                          || stderr.contains("Stack dump"))
+        return Result(
+            status: process.terminationStatus, stdout: try String(contentsOf: out, encoding: .utf8),
+            stderr: stderr,
+            crashed: process.terminationReason == .uncaughtSignal || stderr.contains("Fatal error")
+                || stderr.contains("Stack dump"))
     }
 
     /// Runs a command that prints JSON and decodes it.

@@ -1,20 +1,22 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 struct WalkThroughTests {
     @Test func anIncidentFromOpenToResolveAsAUserRecordsIt() throws {
         let cli = try CLI()
-        let opened = try cli.run("open", "Checkout returns 502", "--severity", "sev2", "--at", "2026-11-28 10:00",
-                                 "-q")
+        let opened = try cli.run(
+            "open", "Checkout returns 502", "--severity", "sev2", "--at", "2026-11-28 10:00",
+            "-q")
         #expect(opened.status == 0 && opened.stdout == "1\n")
         #expect(try cli.run("detect", "1", "--via", "alert:HighErrorRate", "--at", "2026-11-28T10:03:00Z").status == 0)
         #expect(try cli.run("ack", "1", "--by", "alice", "--at", "2026-11-28 10:04:30").status == 0)
         #expect(try cli.run("note", "1", "rolled back to v1.4.2", "--at", "2026-11-28 10:08").status == 0)
         #expect(try cli.run("mitigate", "1", "--at", "2026-11-28T11:10:00+01:00").status == 0)
-        let resolved = try cli.run("resolve", "1", "--cause", "pool exhausted", "--category", "capacity",
-                                   "--fix", "raised the pool", "--prevent", "load test", "--prevent", "pool alert",
-                                   "--at", "2026-11-28 10:30", "--author", "bob")
+        let resolved = try cli.run(
+            "resolve", "1", "--cause", "pool exhausted", "--category", "capacity",
+            "--fix", "raised the pool", "--prevent", "load test", "--prevent", "pool alert",
+            "--at", "2026-11-28 10:30", "--author", "bob")
         #expect(resolved.status == 0)
         #expect(resolved.stdout.contains("#1 [resolved] Checkout returns 502"))
 
@@ -27,10 +29,12 @@ struct WalkThroughTests {
         let durations = try #require(shown["durations"] as? [String: Double])
         #expect(durations == ["ttd_s": 180, "tta_s": 90, "ttr_s": 600, "ttc_s": 1800])
         let timeline = try #require(shown["timeline"] as? [[String: Any]])
-        #expect(timeline.compactMap { $0["kind"] as? String } == [
-            "opened", "detected", "acknowledged", "note", "mitigated", "resolved", "action_added", "action_added",
-        ])
-        #expect(timeline.compactMap { $0["author"] as? String } == Array(repeating: "tester", count: 5)
+        #expect(
+            timeline.compactMap { $0["kind"] as? String } == [
+                "opened", "detected", "acknowledged", "note", "mitigated", "resolved", "action_added", "action_added",
+            ])
+        #expect(
+            timeline.compactMap { $0["author"] as? String } == Array(repeating: "tester", count: 5)
                 + Array(repeating: "bob", count: 3), "--author wins over $INCIDENT_AUTHOR")
         let actions = try #require(shown["actions"] as? [[String: Any]])
         #expect(actions.compactMap { $0["title"] as? String } == ["load test", "pool alert"])
@@ -48,7 +52,8 @@ struct WalkThroughTests {
         try cli.run("detect", "1", "--at", "2026-11-28 10:02:05", "--via", "probe")
         let list = try cli.run("list")
         let lines = list.stdout.split(separator: "\n")
-        #expect(lines.first?.split(separator: " ", omittingEmptySubsequences: true)
+        #expect(
+            lines.first?.split(separator: " ", omittingEmptySubsequences: true)
                 == ["id", "status", "sev", "service", "age", "ttd", "ttr", "title"])
         #expect(lines.count == 2)
         #expect(lines[1].contains("detected") && lines[1].contains("2m05s") && lines[1].hasSuffix("Latency spike"))
@@ -59,9 +64,11 @@ struct WalkThroughTests {
 
     @Test func everyCommandExplainsItself() throws {
         let cli = try CLI()
-        for command in [["open"], ["detect"], ["ack"], ["mitigate"], ["resolve"], ["note"], ["cancel"], ["reopen"],
-                        ["edit"], ["show"], ["list"], ["action", "add"], ["action", "done"], ["action", "drop"],
-                        ["action", "list"], ["db", "check"], ["db", "backup"]] {
+        for command in [
+            ["open"], ["detect"], ["ack"], ["mitigate"], ["resolve"], ["note"], ["cancel"], ["reopen"],
+            ["edit"], ["show"], ["list"], ["action", "add"], ["action", "done"], ["action", "drop"],
+            ["action", "list"], ["db", "check"], ["db", "backup"],
+        ] {
             let help = try cli.run(command + ["--help"])
             #expect(help.status == 0, "\(command)")
             #expect(help.stdout.contains("OVERVIEW:") && help.stdout.contains("USAGE: incident \(command[0])"))
@@ -73,8 +80,10 @@ struct WalkThroughTests {
 struct BadInputTests {
     /// Opens one incident started at 10:00 UTC, then checks that `arguments` exits with `status`, says
     /// `words`, does not crash, and leaves the database's contents as they were.
-    func expectRefusal(_ status: Int32, _ words: String, _ arguments: [String],
-                       sourceLocation: SourceLocation = #_sourceLocation) throws {
+    func expectRefusal(
+        _ status: Int32, _ words: String, _ arguments: [String],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let cli = try CLI()
         try cli.run("open", "Checkout returns 502", "--at", "2026-11-28 10:00")
         try cli.run("resolve", "1", "--cause", "bad deploy", "--at", "2026-11-28 10:30", "--prevent", "canary")
@@ -89,25 +98,26 @@ struct BadInputTests {
         #expect(try databaseContents(cli.database) == before, sourceLocation: sourceLocation)
     }
 
-    @Test(arguments: [
-        (Int32(66), "no incident #9", ["detect", "9"]),
-        (66, "no incident #9", ["show", "9"]),
-        (66, "no action item #9", ["action", "done", "9"]),
-        (64, "cannot read the time 'half past ten'", ["open", "x", "--at", "half past ten"]),
-        (64, "cannot read the time", ["list", "--since", "12:99"]),
-        (64, "sev9", ["open", "x", "--severity", "sev9"]),
-        (64, "kind", ["open", "x", "--kind", "fake"]),
-        (64, "title is empty", ["open", ""]),
-        (64, "Missing expected argument '--cause <text>'", ["resolve", "1"]),
-        (64, "unknown detection 'pager'", ["detect", "1", "--via", "pager"]),
-        (64, "not a day", ["action", "add", "1", "x", "--due", "next week"]),
-        (65, "already resolved at 2026-11-28T10:30:00Z", ["resolve", "1", "--cause", "again"]),
-        (65, "is cancelled (false alarm)", ["resolve", "2", "--cause", "x"]),
-        (65, "before the started time 2026-11-28T10:00:00Z", ["edit", "1", "--detected-at", "2026-11-28 09:59"]),
-        (65, "more than 5 minutes after now", ["open", "x", "--at", "+10m"]),
-        (65, "before the started time", ["detect", "1", "--at", "2026-11-28 09:00"]),
-        (65, "was already done", ["action", "done", "1"]),
-    ] as [(Int32, String, [String])])
+    @Test(
+        arguments: [
+            (Int32(66), "no incident #9", ["detect", "9"]),
+            (66, "no incident #9", ["show", "9"]),
+            (66, "no action item #9", ["action", "done", "9"]),
+            (64, "cannot read the time 'half past ten'", ["open", "x", "--at", "half past ten"]),
+            (64, "cannot read the time", ["list", "--since", "12:99"]),
+            (64, "sev9", ["open", "x", "--severity", "sev9"]),
+            (64, "kind", ["open", "x", "--kind", "fake"]),
+            (64, "title is empty", ["open", ""]),
+            (64, "Missing expected argument '--cause <text>'", ["resolve", "1"]),
+            (64, "unknown detection 'pager'", ["detect", "1", "--via", "pager"]),
+            (64, "not a day", ["action", "add", "1", "x", "--due", "next week"]),
+            (65, "already resolved at 2026-11-28T10:30:00Z", ["resolve", "1", "--cause", "again"]),
+            (65, "is cancelled (false alarm)", ["resolve", "2", "--cause", "x"]),
+            (65, "before the started time 2026-11-28T10:00:00Z", ["edit", "1", "--detected-at", "2026-11-28 09:59"]),
+            (65, "more than 5 minutes after now", ["open", "x", "--at", "+10m"]),
+            (65, "before the started time", ["detect", "1", "--at", "2026-11-28 09:00"]),
+            (65, "was already done", ["action", "done", "1"]),
+        ] as [(Int32, String, [String])])
     func badInputIsRefusedWithItsExitCode(status: Int32, words: String, arguments: [String]) throws {
         try expectRefusal(status, words, arguments)
     }
@@ -129,7 +139,8 @@ struct BadInputTests {
 
     @Test func hostileTextIsStoredExactlyAndShownHarmlessly() throws {
         let cli = try CLI()
-        let title = "'); DROP TABLE incident;-- \u{1B}[31mred\u{1B}[0m | `x` <script> 🔥 שלום\nsecond line "
+        let title =
+            "'); DROP TABLE incident;-- \u{1B}[31mred\u{1B}[0m | `x` <script> 🔥 שלום\nsecond line "
             + String(repeating: "é", count: 30_000)
         #expect(try cli.run("open", title).status == 0)
         let shown = try #require(try cli.json("show", "1") as? [String: Any])
@@ -270,8 +281,11 @@ struct ReportCommandTests {
         let markdown = try cli.run("report", "--markdown")
         #expect(markdown.stdout.hasPrefix("# Incident report") && markdown.stdout.contains("xychart-beta"))
         let report = try #require(try cli.json("report") as? [String: Any])
-        #expect(Set(report.keys) == ["generated_at", "filters", "definitions", "counts", "overall",
-                                     "open_incidents", "trend", "breakdowns", "detection", "recurrences"])
+        #expect(
+            Set(report.keys) == [
+                "generated_at", "filters", "definitions", "counts", "overall",
+                "open_incidents", "trend", "breakdowns", "detection", "recurrences",
+            ])
         let overall = try #require(report["overall"] as? [String: [String: [String: Any]]])
         #expect(overall["injected"]?["ttd"]?["median_s"] as? Double == 120)
         #expect(overall["real"]?["ttd"]?["median_s"] is NSNull)
@@ -296,8 +310,9 @@ struct PostmortemCommandTests {
         let incomplete = try cli.run("postmortem", "1", "--check")
         #expect(incomplete.status == 1)
         #expect(incomplete.stdout.contains("missing:") && incomplete.stdout.contains("  - lessons"))
-        try expectSuccess(cli, "resolve", "1", "--cause", "pool", "--fix", "restart", "--prevent", "bigger pool",
-                          "--at", "2026-11-28 10:30")
+        try expectSuccess(
+            cli, "resolve", "1", "--cause", "pool", "--fix", "restart", "--prevent", "bigger pool",
+            "--at", "2026-11-28 10:30")
         try expectSuccess(cli, "edit", "1", "--summary", "s", "--impact", "i", "--trigger", "t", "--lessons", "l")
         let complete = try cli.run("postmortem", "1", "--check")
         #expect(complete.status == 0 && complete.stdout.contains("is complete"), "\(complete.stdout)")

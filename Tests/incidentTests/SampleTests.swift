@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The bundled history must be what the committed script makes, and rich enough to tell its story.
 struct SampleTests {
@@ -15,8 +15,10 @@ struct SampleTests {
         let remade = cli.directory.path("remade.db")
         let script = Process()
         script.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        script.arguments = [Self.root.appendingPathComponent("scripts/make_sample.py").path,
-                            "--incident", CLI.binary.path, "--output", remade]
+        script.arguments = [
+            Self.root.appendingPathComponent("scripts/make_sample.py").path,
+            "--incident", CLI.binary.path, "--output", remade,
+        ]
         script.standardOutput = FileHandle.nullDevice
         try script.run()
         script.waitUntilExit()
@@ -32,8 +34,10 @@ struct SampleTests {
         let copy = cli.directory.path("sample.db")
         try FileManager.default.copyItem(atPath: Self.sample, toPath: copy)
         let before = try Data(contentsOf: URL(fileURLWithPath: copy))
-        for command in [["list"], ["show", "31"], ["report", "--json"], ["postmortem", "31"], ["export"],
-                        ["action", "list"], ["db", "check"], ["db", "backup", cli.directory.path("b.db")]] {
+        for command in [
+            ["list"], ["show", "31"], ["report", "--json"], ["postmortem", "31"], ["export"],
+            ["action", "list"], ["db", "check"], ["db", "backup", cli.directory.path("b.db")],
+        ] {
             #expect(try cli.run(command + ["--db", copy]).status == 0, "\(command)")
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: copy)) == before)
@@ -51,14 +55,20 @@ struct SampleTests {
         #expect(Set(incidents.compactMap { $0["service"] as? String }) == ["app"])
         #expect(Set(incidents.compactMap { $0["kind"] as? String }) == ["injected", "real"])
 
-        let faultTypes = Set(incidents.compactMap { ($0["fault"] as? String)?.split(separator: " ").first }.map(String.init))
-        #expect(faultTypes == ["latency", "error", "abort", "hang", "crash", "memory_leak", "cpu_burn",
-                               "dependency_down", "not_ready", "not_live"])
-        let methods = Set(incidents.compactMap { ($0["detection"] as? String)?.split(separator: ":").first }.map(String.init))
+        let faultTypes = Set(
+            incidents.compactMap { ($0["fault"] as? String)?.split(separator: " ").first }.map(String.init))
+        #expect(
+            faultTypes == [
+                "latency", "error", "abort", "hang", "crash", "memory_leak", "cpu_burn",
+                "dependency_down", "not_ready", "not_live",
+            ])
+        let methods = Set(
+            incidents.compactMap { ($0["detection"] as? String)?.split(separator: ":").first }.map(String.init))
         #expect(methods == ["alert", "probe", "customer", "manual", "other"])
         #expect(incidents.contains { ($0["detection"] as? String)?.hasPrefix("alert:") == true })
-        #expect(incidents.contains { $0["kind"] as? String == "injected" && $0["detected_at"] is NSNull },
-                "some injected failures went unnoticed")
+        #expect(
+            incidents.contains { $0["kind"] as? String == "injected" && $0["detected_at"] is NSNull },
+            "some injected failures went unnoticed")
         #expect(incidents.contains { $0["status"] as? String == "cancelled" })
         #expect(incidents.allSatisfy { $0["status"] as? String != "resolved" || $0["cause_category"] is String })
 

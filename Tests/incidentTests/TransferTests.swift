@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Runs a setup command and fails the test, saying why, when it does not succeed.
 func expectSuccess(_ cli: CLI, _ arguments: String..., sourceLocation: SourceLocation = #_sourceLocation) throws {
@@ -12,19 +12,23 @@ struct TransferTests {
     /// A history with text that stresses both formats: commas, quotes, line breaks, Unicode, SQL.
     func history() throws -> CLI {
         let cli = try CLI()
-        try expectSuccess(cli, "open", "Quotes \"here\", commas, and\nline breaks\r\n🔥 שלום",
-                          "--at", "2026-11-28T10:00:00.250Z", "--fault", "error status=503, probability=0.5")
+        try expectSuccess(
+            cli, "open", "Quotes \"here\", commas, and\nline breaks\r\n🔥 שלום",
+            "--at", "2026-11-28T10:00:00.250Z", "--fault", "error status=503, probability=0.5")
         try expectSuccess(cli, "detect", "1", "--via", "alert:HighErrorRate", "--at", "2026-11-28 10:02")
-        try expectSuccess(cli, "resolve", "1", "--cause", "'); DROP TABLE incident;--", "--category", "deploy",
-                          "--prevent", "canary, then \"bake\"", "--at", "2026-11-28 10:30")
+        try expectSuccess(
+            cli, "resolve", "1", "--cause", "'); DROP TABLE incident;--", "--category", "deploy",
+            "--prevent", "canary, then \"bake\"", "--at", "2026-11-28 10:30")
         try expectSuccess(cli, "action", "done", "1", "--at", "2026-11-28 11:00")
-        try expectSuccess(cli, "action", "add", "1", "alert on p99", "--kind", "detect", "--owner", "bob",
-                          "--due", "2026-12-15", "--url", "https://tickets.example/1?a=1,b=2")
+        try expectSuccess(
+            cli, "action", "add", "1", "alert on p99", "--kind", "detect", "--owner", "bob",
+            "--due", "2026-12-15", "--url", "https://tickets.example/1?a=1,b=2")
         try expectSuccess(cli, "edit", "1", "--summary", "multi\nline\n\nsummary", "--at", "2026-11-28 12:00")
         try expectSuccess(cli, "open", "Noise", "--at", "2026-11-28 11:00")
         try expectSuccess(cli, "cancel", "2", "--reason", "false alarm", "--at", "2026-11-28 11:01")
-        try expectSuccess(cli, "open", "Still open", "--service", "api", "--severity", "sev1",
-                          "--at", "2026-11-28 12:00")
+        try expectSuccess(
+            cli, "open", "Still open", "--service", "api", "--severity", "sev1",
+            "--at", "2026-11-28 12:00")
         return cli
     }
 
@@ -57,10 +61,12 @@ struct TransferTests {
             "{not json",
             good[1].replacingOccurrences(of: "\"severity\":\"sev3\"", with: "\"severity\":\"sev9\""),
             "",
-            good[2].replacingOccurrences(of: "\"detected_at\":null",
-                                         with: "\"detected_at\":\"2026-11-28T11:00:00Z\"")
-                .replacingOccurrences(of: "\"id\":3,", with: "\"id\":103,")
-                .replacingOccurrences(of: "\"incident_id\":3,", with: "\"incident_id\":103,"),
+            good[2].replacingOccurrences(
+                of: "\"detected_at\":null",
+                with: "\"detected_at\":\"2026-11-28T11:00:00Z\""
+            )
+            .replacingOccurrences(of: "\"id\":3,", with: "\"id\":103,")
+            .replacingOccurrences(of: "\"incident_id\":3,", with: "\"incident_id\":103,"),
         ]
         let file = cli.directory.path("bad.jsonl")
         try records.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)

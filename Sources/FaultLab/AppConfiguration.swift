@@ -1,0 +1,90 @@
+import Conventions
+import FaultCatalog
+import Foundation
+import Logging
+
+/// The service's settings, from the environment (docs/contract.md, "The service") with command-line flags
+/// taking precedence.
+public struct AppConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// The SQLite file of the notes store, the service's dependency.
+    public var dataPath = "app.db"
+    /// Enables the admin API; nil or empty leaves it answering 404.
+    public var adminToken: String?
+    public var logLevel = Logger.Level.info
+    /// Faults put in force at start-up, as a bad deploy would bring them.
+    public var startupFaults: [FaultSpec] = []
+    /// How long the server keeps serving after SIGTERM with readiness at 503.
+    public var drainDelay = Duration.seconds(2)
+    /// Off removes the fault middleware and the admin API, as production builds of a game-day service
+    /// would run.
+    public var faultInjection = true
+
+    static let drainDelayLimit = 0.0...30
+
+    /// Reads `APP_HOST`, `APP_PORT`, `APP_DATA`, `APP_ADMIN_TOKEN`, `APP_LOG_LEVEL`, `APP_FAULTS`,
+    /// `APP_DRAIN_DELAY_S` and `APP_FAULT_INJECTION`.
+    public init(environment: [String: String]) throws(ConfigurationError) {
+        if let host = environment["APP_HOST"] { self.host = host }
+        if let port = environment["APP_PORT"] { try setPort(port, source: "APP_PORT") }
+        if let path = environment["APP_DATA"] { dataPath = path }
+        if let token = environment["APP_ADMIN_TOKEN"], !token.isEmpty { adminToken = token }
+        if let level = environment["APP_LOG_LEVEL"] { try setLogLevel(level, source: "APP_LOG_LEVEL") }
+        if let delay = environment["APP_DRAIN_DELAY_S"] { try setDrainDelay(delay, source: "APP_DRAIN_DELAY_S") }
+        if let switchValue = environment["APP_FAULT_INJECTION"] {
+            switch switchValue.lowercased() {
+            case "on", "1", "true": faultInjection = true
+            case "off", "0", "false": faultInjection = false
+            default: throw ConfigurationError("APP_FAULT_INJECTION is '\(switchValue)'; use on or off")
+            }
+        }
+        if let faults = environment["APP_FAULTS"], !faults.isEmpty {
+            guard faultInjection else {
+                throw ConfigurationError("APP_FAULTS is set but APP_FAULT_INJECTION is off; unset one of them")
+            }
+            do {
+                startupFaults = try FaultSpec.list(json: Data(faults.utf8))
+            } catch {
+                throw ConfigurationError(error.description)
+            }
+        }
+    }
+
+    public mutating func setPort(_ text: String, source: String) throws(ConfigurationError) {
+        guard let port = Int(text), (0...65_535).contains(port) else {
+            throw ConfigurationError("\(source) is '\(text)'; a port is a number from 0 to 65535 (0: any free port)")
+        }
+        self.port = port
+    }
+
+    public mutating func setLogLevel(_ text: String, source: String) throws(ConfigurationError) {
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            let levels = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ConfigurationError("\(source) is '\(text)'; use one of \(levels)")
+        }
+        logLevel = level
+    }
+
+    public mutating func setDrainDelay(_ text: String, source: String) throws(ConfigurationError) {
+        guard let seconds = Double(text), Self.drainDelayLimit.contains(seconds) else {
+            throw ConfigurationError(
+                "\(source) is '\(text)'; give seconds from 0 to \(Self.drainDelayLimit.upperBound.plain)")
+        }
+        drainDelay = .seconds(seconds)
+    }
+}
+
+/// A setting the service cannot start with; the message names it and what it accepts.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let description: String
+
+    public init(_ description: String) {
+        self.description = description
+    }
+}
+
+/// The version `GET /` and `app_build_info` report.
+public enum AppVersion {
+    public static let current = "0.1.0"
+}

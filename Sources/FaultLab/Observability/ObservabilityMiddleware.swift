@@ -1,0 +1,87 @@
+import FaultCatalog
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// The outermost middleware: gives each request an id (a sane `X-Request-ID` is kept and echoed), turns
+/// errors into answers so that their status is known, and for every request, injected faults included,
+/// records `http_requests_total` and `http_request_duration_seconds` and writes one access log line.
+struct ObservabilityMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    let metrics: AppMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        let start = ContinuousClock.now
+        let requestID = request.headers[.requestID].flatMap(Self.acceptedRequestID) ?? Self.newRequestID()
+        var context = context
+        context.logger[metadataKey: "request_id"] = .string(requestID)
+        context.logger[metadataKey: "hb.request.id"] = nil
+        metrics.requestsInFlight.increment()
+        defer { metrics.requestsInFlight.decrement() }
+
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as AbortedConnection {
+            record(request, context: context, status: "aborted", since: start)
+            throw error
+        } catch let error as any HTTPResponseError {
+            if let unavailable = error as? DependencyUnavailable { context.injectedFaults.append(unavailable.fault) }
+            response = try error.response(from: request, context: context)
+        } catch {
+            context.logger.error("request failed", metadata: ["error": "\(error)"])
+            response = try HTTPError(.internalServerError, message: "internal error").response(
+                from: request, context: context)
+        }
+        response.headers[.requestID] = requestID
+        record(request, context: context, status: String(response.status.code), since: start)
+        return response
+    }
+
+    private func record(_ request: Request, context: Context, status: String, since start: ContinuousClock.Instant) {
+        let duration = ContinuousClock.now - start
+        let route = context.endpointPath ?? "NotFound"  // Hummingbird's own name for a path no route matches
+        metrics.recordRequest(method: request.method.rawValue, route: route, status: status, duration: duration)
+        // An autoclosure: nothing is built when the log level is above info.
+        context.logger.info(
+            "request", metadata: accessLogMetadata(request, context, route: route, status: status, duration: duration))
+    }
+
+    private func accessLogMetadata(
+        _ request: Request, _ context: Context, route: String, status: String, duration: Duration
+    ) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            "method": .string(request.method.rawValue), "route": .string(route), "path": .string(request.uri.path),
+            "status": Int(status).map { .stringConvertible($0) } ?? .string(status),
+            "duration_s": .stringConvertible(duration / .seconds(1)),
+        ]
+        let faults = context.injectedFaults.labels
+        if !faults.isEmpty { metadata["faults"] = .array(faults.map { .string($0) }) }
+        return metadata
+    }
+
+    /// A caller's request id is kept when it is 1–128 printable ASCII characters; anything else could
+    /// forge log lines or bloat them, and is replaced.
+    static func acceptedRequestID(_ value: String) -> String? {
+        guard (1...128).contains(value.utf8.count), value.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            return nil
+        }
+        return value
+    }
+
+    static func newRequestID() -> String {
+        let random = UInt64.random(in: .min ... .max)
+        let hex = String(random, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}
+
+/// Thrown after an abort fault closed the connection: there is no answer to send.
+struct AbortedConnection: Error {}
+
+extension HTTPField.Name {
+    public static let requestID = Self("X-Request-ID")!
+}

@@ -1,0 +1,75 @@
+import Foundation
+
+/// Reads the times people type during an outage (docs/contract.md, "Times").
+///
+/// Accepted: `now`; relative `-90s`, `-5m`, `-2h`, `-3d`, `-1h30m`, `5m ago` (and `+2m` ahead); RFC 3339 with an offset
+/// (`2026-11-28T10:00:00Z`, `…+01:00`); and in the local time zone (`TZ`) `YYYY-MM-DD`,
+/// `YYYY-MM-DD HH:MM[:SS]` and `HH:MM[:SS]`. A bare `HH:MM` means today, or yesterday when today's
+/// would lie more than five minutes ahead (typing `23:50` just after midnight means last night).
+public enum TimeInput {
+    /// How far ahead of the clock a time may lie before it is refused as a typo.
+    public static let futureTolerance: Double = 5 * 60
+
+    public static let help = "now, -5m, -2h, 5m ago, 10:42, 2026-11-28 10:42, or RFC 3339"
+
+    public static func parse(_ input: String, now: Timestamp = .now, timeZone: TimeZone = .current) throws -> Timestamp
+    {
+        let text = input.trimmingCharacters(in: .whitespaces)
+        if text.lowercased() == "now" { return now }
+        if let seconds = relativeSeconds(text) { return now.adding(seconds: seconds) }
+        if let absolute = Timestamp(rfc3339: text) { return absolute }
+        if let local = localTime(text, now: now, timeZone: timeZone) { return local }
+        throw IncidentError.invalidInput("cannot read the time '\(input)'; use \(help)")
+    }
+
+    /// `-90s`, `-1h30m`, `5m ago`, `2 h ago` → negative seconds; `+2m` → positive seconds.
+    private static func relativeSeconds(_ text: String) -> Double? {
+        let body: Substring
+        let sign: Double
+        if text.hasPrefix("-") || text.hasPrefix("+") {
+            (body, sign) = (text.dropFirst(), text.hasPrefix("-") ? -1 : 1)
+        } else if text.lowercased().hasSuffix(" ago") {
+            (body, sign) = (text.dropLast(4), -1)
+        } else {
+            return nil
+        }
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604_800]
+        var total = 0.0
+        var digits = ""
+        for character in body where character != " " {
+            if character.isASCII, character.isNumber {
+                digits.append(character)
+            } else if let unit = units[Character(character.lowercased())], let value = Double(digits) {
+                total += value * unit
+                digits = ""
+            } else {
+                return nil
+            }
+        }
+        return digits.isEmpty && total > 0 ? sign * total : nil
+    }
+
+    private static func localTime(_ text: String, now: Timestamp, timeZone: TimeZone) -> Timestamp? {
+        let pattern = #/(?:(\d{4})-(\d{2})-(\d{2}))?(?:[ T]?(\d{1,2}):(\d{2})(?::(\d{2}))?)?/#
+        guard !text.isEmpty, let match = text.wholeMatch(of: pattern) else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let hasDate = match.1 != nil
+        guard hasDate || match.4 != nil else { return nil }
+        var components =
+            hasDate
+            ? DateComponents(year: Int(match.1!), month: Int(match.2!), day: Int(match.3!))
+            : calendar.dateComponents([.year, .month, .day], from: now.date)
+        components.hour = match.4.flatMap { Int($0) } ?? 0
+        components.minute = match.5.flatMap { Int($0) } ?? 0
+        components.second = match.6.flatMap { Int($0) } ?? 0
+        guard components.isValidDate(in: calendar), let date = calendar.date(from: components) else { return nil }
+        let parsed = Timestamp(date)
+        if !hasDate, now.seconds(until: parsed) > futureTolerance,
+            let yesterday = calendar.date(byAdding: .day, value: -1, to: date)
+        {
+            return Timestamp(yesterday)
+        }
+        return parsed
+    }
+}

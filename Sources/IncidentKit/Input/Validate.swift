@@ -1,0 +1,66 @@
+import Foundation
+
+/// Checks of user-given values, shared by every command; each failure is an ``IncidentError/invalidInput(_:)``.
+public enum Validate {
+    /// The most a text field may hold, in UTF-8 bytes.
+    public static let maxTextBytes = 64 * 1024
+
+    /// Text stored exactly as given: it must not be blank, nor larger than ``maxTextBytes``.
+    public static func text(_ value: String, field: String) throws -> String {
+        guard !value.allSatisfy(\.isWhitespace) else {
+            throw IncidentError.invalidInput("the \(field) is empty; give some text")
+        }
+        guard !value.utf8.contains(0) else {
+            throw IncidentError.invalidInput(
+                "the \(field) contains a NUL character (U+0000), which cannot be stored; remove it")
+        }
+        let size = value.utf8.count
+        guard size <= maxTextBytes else {
+            throw IncidentError.invalidInput(
+                "the \(field) is \(size) bytes, more than the \(maxTextBytes) allowed; shorten it or link to a document"
+            )
+        }
+        return value
+    }
+
+    /// A lower-case word such as a service name or cause category: `deploy`, `checkout-api`, `db_1`.
+    public static func word(_ value: String, field: String) throws -> String {
+        let lowered = value.lowercased()
+        let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789._-")
+        guard let first = lowered.first, first.isASCII, first.isLetter || first.isNumber, lowered.count <= 100,
+            lowered.allSatisfy(allowed.contains)
+        else {
+            throw IncidentError.invalidInput(
+                "the \(field) '\(value)' is not one word; use letters, digits, '.', '_' or '-' (at most 100)")
+        }
+        return lowered
+    }
+
+    /// A calendar day, `YYYY-MM-DD`.
+    public static func day(_ value: String) throws -> String {
+        let format = Date.ISO8601FormatStyle().year().month().day()
+        guard value.wholeMatch(of: #/\d{4}-\d{2}-\d{2}/#) != nil, let date = try? format.parse(value),
+            date.formatted(format) == value
+        else {
+            throw IncidentError.invalidInput("the due date '\(value)' is not a day like 2026-12-31")
+        }
+        return value
+    }
+
+    public static func severity(_ value: String) throws -> Severity {
+        try oneOf(Severity.self, value, field: "severity")
+    }
+
+    public static func kind(_ value: String) throws -> IncidentKind {
+        try oneOf(IncidentKind.self, value, field: "kind")
+    }
+
+    static func oneOf<T: RawRepresentable & CaseIterable>(_: T.Type, _ value: String, field: String) throws -> T
+    where T.RawValue == String {
+        guard let parsed = T(rawValue: value.lowercased()) else {
+            let choices = T.allCases.map(\.rawValue).joined(separator: ", ")
+            throw IncidentError.invalidInput("unknown \(field) '\(value)'; use one of \(choices)")
+        }
+        return parsed
+    }
+}

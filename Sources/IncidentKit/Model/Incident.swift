@@ -1,0 +1,140 @@
+import Foundation
+import GRDB
+
+/// One failure, from the moment it started to its resolution (docs/contract.md, "Data model").
+public struct Incident: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public var id: Int64?
+    public var title: String
+    public var service: String
+    public var severity: Severity
+    public var kind: IncidentKind
+    /// The injected fault: its type, then its parameters (`latency ms=800`).
+    public var fault: String?
+    public var startedAt: Timestamp
+    public var detectedAt: Timestamp?
+    public var acknowledgedAt: Timestamp?
+    public var mitigatedAt: Timestamp?
+    public var resolvedAt: Timestamp?
+    public var detection: String?
+    public var cause: String?
+    public var causeCategory: String?
+    public var fix: String?
+    public var summary: String?
+    public var impact: String?
+    public var trigger: String?
+    public var lessons: String?
+    public var cancelled: Bool
+    public var cancelReason: String?
+
+    public static let databaseTableName = "incident"
+
+    public enum CodingKeys: String, CodingKey, ColumnExpression, CaseIterable {
+        case id, title, service, severity, kind, fault
+        case startedAt = "started_at"
+        case detectedAt = "detected_at"
+        case acknowledgedAt = "acknowledged_at"
+        case mitigatedAt = "mitigated_at"
+        case resolvedAt = "resolved_at"
+        case detection, cause
+        case causeCategory = "cause_category"
+        case fix, summary, impact, trigger, lessons
+        case cancelled
+        case cancelReason = "cancel_reason"
+    }
+
+    public init(
+        title: String, service: String = "app", severity: Severity = .sev3, kind: IncidentKind = .real,
+        fault: String? = nil, startedAt: Timestamp
+    ) {
+        self.title = title
+        self.service = service
+        self.severity = severity
+        self.kind = kind
+        self.fault = fault
+        self.startedAt = startedAt
+        cancelled = false
+    }
+
+    /// Writes every field, absent ones as explicit `null`, so that JSON readers see the whole shape.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(title, forKey: .title)
+        try container.encode(service, forKey: .service)
+        try container.encode(severity, forKey: .severity)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(fault, forKey: .fault)
+        try container.encode(startedAt, forKey: .startedAt)
+        try container.encode(detectedAt, forKey: .detectedAt)
+        try container.encode(acknowledgedAt, forKey: .acknowledgedAt)
+        try container.encode(mitigatedAt, forKey: .mitigatedAt)
+        try container.encode(resolvedAt, forKey: .resolvedAt)
+        try container.encode(detection, forKey: .detection)
+        try container.encode(cause, forKey: .cause)
+        try container.encode(causeCategory, forKey: .causeCategory)
+        try container.encode(fix, forKey: .fix)
+        try container.encode(summary, forKey: .summary)
+        try container.encode(impact, forKey: .impact)
+        try container.encode(trigger, forKey: .trigger)
+        try container.encode(lessons, forKey: .lessons)
+        try container.encode(cancelled, forKey: .cancelled)
+        try container.encode(cancelReason, forKey: .cancelReason)
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
+
+    /// The type of the injected fault, the first word of its text: the key the report groups faults by.
+    public var faultType: String? { fault.map(Self.faultType(of:)) }
+
+    /// The type named by a fault's text.
+    static func faultType(of fault: String) -> String {
+        String(fault.prefix { $0 != " " })
+    }
+
+    public var status: IncidentStatus {
+        IncidentStatus(
+            cancelled: cancelled, detected: detectedAt, acknowledged: acknowledgedAt,
+            mitigated: mitigatedAt, resolved: resolvedAt)
+    }
+
+    /// The lifecycle timestamps in the order they must keep, each with the name users know it by.
+    public var lifecycle: [(name: String, time: Timestamp?)] {
+        [
+            ("started", startedAt), ("detected", detectedAt), ("acknowledged", acknowledgedAt),
+            ("mitigated", mitigatedAt), ("resolved", resolvedAt),
+        ]
+    }
+
+    /// The durations of docs/contract.md ("Metric definitions"), in seconds; nil where a timestamp is missing.
+    public var durations: Durations {
+        Durations(
+            ttd: Timestamp.seconds(from: startedAt, to: detectedAt),
+            tta: Timestamp.seconds(from: detectedAt, to: acknowledgedAt),
+            ttr: Timestamp.seconds(from: startedAt, to: mitigatedAt ?? resolvedAt),
+            ttc: Timestamp.seconds(from: startedAt, to: resolvedAt))
+    }
+}
+
+/// Time to detect, acknowledge, recover and close one incident, in seconds.
+public struct Durations: Encodable, Sendable, Equatable {
+    @Nullable public var ttd: Double?
+    @Nullable public var tta: Double?
+    @Nullable public var ttr: Double?
+    @Nullable public var ttc: Double?
+
+    public init(ttd: Double?, tta: Double?, ttr: Double?, ttc: Double?) {
+        self.ttd = ttd
+        self.tta = tta
+        self.ttr = ttr
+        self.ttc = ttc
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case ttd = "ttd_s"
+        case tta = "tta_s"
+        case ttr = "ttr_s"
+        case ttc = "ttc_s"
+    }
+}

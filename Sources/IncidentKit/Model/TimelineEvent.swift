@@ -1,0 +1,41 @@
+import GRDB
+
+/// What a timeline entry records.
+public enum TimelineEventKind: String, Codable, CaseIterable, Sendable, DatabaseValueConvertible {
+    /// The incident was opened, or its fault injected.
+    case opened
+    case detected, acknowledged, mitigated, resolved, cancelled, reopened
+    /// A field was corrected or completed: the text holds the old and the new value.
+    case edited
+    /// Free text from a responder.
+    case note
+    case actionAdded = "action_added"
+    case actionDone = "action_done"
+    case actionDropped = "action_dropped"
+}
+
+/// One entry of an incident's append-only timeline: a state change, a correction or a note.
+public struct TimelineEvent: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public var id: Int64?
+    public var incidentId: Int64
+    /// When it happened.
+    public var at: Timestamp
+    public var kind: TimelineEventKind
+    public var text: String
+    public var author: String
+    /// When it was written down, which may be long after `at` for a back-filled event.
+    public var recordedAt: Timestamp
+
+    public static let databaseTableName = "timeline_event"
+
+    public enum CodingKeys: String, CodingKey, ColumnExpression {
+        case id
+        case incidentId = "incident_id"
+        case at, kind, text, author
+        case recordedAt = "recorded_at"
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
+}

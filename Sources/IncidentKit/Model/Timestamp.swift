@@ -1,0 +1,72 @@
+import Foundation
+import GRDB
+import RFC3339
+
+/// A point in time, stored as UTC milliseconds since 1970 and shown as RFC 3339 (`2026-11-28T10:00:00Z`).
+public struct Timestamp: Comparable, Hashable, Sendable, Codable, DatabaseValueConvertible, CustomStringConvertible {
+    public var milliseconds: Int64
+
+    public init(milliseconds: Int64) {
+        self.milliseconds = milliseconds
+    }
+
+    public init(_ date: Date) {
+        milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+    }
+
+    /// The current time, to the millisecond.
+    public static var now: Timestamp { Timestamp(Date()) }
+
+    public var date: Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
+
+    /// Seconds from `self` to `later` (negative when `later` is earlier).
+    public func seconds(until later: Timestamp) -> Double {
+        Double(later.milliseconds - milliseconds) / 1000
+    }
+
+    /// Seconds from `from` to `to`; nil when either is unknown.
+    public static func seconds(from: Timestamp?, to: Timestamp?) -> Double? {
+        guard let from, let to else { return nil }
+        return from.seconds(until: to)
+    }
+
+    public func adding(seconds: Double) -> Timestamp {
+        Timestamp(milliseconds: milliseconds + Int64((seconds * 1000).rounded()))
+    }
+
+    /// RFC 3339 in UTC; milliseconds are shown only when there are some, so that nothing is lost.
+    public var description: String {
+        RFC3339.format(milliseconds: milliseconds, fraction: .whenNonZero)
+    }
+
+    /// Parses RFC 3339 with a `Z` or numeric offset, with or without fractional seconds (rounded to the
+    /// millisecond).
+    public init?(rfc3339 text: String) {
+        guard let milliseconds = RFC3339.milliseconds(from: text) else { return nil }
+        self.milliseconds = milliseconds
+    }
+
+    public var databaseValue: DatabaseValue { milliseconds.databaseValue }
+
+    public static func fromDatabaseValue(_ dbValue: DatabaseValue) -> Timestamp? {
+        Int64.fromDatabaseValue(dbValue).map(Timestamp.init(milliseconds:))
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let parsed = Timestamp(rfc3339: text) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an RFC 3339 time: \(text)")
+        }
+        self = parsed
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+
+    public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {
+        lhs.milliseconds < rhs.milliseconds
+    }
+}

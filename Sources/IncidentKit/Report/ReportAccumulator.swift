@@ -1,0 +1,231 @@
+import Foundation
+
+/// Gathers the figures of a report from incidents handed over in the order they started.
+///
+/// It keeps the durations each figure needs (percentiles need all of them) but no incident, so memory grows
+/// by about 150 bytes an incident.
+struct ReportAccumulator {
+    /// What the report needs of one incident.
+    struct Facts {
+        var id: Int64
+        var start: Timestamp
+        var injected: Bool
+        var service: String
+        var severity: String
+        var faultType: String?
+        var detection: String?
+        var causeCategory: String?
+        var cancelled: Bool
+        var detected: Timestamp?
+        var acknowledged: Timestamp?
+        var mitigated: Timestamp?
+        var resolved: Timestamp?
+    }
+
+    /// A real incident repeating the service and cause category of an earlier one in the report.
+    struct Repeat {
+        var id: Int64
+        var start: Timestamp
+        var service: String
+        var causeCategory: String
+        var earlierId: Int64
+        var earlierStart: Timestamp
+    }
+
+    /// Incident count and the durations of the resolved ones, for one group.
+    struct Tally {
+        var count = 0
+        var ttd: [Double] = []
+        var ttr: [Double] = []
+
+        mutating func add(ttd: Double?, ttr: Double?, counted: Bool) {
+            count += 1
+            guard counted else { return }
+            if let ttd { self.ttd.append(ttd) }
+            if let ttr { self.ttr.append(ttr) }
+        }
+    }
+
+    let request: ReportRequest
+    let calendar: Calendar
+    private(set) var counts = MetricsReport.Counts()
+    /// TTD, TTA, TTR, TTC of resolved incidents, for real (0) and injected (1) ones.
+    private var durations = Array(repeating: Array(repeating: [Double](), count: 4), count: 2)
+    /// Gaps between starts of one service: for all incidents, for real ones, for injected ones.
+    private var gaps: [[Double]] = [[], [], []]
+    private var lastStart: [[String: Timestamp]] = [[:], [:], [:]]
+    private var closedPeriods: [MetricsReport.PeriodRow] = []
+    private var period: (start: Date, end: Date, tally: Tally)?
+    private var groups: [[String?: Tally]] = Array(repeating: [:], count: 5)
+    private var injectedByFault: [String?: Tally] = [:]
+    private var detectedByMethod: [String: [Double]] = [:]
+    private var lastOfCause: [String: (id: Int64, start: Timestamp)] = [:]
+    /// The newest recurrences, oldest first, at most ``MetricsReport/listLimit``.
+    private(set) var recurrences: [Repeat] = []
+
+    init(request: ReportRequest) {
+        self.request = request
+        calendar = ReportPeriod.calendar(in: request.timeZone)
+    }
+
+    /// Group order: no value first, then alphabetical, as SQL sorts NULL first.
+    static func precedes(_ left: String?, _ right: String?) -> Bool {
+        switch (left, right) {
+        case (nil, nil): false
+        case (nil, _): true
+        case (_, nil): false
+        case (let left?, let right?): left < right
+        }
+    }
+
+    static func causeKey(_ service: String, _ category: String) -> String {
+        service + "\u{0}" + category
+    }
+
+    mutating func add(_ facts: Facts) {
+        count(facts)
+        guard !facts.cancelled else { return }
+        let counted = facts.resolved != nil
+        let ttd = Timestamp.seconds(from: facts.start, to: facts.detected)
+        let ttr = Timestamp.seconds(from: facts.start, to: facts.mitigated ?? facts.resolved)
+        let kind = facts.injected ? 1 : 0
+        if counted {
+            for (metric, value) in [
+                ttd, Timestamp.seconds(from: facts.detected, to: facts.acknowledged), ttr,
+                Timestamp.seconds(from: facts.start, to: facts.resolved),
+            ].enumerated() {
+                if let value { durations[kind][metric].append(value) }
+            }
+        }
+        for set in [0, kind + 1] {
+            if let last = lastStart[set][facts.service] { gaps[set].append(last.seconds(until: facts.start)) }
+            lastStart[set][facts.service] = facts.start
+        }
+        addToPeriod(facts.start, ttd: ttd, ttr: ttr, counted: counted)
+        for (dimension, key) in [
+            facts.service, facts.severity, facts.faultType, facts.detection,
+            facts.causeCategory,
+        ].enumerated() {
+            groups[dimension][key, default: Tally()].add(ttd: ttd, ttr: ttr, counted: counted)
+        }
+        if facts.injected && counted {
+            injectedByFault[facts.faultType, default: Tally()].add(ttd: ttd, ttr: nil, counted: true)
+            if let method = facts.detection, let ttd { detectedByMethod[method, default: []].append(ttd) }
+        }
+        if !facts.injected, let category = facts.causeCategory {
+            let key = Self.causeKey(facts.service, category)
+            if let earlier = lastOfCause[key] {
+                recurrences.append(
+                    Repeat(
+                        id: facts.id, start: facts.start, service: facts.service,
+                        causeCategory: category, earlierId: earlier.id,
+                        earlierStart: earlier.start))
+                if recurrences.count > MetricsReport.listLimit { recurrences.removeFirst() }
+            }
+            lastOfCause[key] = (facts.id, facts.start)
+        }
+    }
+
+    private mutating func count(_ facts: Facts) {
+        counts.total += 1
+        switch IncidentStatus(
+            cancelled: facts.cancelled, detected: facts.detected, acknowledged: facts.acknowledged,
+            mitigated: facts.mitigated, resolved: facts.resolved)
+        {
+        case .cancelled: counts.cancelled += 1
+        case .resolved: counts.resolved += 1
+        case .mitigated: counts.mitigated += 1
+        case .acknowledged: counts.acknowledged += 1
+        case .detected: counts.detected += 1
+        case .open: counts.open += 1
+        }
+    }
+
+    /// Adds to the period holding `start`, closing the periods before it (empty ones included).
+    private mutating func addToPeriod(_ start: Timestamp, ttd: Double?, ttr: Double?, counted: Bool) {
+        let date = start.date
+        if period == nil {
+            let first = request.period.start(of: date, in: calendar)
+            period = (first, request.period.next(after: first, in: calendar), Tally())
+        }
+        while let current = period, date >= current.end {
+            closePeriod()
+            period = (current.end, request.period.next(after: current.end, in: calendar), Tally())
+        }
+        period?.tally.add(ttd: ttd, ttr: ttr, counted: counted)
+    }
+
+    private mutating func closePeriod() {
+        guard let (start, _, tally) = period else { return }
+        let ttd = Aggregate(tally.ttd)
+        let ttr = Aggregate(tally.ttr)
+        let change = closedPeriods.last.map { previous in
+            MetricsReport.Change(
+                count: tally.count - previous.count,
+                medianTtdS: difference(ttd.median, previous.ttd.median),
+                medianTtrS: difference(ttr.median, previous.ttr.median))
+        }
+        closedPeriods.append(
+            MetricsReport.PeriodRow(
+                period: request.period.label(of: start, in: calendar),
+                start: Timestamp(start), count: tally.count, ttd: ttd, ttr: ttr,
+                change: change))
+    }
+
+    var overall: MetricsReport.Overall {
+        func stats(_ kinds: [Int], gaps: [Double]) -> MetricsReport.Stats {
+            let metrics = (0..<4).map { metric in Aggregate(kinds.flatMap { durations[$0][metric] }) }
+            return MetricsReport.Stats(
+                ttd: metrics[0], tta: metrics[1], ttr: metrics[2], ttc: metrics[3],
+                mtbf: Aggregate(gaps))
+        }
+        return MetricsReport.Overall(
+            all: stats([0, 1], gaps: gaps[0]), injected: stats([1], gaps: gaps[2]),
+            real: stats([0], gaps: gaps[1]))
+    }
+
+    /// One row per period from the first incident's to the last's, empty periods included.
+    var trend: [MetricsReport.PeriodRow] {
+        var copy = self
+        copy.closePeriod()
+        return copy.closedPeriods
+    }
+
+    var breakdowns: MetricsReport.Breakdowns {
+        let sorted = groups.map { tallies in
+            tallies.sorted { Self.precedes($0.key, $1.key) }.map {
+                MetricsReport.Group(
+                    key: $0.key, count: $0.value.count, ttd: Aggregate($0.value.ttd),
+                    ttr: Aggregate($0.value.ttr))
+            }
+        }
+        return MetricsReport.Breakdowns(
+            service: sorted[0], severity: sorted[1], faultType: sorted[2],
+            detection: sorted[3], causeCategory: sorted[4])
+    }
+
+    func detection(undetected: [MetricsReport.IncidentReference]) -> MetricsReport.DetectionScorecard {
+        let byFault = injectedByFault.sorted { Self.precedes($0.key, $1.key) }.map {
+            MetricsReport.FaultDetection(
+                faultType: $0.key, injected: $0.value.count, detected: $0.value.ttd.count,
+                rate: Double($0.value.ttd.count) / Double($0.value.count),
+                medianTtdS: Aggregate($0.value.ttd).median)
+        }
+        let injected = byFault.reduce(0) { $0 + $1.injected }
+        let detected = byFault.reduce(0) { $0 + $1.detected }
+        return MetricsReport.DetectionScorecard(
+            injected: injected, detected: detected, rate: injected == 0 ? nil : Double(detected) / Double(injected),
+            byFaultType: byFault,
+            byMethod: detectedByMethod.sorted { $0.key < $1.key }.map {
+                MetricsReport.MethodDetection(
+                    method: $0.key, detected: $0.value.count,
+                    medianTtdS: Aggregate($0.value).median)
+            },
+            undetected: undetected)
+    }
+}
+
+private func difference(_ current: Double?, _ previous: Double?) -> Double? {
+    guard let current, let previous else { return nil }
+    return current - previous
+}

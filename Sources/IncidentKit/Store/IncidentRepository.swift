@@ -1,0 +1,49 @@
+import Foundation
+
+/// The operations the `incident` commands need from a store of incidents. ``IncidentStore`` keeps them in
+/// SQLite; another store (PostgreSQL, for teams that outgrow one machine) conforms to this protocol, and the
+/// commands and the lifecycle rules work on it unchanged.
+///
+/// Each method is one transaction: it changes everything it should or nothing. Methods are `async` so that
+/// a server in the same process never blocks its threads while another writer holds the database.
+public protocol IncidentRepository: Sendable {
+    /// Records a new incident and its `opened` timeline entry, after checking its fields and times.
+    func open(_ draft: Incident, by author: String, now: Timestamp) async throws -> IncidentDetail
+
+    /// Applies `change` to incident `id` in one transaction, after checking the times it leaves behind; the
+    /// lifecycle steps (``detect(_:at:via:by:now:)`` and the others) are made of it.
+    func update(
+        _ id: Int64, by author: String, now: Timestamp,
+        _ change: @Sendable (inout IncidentUpdate) throws -> Void
+    ) async throws -> IncidentDetail
+
+    /// Closes an action item as `done` or `dropped`, noting it on its incident's timeline.
+    func closeAction(
+        _ actionId: Int64, as status: ActionStatus, reason: String?, at: Timestamp, by author: String,
+        now: Timestamp
+    ) async throws -> ActionItem
+
+    /// One incident with its timeline (oldest first) and action items.
+    func detail(_ id: Int64) async throws -> IncidentDetail
+
+    /// Incidents matching `filter`, newest first.
+    func list(_ filter: IncidentFilter) async throws -> [Incident]
+
+    /// Action items, oldest first; only those still open when `openOnly` is set.
+    func actions(openOnly: Bool, incident: Int64?) async throws -> [ActionItem]
+
+    /// Every figure of `incident report`.
+    func report(_ request: ReportRequest) async throws -> MetricsReport
+
+    /// Writes every incident, oldest id first, with its timeline and action items; `write` receives one line
+    /// (without its newline) at a time, so memory does not grow with the history.
+    func export(_ format: TransferFormat, write: @Sendable (String) throws -> Void) async throws
+
+    /// Imports the incidents in `lines`, all or nothing; with `dryRun` every record is checked and nothing
+    /// is written. Bad records are reported together, each with its line in `source`.
+    func importRecords(_ lines: FileLines, as format: TransferFormat, source: String, dryRun: Bool) async throws
+        -> ImportSummary
+
+    /// The integrity checks of the store and what it holds.
+    func check() async throws -> DatabaseHealth
+}

@@ -1,0 +1,66 @@
+import Conventions
+import Foundation
+import GRDB
+
+/// What `incident db check` found.
+public struct DatabaseHealth: Encodable, Sendable {
+    public var path: String?
+    /// The migrations applied, oldest first: the schema version.
+    public var schema: [String]
+    public var incidents: Int
+    public var actionItems: Int
+    public var timelineEvents: Int
+    /// Problems SQLite's integrity and foreign-key checks reported; empty when the database is sound.
+    public var problems: [String]
+
+    public var isHealthy: Bool { problems.isEmpty }
+
+    enum CodingKeys: String, CodingKey {
+        case path, schema, incidents
+        case actionItems = "action_items"
+        case timelineEvents = "timeline_events"
+        case problems
+    }
+}
+
+extension IncidentStore {
+    /// Runs SQLite's integrity and foreign-key checks.
+    public func check() async throws -> DatabaseHealth {
+        let path = path
+        return try await read { db in
+            var problems = try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
+            problems += try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").map { row in
+                "\(row[0] as String? ?? "?") row \(row[1] as Int64? ?? 0) points to a missing \(row[2] as String? ?? "?")"
+            }
+            return DatabaseHealth(
+                path: path,
+                schema: try Schema.migrator.appliedMigrations(db),
+                incidents: try Incident.fetchCount(db),
+                actionItems: try ActionItem.fetchCount(db),
+                timelineEvents: try TimelineEvent.fetchCount(db),
+                problems: problems)
+        }
+    }
+
+    /// Copies the database to a new file with SQLite's online backup, safe while others write.
+    public func backup(to destination: String) throws {
+        guard !FileManager.default.fileExists(atPath: destination) else {
+            throw IncidentError.invalidInput("\(destination) exists already; choose a new file name for the backup")
+        }
+        try Self.translatingDatabaseErrors(path: destination) {
+            let descriptor = Foundation.open(destination, O_CREAT | O_EXCL | O_WRONLY, 0o600)
+            guard descriptor >= 0 else {
+                throw IncidentError.database(SystemError("cannot create \(destination)").description)
+            }
+            close(descriptor)
+            do {
+                let copy = try DatabaseQueue(path: destination)
+                try backup(into: copy)
+                try copy.close()
+            } catch {
+                try? FileManager.default.removeItem(atPath: destination)
+                throw error
+            }
+        }
+    }
+}

@@ -1,0 +1,200 @@
+import Conventions
+import Foundation
+import GRDB
+import SQLiteSupport
+
+/// The SQLite file that holds every incident, its timeline and its action items: the ``IncidentRepository``
+/// the CLI uses, after GRDB's `AppDatabase` pattern (the database connection is handed in, the schema is
+/// built only by migrations).
+///
+/// Each public method runs in one transaction: it either changes everything it should or nothing.
+public final class IncidentStore: IncidentRepository {
+    private let writer: any DatabaseWriter
+    /// The file behind the store; nil for an in-memory store.
+    public let path: String?
+    /// True when opening created the file, so that a command that then fails can remove it again.
+    public let createdFile: Bool
+
+    /// How long a command waits for another process's write before giving up.
+    static let busyTimeout: TimeInterval = 10
+
+    /// A store over `writer`, whose schema is migrated to the current version first. `path` names the file
+    /// in messages.
+    public convenience init(_ writer: any DatabaseWriter, path: String? = nil) throws {
+        try SQLiteFile.migrate(writer, with: Schema.migrator)
+        self.init(writer: writer, path: path, createdFile: false)
+    }
+
+    private init(writer: any DatabaseWriter, path: String?, createdFile: Bool) {
+        self.writer = writer
+        self.path = path
+        self.createdFile = createdFile
+    }
+
+    /// Where the database lives: `--db`, else `$INCIDENT_DB`, else `$XDG_DATA_HOME/incident/incidents.db`
+    /// (`~/.local/share/incident/incidents.db`).
+    public static func location(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> String
+    {
+        if let explicit, !explicit.isEmpty { return explicit }
+        if let fromEnvironment = environment["INCIDENT_DB"], !fromEnvironment.isEmpty { return fromEnvironment }
+        let dataHome =
+            environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.local/share"
+        return dataHome + "/incident/incidents.db"
+    }
+
+    /// What to do when the database file does not exist yet; also whether the command writes.
+    public enum MissingFile: Sendable {
+        /// Create it (mode 0600, WAL): for commands that write.
+        case create
+        /// Read an empty in-memory store instead, so that reading commands work before the first incident.
+        case readEmpty
+        /// Fail with ``IncidentError/missingFile(_:)``: for maintenance commands that only read.
+        case fail
+        /// Write to an empty in-memory store instead, so that a dry run creates nothing; an existing file is
+        /// opened for writing, and the dry run rolls its transaction back.
+        case writeInMemory
+    }
+
+    /// Opens the database at `path`. A file that is not an incident database, is corrupt, or was written
+    /// by a newer `incident` is refused before anything is written to it. Commands that only read get a
+    /// read-only connection, which leaves the file exactly as it was (a `DatabasePool` writes on opening);
+    /// those that write get a `DatabasePool` and run pending migrations.
+    public static func open(path: String, ifMissing: MissingFile) throws -> IncidentStore {
+        let exists = FileManager.default.fileExists(atPath: path)
+        switch (exists, ifMissing) {
+        case (false, .readEmpty), (false, .writeInMemory): return try inMemory()
+        case (false, .fail):
+            throw IncidentError.missingFile("no database at \(path); pass --db, or set INCIDENT_DB, to name one")
+        default: break
+        }
+        return try translatingDatabaseErrors(path: path) {
+            if exists {
+                let reader = try preflight(path: path)
+                if ifMissing == .readEmpty || ifMissing == .fail,
+                    try reader.read(Schema.migrator.hasCompletedMigrations)
+                {
+                    return IncidentStore(writer: reader, path: path, createdFile: false)
+                }
+            } else {
+                try createFile(path: path)
+            }
+            let pool = try SQLiteFile.pool(path: path, busyTimeout: busyTimeout)
+            try SQLiteFile.migrate(pool, with: Schema.migrator)
+            return IncidentStore(writer: pool, path: path, createdFile: !exists)
+        }
+    }
+
+    /// An empty store in memory, for tests and for reading before the first write.
+    public static func inMemory() throws -> IncidentStore {
+        try IncidentStore(DatabaseQueue())
+    }
+
+    /// Removes the file this store created, with its WAL companions, for a command that failed after
+    /// creating it; a store that did not create its file leaves it alone.
+    public func removeCreatedFile() {
+        guard createdFile, let path else { return }
+        for file in [path, path + "-wal", path + "-shm"] { try? FileManager.default.removeItem(atPath: file) }
+    }
+
+    /// Checks, read-only, that an existing file is an incident database this binary can use, and returns
+    /// the read-only connection it checked with.
+    private static func preflight(path: String) throws -> DatabaseQueue {
+        let queue = try SQLiteFile.reader(path: path, busyTimeout: busyTimeout)
+        try queue.read { db in
+            let tables = try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
+            if !tables.isEmpty && !tables.contains("grdb_migrations") {
+                throw IncidentError.database(
+                    "\(path) is an SQLite database of another program, not an incident database; "
+                        + "pass --db with another path")
+            }
+            if try Schema.migrator.hasBeenSuperseded(db) {
+                let unknown = try Schema.migrator.appliedIdentifiers(db).subtracting(Schema.migrator.migrations)
+                throw IncidentError.database(
+                    "\(path) was written by a newer version of incident (schema \(unknown.sorted().joined(separator: ", "))); "
+                        + "upgrade incident to use it. The file was left untouched")
+            }
+        }
+        return queue
+    }
+
+    private static func createFile(path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        let descriptor = Foundation.open(path, O_CREAT | O_EXCL | O_WRONLY, 0o600)
+        if descriptor >= 0 {
+            close(descriptor)
+        } else if errno != EEXIST {
+            throw IncidentError.database(SystemError("cannot create \(path)").description)
+        }
+    }
+
+    /// Runs `body` in one immediate transaction: it sees the latest data and holds the write lock throughout.
+    /// With `commit` false the transaction is rolled back once `body` returns, for dry runs.
+    func write<T: Sendable>(commit: Bool = true, _ body: @Sendable (Database) throws -> T) async throws -> T {
+        try await Self.translatingDatabaseErrors(path: path) {
+            try await writer.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return commit ? .commit : .rollback
+                }
+                return result!
+            }
+        }
+    }
+
+    /// Runs `body` in one read transaction.
+    func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+        try await Self.translatingDatabaseErrors(path: path) { try await writer.read(body) }
+    }
+
+    /// Copies the database to `copy` with SQLite's online backup, safe while others write.
+    func backup(into copy: DatabaseQueue) throws {
+        try writer.backup(to: copy)
+    }
+
+    /// Turns SQLite's errors into ``IncidentError/database(_:)`` with advice; other errors pass through.
+    static func translatingDatabaseErrors<T>(path: String?, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as DatabaseError {
+            throw translated(error, path: path)
+        }
+    }
+
+    /// ``translatingDatabaseErrors(path:_:)`` for synchronous work.
+    static func translatingDatabaseErrors<T>(path: String?, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError {
+            throw translated(error, path: path)
+        }
+    }
+
+    private static func translated(_ error: DatabaseError, path: String?) -> IncidentError {
+        let file = path ?? "the in-memory database"
+        let detail = error.message ?? "\(error.resultCode)"
+        switch error.resultCode {
+        case .SQLITE_NOTADB, .SQLITE_CORRUPT:
+            return .database(
+                "\(file) is not an incident database or is corrupt (SQLite: \(detail)); "
+                    + "restore it from a backup made with `incident db backup`, or pass --db with another path")
+        case .SQLITE_ERROR:
+            return .database(
+                "internal error: a query on \(file) failed (SQLite: \(detail)); this is a bug in incident, "
+                    + "please report it with the command you ran")
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return .database(
+                "\(file) stayed locked by another process for \(Int(busyTimeout)) s (SQLite: \(detail)); try again")
+        default:
+            return .database(
+                "cannot use \(file) (SQLite: \(detail)); check that it exists, is readable and writable, "
+                    + "and that the disk has free space")
+        }
+    }
+}

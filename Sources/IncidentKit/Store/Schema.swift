@@ -1,0 +1,67 @@
+import GRDB
+
+/// The database schema, built only through migrations. A shipped migration is never edited: change the
+/// schema by registering a new one at the end.
+enum Schema {
+    static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 incidents, timeline, action items") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE incident (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        title TEXT NOT NULL CHECK (length(title) > 0),
+                        service TEXT NOT NULL DEFAULT 'app',
+                        severity TEXT NOT NULL DEFAULT 'sev3' CHECK (severity IN ('sev1','sev2','sev3','sev4')),
+                        kind TEXT NOT NULL CHECK (kind IN ('injected','real')),
+                        fault TEXT,
+                        started_at INTEGER NOT NULL,
+                        detected_at INTEGER,
+                        acknowledged_at INTEGER,
+                        mitigated_at INTEGER,
+                        resolved_at INTEGER,
+                        detection TEXT,
+                        cause TEXT,
+                        cause_category TEXT,
+                        fix TEXT,
+                        summary TEXT,
+                        impact TEXT,
+                        "trigger" TEXT,
+                        lessons TEXT,
+                        cancelled BOOLEAN NOT NULL DEFAULT 0,
+                        cancel_reason TEXT
+                    );
+                    CREATE INDEX incident_started ON incident(started_at, id);
+                    CREATE INDEX incident_service_started ON incident(service, started_at);
+
+                    CREATE TABLE timeline_event (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        incident_id INTEGER NOT NULL REFERENCES incident(id) ON DELETE CASCADE,
+                        at INTEGER NOT NULL,
+                        kind TEXT NOT NULL,
+                        text TEXT NOT NULL,
+                        author TEXT NOT NULL,
+                        recorded_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX timeline_event_incident ON timeline_event(incident_id, at);
+
+                    CREATE TABLE action_item (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        incident_id INTEGER NOT NULL REFERENCES incident(id) ON DELETE CASCADE,
+                        title TEXT NOT NULL CHECK (length(title) > 0),
+                        kind TEXT NOT NULL CHECK (kind IN ('prevent','detect','mitigate','process')),
+                        owner TEXT,
+                        due TEXT,
+                        url TEXT,
+                        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open','done','dropped')),
+                        created_at INTEGER NOT NULL,
+                        closed_at INTEGER,
+                        close_reason TEXT
+                    );
+                    CREATE INDEX action_item_incident ON action_item(incident_id);
+                    CREATE INDEX action_item_status ON action_item(status);
+                    """)
+        }
+        return migrator
+    }()
+}

@@ -1,0 +1,52 @@
+import Foundation
+
+extension IncidentRules {
+    /// The checks a record passes when recorded through the CLI, so that an import cannot store what
+    /// the commands would refuse.
+    static func check(record detail: IncidentDetail, now: Timestamp) throws {
+        let incident = detail.incident
+        _ = try Validate.text(incident.title, field: "title")
+        guard try Validate.word(incident.service, field: "service") == incident.service else {
+            throw IncidentError.invalidInput("the service '\(incident.service)' must be lower-case")
+        }
+        for (field, text) in [
+            ("fault", incident.fault), ("cause", incident.cause), ("fix", incident.fix),
+            ("summary", incident.summary), ("impact", incident.impact),
+            ("trigger", incident.trigger), ("lessons", incident.lessons),
+            ("cancel reason", incident.cancelReason),
+        ] {
+            if let text { _ = try Validate.text(text, field: field) }
+        }
+        if let detection = incident.detection, try Detection.validated(detection) != detection {
+            throw IncidentError.invalidInput("the detection '\(detection)' is not in its canonical spelling")
+        }
+        if let category = incident.causeCategory, try Validate.word(category, field: "cause category") != category {
+            throw IncidentError.invalidInput("the cause category '\(category)' must be lower-case")
+        }
+        try validate(incident, now: now)
+        for event in detail.timeline {
+            guard event.incidentId == incident.id else {
+                throw IncidentError.invalidInput(
+                    "timeline event #\(event.id ?? 0) belongs to incident "
+                        + "#\(event.incidentId), not #\(incident.id ?? 0)")
+            }
+            _ = try Validate.text(event.text, field: "event text")
+            _ = try Validate.text(event.author, field: "event author")
+            try requireNotFuture(event.at, "event", now: now)
+        }
+        for action in detail.actions {
+            guard action.incidentId == incident.id else {
+                throw IncidentError.invalidInput(
+                    "action item #\(action.id ?? 0) belongs to incident "
+                        + "#\(action.incidentId), not #\(incident.id ?? 0)")
+            }
+            _ = try Validate.text(action.title, field: "action title")
+            if let due = action.due { _ = try Validate.day(due) }
+            guard (action.status == .open) == (action.closedAt == nil) else {
+                throw IncidentError.invalidInput(
+                    "action item #\(action.id ?? 0) is \(action.status.rawValue) but "
+                        + (action.closedAt == nil ? "has no closed_at" : "has a closed_at"))
+            }
+        }
+    }
+}

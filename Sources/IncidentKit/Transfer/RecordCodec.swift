@@ -1,0 +1,156 @@
+import Conventions
+import Foundation
+
+/// Turns incidents into lines of JSONL or CSV and back, through their `Codable` shapes, so that both formats
+/// carry exactly the fields of `incident show --json`.
+struct RecordCodec {
+    private let encoder = JSONEncoder.stable()
+    private let decoder = JSONDecoder()
+
+    /// The lines that hold `detail` in `format`, without their newlines.
+    func lines(of detail: IncidentDetail, as format: TransferFormat) throws -> [String] {
+        switch format {
+        case .jsonl:
+            return [String(decoding: try encoder.encode(detail), as: UTF8.self)]
+        case .csv:
+            return try [csvRow("incident", detail.incident)] + detail.timeline.map { try csvRow("event", $0) }
+                + detail.actions.map { try csvRow("action", $0) }
+        }
+    }
+
+    private func csvRow(_ record: String, _ value: some Encodable) throws -> String {
+        let object = try JSONSerialization.jsonObject(with: encoder.encode(value)) as? [String: Any] ?? [:]
+        return CSV.line(
+            CSV.columns.map { column in
+                switch (column, object[column]) {
+                case ("record", _): record
+                case (_, let text as String): text
+                case ("cancelled", let number as NSNumber): number.boolValue ? "true" : "false"
+                case (_, let number as NSNumber): String(number.int64Value)
+                default: ""
+                }
+            })
+    }
+
+    /// Reads the incidents in `lines`, calling `handle` with the line each starts on and the incident, or
+    /// what is wrong with it. Blank lines are skipped.
+    func details(
+        in lines: some Sequence<(number: Int, text: String)>, as format: TransferFormat,
+        _ handle: (Int, Result<IncidentDetail, IncidentError>) throws -> Void
+    ) throws {
+        switch format {
+        case .jsonl:
+            for (number, text) in lines where !text.allSatisfy(\.isWhitespace) {
+                try handle(number, decode(IncidentDetail.self, from: Data(text.utf8)))
+            }
+        case .csv:
+            try csvDetails(in: lines, handle)
+        }
+    }
+
+    private func csvDetails(
+        in lines: some Sequence<(number: Int, text: String)>,
+        _ handle: (Int, Result<IncidentDetail, IncidentError>) throws -> Void
+    ) throws {
+        var columns: [String]?
+        var current: (line: Int, detail: Result<IncidentDetail, IncidentError>)?
+        func flush() throws {
+            if let current { try handle(current.line, current.detail) }
+            current = nil
+        }
+        for (number, fields) in CSV.records(in: lines) {
+            guard let header = columns else {
+                guard fields.first == "record" else {
+                    return try handle(
+                        number,
+                        .failure(
+                            .invalidInput(
+                                "the first line must be the header written by `incident export --format csv`")))
+                }
+                columns = fields
+                continue
+            }
+            guard fields.count == header.count else {
+                try flush()
+                try handle(
+                    number, .failure(.invalidInput("\(fields.count) fields where the header has \(header.count)")))
+                continue
+            }
+            var object: [String: Any] = [:]
+            for (column, text) in zip(header, fields) where !text.isEmpty {
+                switch column {
+                case "id", "incident_id": object[column] = Int64(text) ?? text as Any
+                case "cancelled": object[column] = ["true": true, "false": false][text] ?? text as Any
+                default: object[column] = text
+                }
+            }
+            let data = (try? JSONSerialization.data(withJSONObject: object)) ?? Data()
+            switch fields[0] {
+            case "incident":
+                try flush()
+                current = (
+                    number,
+                    decode(Incident.self, from: data).map {
+                        IncidentDetail(incident: $0, timeline: [], actions: [])
+                    }
+                )
+            case "event", "action":
+                guard case .success(var detail)? = current?.detail else {
+                    if current == nil {
+                        try handle(number, .failure(.invalidInput("an \(fields[0]) row before any incident row")))
+                    }
+                    continue
+                }
+                if fields[0] == "event" {
+                    switch decode(TimelineEvent.self, from: data) {
+                    case .success(let event): detail.timeline.append(event)
+                    case .failure(let error):
+                        current?.detail = .failure(error)
+                        continue
+                    }
+                } else {
+                    switch decode(ActionItem.self, from: data) {
+                    case .success(let action): detail.actions.append(action)
+                    case .failure(let error):
+                        current?.detail = .failure(error)
+                        continue
+                    }
+                }
+                current?.detail = .success(detail)
+            default:
+                try flush()
+                try handle(
+                    number, .failure(.invalidInput("unknown record '\(fields[0])'; use incident, event or action")))
+            }
+        }
+        try flush()
+    }
+
+    private func decode<T: Decodable>(_: T.Type, from data: Data) -> Result<T, IncidentError> {
+        do {
+            return .success(try decoder.decode(T.self, from: data))
+        } catch let error as DecodingError {
+            return .failure(.invalidInput(Self.describe(error)))
+        } catch {
+            return .failure(.invalidInput("cannot read the record: \(error)"))
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        func field(_ path: [any CodingKey]) -> String {
+            path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "missing field \(field(context.codingPath + [key]))"
+        case .valueNotFound(_, let context):
+            return "field \(field(context.codingPath)) is null but required"
+        case .typeMismatch(_, let context), .dataCorrupted(let context):
+            return context.codingPath.isEmpty
+                ? "not a valid JSON object (\(context.debugDescription))"
+                : "field \(field(context.codingPath)): \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+}

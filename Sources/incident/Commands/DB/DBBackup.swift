@@ -1,0 +1,23 @@
+import ArgumentParser
+import IncidentKit
+
+extension IncidentCommand {
+    struct DBBackup: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "backup",
+            abstract: "Copy the database to a new file, safely, even while others write to it.",
+            discussion: "Uses SQLite's online backup. Example: incident db backup ~/incidents-$(date +%F).db")
+
+        @Argument(help: "The new file to write; it must not exist.")
+        var destination: String
+
+        @OptionGroup var database: DatabaseOption
+
+        func run() async throws {
+            let store = try IncidentStore.open(path: database.path, ifMissing: .fail)
+            try store.backup(to: destination)
+            let health = try await IncidentStore.open(path: destination, ifMissing: .fail).check()
+            print("backed up \(health.incidents) incidents from \(database.path) to \(destination)")
+        }
+    }
+}

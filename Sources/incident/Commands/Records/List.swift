@@ -1,0 +1,51 @@
+import ArgumentParser
+import IncidentKit
+
+extension IncidentCommand {
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "list",
+            abstract: "List incidents, newest first.",
+            discussion: "Example: incident list --status open --since -7d")
+
+        @Option(help: "Only incidents in this status.")
+        var status: IncidentStatus?
+
+        @OptionGroup var filter: FilterOptions
+
+        @Option(help: "Show at most this many.")
+        var limit: Int?
+
+        @Flag(help: "Print the incidents as a JSON array, each with its status and durations.")
+        var json = false
+
+        @OptionGroup var database: DatabaseOption
+
+        func validate() throws {
+            if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        }
+
+        func run() async throws {
+            let now = Timestamp.now
+            let incidents = try await database.reading().list(
+                IncidentFilter(
+                    status: status, service: filter.service, severity: filter.severity, kind: filter.kind,
+                    since: try filter.since(now: now), limit: limit))
+            if json {
+                try Output.json(incidents.map(IncidentSummary.init))
+                return
+            }
+            Output.table(
+                header: ["id", "status", "sev", "service", "age", "ttd", "ttr", "title"],
+                rows: incidents.map { incident in
+                    [
+                        String(incident.id!), incident.status.rawValue, incident.severity.rawValue, incident.service,
+                        DurationText.human(incident.startedAt.seconds(until: now)),
+                        DurationText.human(incident.durations.ttd),
+                        DurationText.human(incident.durations.ttr), Output.printable(incident.title),
+                    ]
+                },
+                color: { column, text in column == 1 ? IncidentStatus(rawValue: text).map(Output.style(of:)) : nil })
+        }
+    }
+}

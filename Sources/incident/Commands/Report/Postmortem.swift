@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import IncidentKit
+
+extension IncidentCommand {
+    struct Postmortem: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "postmortem",
+            abstract: "Write the markdown postmortem of an incident.",
+            discussion: """
+                Follows the Google SRE structure: summary, impact, timing, detection, root cause and trigger,
+                resolution, action items, lessons learned, the full timeline and a Mermaid chart of the phases.
+                Missing parts show as TODO placeholders; --check lists them and exits 1 while any is missing, so a
+                team can gate on it. --template takes a Mustache file; --print-template shows the built-in one.
+
+                Examples:
+                  incident postmortem 12 --output postmortems/12.md
+                  incident postmortem 12 --check
+                """)
+
+        @Argument(help: "The incident id.")
+        var id: Int64?
+
+        @Option(help: ArgumentHelp("A Mustache template to render instead of the built-in one.", valueName: "file"))
+        var template: String?
+
+        @Option(help: ArgumentHelp("The file to write (default: standard output).", valueName: "file"))
+        var output: String?
+
+        @Flag(help: "List what the postmortem still lacks; exit 1 if anything does.")
+        var check = false
+
+        @Flag(help: "Print the built-in template and exit.")
+        var printTemplate = false
+
+        @OptionGroup var database: DatabaseOption
+
+        func validate() throws {
+            if !printTemplate && id == nil { throw ValidationError("Missing expected argument '<id>'") }
+        }
+
+        func run() async throws {
+            if printTemplate {
+                return print(PostmortemDocument.builtInTemplate, terminator: "")
+            }
+            let document = PostmortemDocument(try await database.reading().detail(id!))
+            if check {
+                let missing = document.missing
+                guard missing.isEmpty else {
+                    print("postmortem of #\(id!) is incomplete; missing:")
+                    for part in missing { print("  - \(part)") }
+                    throw ExitCode(1)
+                }
+                return print("postmortem of #\(id!) is complete")
+            }
+            let text = try template.map { path in
+                do {
+                    return try String(contentsOfFile: path, encoding: .utf8)
+                } catch {
+                    throw IncidentError.missingFile("cannot read the template \(path): \(error.localizedDescription)")
+                }
+            }
+            let markdown = try document.render(template: text)
+            guard let output else { return print(markdown, terminator: "") }
+            let file = try OutputFile(path: output, replacing: true)
+            do {
+                try file.write(markdown)
+                try file.commit()
+            } catch {
+                file.discard()
+                throw error
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import IncidentKit
+
+extension IncidentCommand {
+    struct Report: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "report",
+            abstract: "How fast failures are detected and recovered, whether it improves, and what recurs.",
+            discussion: """
+                Shows TTD, TTA, TTR, TTC and MTBF (n, mean, median, p90, max) for injected and real incidents,
+                a trend per period with the change against the previous one, breakdowns by service, severity,
+                fault type, detection and cause category, the detection scorecard of injected failures, and
+                recurring causes. Only resolved incidents are averaged; cancelled ones never count. Periods are
+                cut in the local time zone (TZ).
+
+                Examples:
+                  incident report --since -90d
+                  incident report --period week --kind injected --markdown > gameday.md
+                """)
+
+        @Option(
+            parsing: .unconditional,
+            help: ArgumentHelp(
+                "Only incidents that started before this time.",
+                valueName: "time"))
+        var until: String?
+
+        @Option(help: "The length of a trend row: week, month or quarter.")
+        var period = ReportPeriod.month
+
+        @OptionGroup var filter: FilterOptions
+
+        @Flag(help: "Print GitHub-flavoured markdown with a Mermaid chart.")
+        var markdown = false
+
+        @Flag(help: "Print every figure as JSON, durations in seconds.")
+        var json = false
+
+        @OptionGroup var database: DatabaseOption
+
+        func validate() throws {
+            if markdown && json { throw ValidationError("--markdown and --json cannot be used together; choose one") }
+        }
+
+        func run() async throws {
+            let now = Timestamp.now
+            let request = ReportRequest(
+                since: try filter.since(now: now), until: try until.map { try TimeInput.parse($0, now: now) },
+                period: period, service: filter.service, kind: filter.kind, severity: filter.severity, now: now)
+            if let since = request.since, let until = request.until, until <= since {
+                throw IncidentError.invalidInput("--until \(until) is not after --since \(since); swap them")
+            }
+            let report = try await database.reading().report(request)
+            if json {
+                try Output.json(report, snakeCase: true)
+            } else if markdown {
+                print(report.markdown, terminator: "")
+            } else {
+                Self.printText(report)
+            }
+        }
+
+        /// Aligned tables and a bar chart of median TTR, for a terminal.
+        static func printText(_ report: MetricsReport) {
+            for (index, section) in report.sections.enumerated() {
+                print((index == 0 ? "" : "\n") + Output.colored(section.title, "1"))
+                for block in section.blocks {
+                    switch block {
+                    case .text(let text): print(Output.printable(text))
+                    case .table(let header, let rows):
+                        Output.table(header: header, rows: rows.map { $0.map { Output.printable($0) } })
+                    case .chart(let periods, _, let ttr): printChart(periods: periods, minutes: ttr)
+                    }
+                }
+            }
+        }
+
+        /// One bar per period, scaled to the longest, labelled with the median TTR.
+        static func printChart(periods: [String], minutes: [Double]) {
+            let longest = max(minutes.max() ?? 0, 1)
+            print("median TTR per period")
+            for (period, value) in zip(periods, minutes) {
+                let bar = String(repeating: "█", count: Int((value / longest * 40).rounded()))
+                print(
+                    "\(period.padding(toLength: max(period.count, 9), withPad: " ", startingAt: 0)) "
+                        + "\(bar) \(DurationText.human(value * 60))")
+            }
+        }
+    }
+}

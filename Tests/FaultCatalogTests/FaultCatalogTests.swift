@@ -1,0 +1,55 @@
+import FaultCatalog
+import Foundation
+import Testing
+
+struct FaultTextTests {
+    @Test(arguments: [
+        ("latency ms=800", "latency ms=800"),
+        ("latency   ms=800  jitter_ms=0", "latency ms=800"),
+        ("error", "error"),
+        ("error status=500", "error"),
+        ("error status=503 probability=0.5 route=/api/*", "error status=503 probability=0.5 route=/api/*"),
+        ("crash exit_code=137 delay_s=0", "crash exit_code=137"),
+        ("memory_leak max_mb=1500 mb_per_s=20", "memory_leak mb_per_s=20 max_mb=1500"),
+        ("not_ready duration_s=60", "not_ready duration_s=60"),
+    ])
+    func equalFaultsHaveOneCanonicalText(written: String, canonical: String) throws {
+        let spec = try FaultSpec(text: written)
+        #expect(spec.text == canonical)
+        #expect(try FaultSpec(text: spec.text) == spec, "the canonical text reads back to the same fault")
+    }
+
+    @Test func theTextAndJSONFormsAgree() throws {
+        let json = #"{"type":"error","status":503,"probability":0.5,"route":"/api/*","duration_s":120}"#
+        #expect(
+            try FaultSpec(json: Data(json.utf8))
+                == FaultSpec(text: "error status=503 probability=0.5 route=/api/* duration_s=120"))
+    }
+
+    @Test(arguments: [
+        ("", "the fault is empty"),
+        ("latncy ms=5", "unknown fault type 'latncy'"),
+        ("latency", "field 'ms' is required"),
+        ("latency ms", "'ms' is not a parameter"),
+        ("latency ms=5 ms=6", "parameter 'ms' is given twice"),
+        ("latency ms=fast", "field 'ms' must be a number"),
+        ("hang max_s=3000", "field 'max_s' is 3000; it must be between 0.001 and 300"),
+        ("crash route=/x", "field 'route' does not apply to a crash fault"),
+    ])
+    func badTextIsRefusedNamingTheField(text: String, message: String) {
+        #expect {
+            try FaultSpec(text: text)
+        } throws: { error in
+            (error as? FaultRequestError)?.description.contains(message) == true
+        }
+    }
+
+    @Test func routesCoverWhatTheirGlobSaysAndNeverTheAdminAPI() throws {
+        let fallback = try FaultSpec(text: "error")
+        #expect(fallback.covers(path: "/api/notes") && fallback.covers(path: "/"))
+        #expect(!fallback.covers(path: "/readyz") && !fallback.covers(path: "/metrics"))
+        let glob = try FaultSpec(text: "error route=/api/*")
+        #expect(glob.covers(path: "/api/notes/1") && !glob.covers(path: "/"))
+        #expect(!(try FaultSpec(text: "error route=/*")).covers(path: "/admin/faults"))
+    }
+}
