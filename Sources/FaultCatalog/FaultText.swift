@@ -22,28 +22,16 @@ extension FaultSpec {
         try self.init(fields: fields)
     }
 
-    /// The canonical text form: the type, then the parameters whose values differ from their defaults in
-    /// the catalog's order, then `probability`, `route` and `duration_s` when they are not the defaults.
-    /// Equal faults have equal text however they were written.
+    /// The canonical text form: the type, then every parameter of the type in the catalog's order (so the
+    /// text still says what happened if a default changes), then `probability`, `route` and `duration_s`
+    /// when they are not the defaults. Equal faults have equal text however they were written.
     public var text: String {
-        let defaults = Self.defaultParameters(of: action.type)
         var words = [action.type.rawValue]
-        for (name, value) in action.parameters where name == "ms" || !defaults.contains(where: { $0 == (name, value) })
-        {
-            words.append("\(name)=\(value.text)")
-        }
+        for (name, value) in action.parameters { words.append("\(name)=\(value.text)") }
         if probability != 1 { words.append("probability=\(probability.plain)") }
         if let route { words.append("route=\(route)") }
         if durationSeconds != Self.defaultDurationSeconds { words.append("duration_s=\(durationSeconds.plain)") }
         return words.joined(separator: " ")
-    }
-
-    /// The parameters a fault of `type` gets when its request names none (latency's `ms`, which has no
-    /// default, read as 0).
-    private static func defaultParameters(of type: FaultType) -> [(name: String, value: FaultValue)] {
-        var fields: [String: FaultValue] = ["type": .string(type.rawValue)]
-        if type == .latency { fields["ms"] = .number(0) }
-        return (try? FaultSpec(fields: fields))?.action.parameters ?? []
     }
 }
 

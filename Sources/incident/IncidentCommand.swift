@@ -36,9 +36,17 @@ struct IncidentCommand: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+            // print() ignores write errors: a full disk behind `> file` must not look like success.
+            if !Output.flushStandardOutput() {
+                throw IncidentError.cannotWrite(SystemError("cannot write standard output").description)
+            }
         } catch let error as IncidentError {
             StandardError.print("incident: error: \(error)")
             Foundation.exit(error.exitCode)
+        } catch  where exitCode(for: error) == .failure && !(error is ExitCode) {
+            // Not ours and not the argument parser's: a file or system failure no check anticipated.
+            StandardError.print("incident: error: \(error.localizedDescription)")
+            Foundation.exit(ExitStatus.ioError.rawValue)
         } catch {
             exit(withError: error)
         }

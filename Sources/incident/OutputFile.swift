@@ -42,10 +42,10 @@ final class OutputFile: Sendable {
             switch status.st_mode & S_IFMT {
             case S_IFREG:
                 guard replacing else {
-                    throw .cannotWrite("\(path) exists already; pass --force to replace it, or choose another file")
+                    throw .invalidInput("\(path) exists already; pass --force to replace it, or choose another file")
                 }
             case S_IFDIR:
-                throw .cannotWrite("\(path) is a folder; name a file inside it")
+                throw .invalidInput("\(path) is a folder; name a file inside it")
             case S_IFCHR, S_IFIFO, S_IFBLK:
                 let descriptor = Foundation.open(resolved, O_WRONLY | O_CLOEXEC)
                 guard descriptor >= 0 else { throw Self.failure(SystemError("cannot write \(path)")) }

@@ -4,14 +4,16 @@ import Testing
 
 struct FaultTextTests {
     @Test(arguments: [
-        ("latency ms=800", "latency ms=800"),
-        ("latency   ms=800  jitter_ms=0", "latency ms=800"),
-        ("error", "error"),
-        ("error status=500", "error"),
-        ("error status=503 probability=0.5 route=/api/*", "error status=503 probability=0.5 route=/api/*"),
-        ("crash exit_code=137 delay_s=0", "crash exit_code=137"),
+        ("latency ms=800", "latency ms=800 jitter_ms=0"),
+        ("latency   ms=800  jitter_ms=0", "latency ms=800 jitter_ms=0"),
+        ("error", "error status=500"),
+        ("error status=500 duration_s=300", "error status=500"),
+        ("error route=/api/* probability=0.5 status=503", "error status=503 probability=0.5 route=/api/*"),
+        ("crash exit_code=137 delay_s=0", "crash exit_code=137 delay_s=0"),
+        ("abort probability=1", "abort"),
         ("memory_leak max_mb=1500 mb_per_s=20", "memory_leak mb_per_s=20 max_mb=1500"),
         ("not_ready duration_s=60", "not_ready duration_s=60"),
+        ("cpu_burn", "cpu_burn threads=1"),
     ])
     func equalFaultsHaveOneCanonicalText(written: String, canonical: String) throws {
         let spec = try FaultSpec(text: written)

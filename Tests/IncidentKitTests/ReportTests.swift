@@ -189,6 +189,31 @@ struct ReportPeriodTests {
         #expect(report.trend.map { "\($0.period):\($0.count)" } == expected)
     }
 
+    /// In Asunción midnight was skipped on 2023-10-01 (clocks went from 00:00 to 01:00): that month begins
+    /// at 01:00, and every later month at 00:00 again, however many periods the report spans and wherever
+    /// `--since` starts it.
+    @Test func periodsStartAtTheirOwnFirstInstantAfterADaylightSavingGap() async throws {
+        let f = try StoreFixture()
+        let zone = TimeZone(identifier: "America/Asuncion")!
+        let now = Timestamp(rfc3339: "2024-03-01T00:00:00Z")!
+        // 00:30 local on the first of each month; -03:00 in the southern summer, -04:00 before.
+        for start in ["2023-09-01T04:30:00Z", "2023-11-01T03:30:00Z", "2023-12-01T03:30:00Z", "2024-01-01T03:30:00Z"] {
+            let at = Timestamp(rfc3339: start)!
+            let id = try await f.store.open(Incident(title: start, startedAt: at), by: "t", now: now).incident.id!
+            _ = try await f.store.resolve(
+                id, at: at.adding(seconds: 60), cause: "c", category: nil, fix: nil, prevent: [], by: "t", now: now)
+        }
+        let trend = try await f.store.report(ReportRequest(now: now, timeZone: zone)).trend
+        #expect(
+            trend.map { "\($0.period) \($0.start) \($0.count)" } == [
+                "2023-09 2023-09-01T04:00:00Z 1", "2023-10 2023-10-01T04:00:00Z 0", "2023-11 2023-11-01T03:00:00Z 1",
+                "2023-12 2023-12-01T03:00:00Z 1", "2024-01 2024-01-01T03:00:00Z 1",
+            ])
+        let since = Timestamp(rfc3339: "2023-11-15T00:00:00Z")!
+        let later = try await f.store.report(ReportRequest(since: since, now: now, timeZone: zone)).trend
+        #expect(later.map(\.start) == trend.suffix(2).map(\.start), "--since gives the same boundaries")
+    }
+
     @Test func weeksBeginOnMondayAndQuartersOnTheirFirstMonth() async throws {
         let f = try await history()
         let utc = TimeZone(identifier: "UTC")!

@@ -287,9 +287,9 @@ struct ListTests {
 
         #expect(try await f.store.list().map(\.id) == [newest, cancelled, api, old])
         #expect(try await f.store.list(IncidentFilter(limit: 2)).map(\.id) == [newest, cancelled])
-        #expect(try await f.store.list(IncidentFilter(status: .open)).map(\.id) == [api, old])
-        #expect(try await f.store.list(IncidentFilter(status: .detected)).map(\.id) == [newest])
-        #expect(try await f.store.list(IncidentFilter(status: .cancelled)).map(\.id) == [cancelled])
+        #expect(try await f.store.list(IncidentFilter(statuses: [.open])).map(\.id) == [api, old])
+        #expect(try await f.store.list(IncidentFilter(statuses: [.detected])).map(\.id) == [newest])
+        #expect(try await f.store.list(IncidentFilter(statuses: [.cancelled])).map(\.id) == [cancelled])
         #expect(try await f.store.list(IncidentFilter(service: "api")).map(\.id) == [api], "services are lower-case")
         #expect(try await f.store.list(IncidentFilter(severity: .sev1)).map(\.id) == [api])
         #expect(try await f.store.list(IncidentFilter(kind: .injected)).map(\.id) == [old])
@@ -313,7 +313,7 @@ struct ListTests {
                     now: f.now)
             }
         }
-        let listed = try await f.store.list(IncidentFilter(status: status))
+        let listed = try await f.store.list(IncidentFilter(statuses: [status]))
         #expect(listed.count == 1)
         #expect(listed.allSatisfy { $0.status == status })
     }

@@ -32,12 +32,16 @@ struct CLI {
         return environment
     }
 
-    /// Starts the binary and returns at once; output goes to files in the temporary directory.
-    func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (Process, URL, URL) {
+    /// Starts the binary and returns at once; output goes to files in the temporary directory. A `wrapper`
+    /// command line (such as `setpriv …`) runs the binary in its place.
+    func start(_ arguments: [String], environment extra: [String: String] = [:], wrapper: [String] = []) throws
+        -> (Process, URL, URL)
+    {
         let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = arguments
+        process.executableURL = wrapper.first.map(URL.init(fileURLWithPath:)) ?? Self.binary
+        process.arguments = wrapper.isEmpty ? arguments : Array(wrapper.dropFirst()) + [Self.binary.path] + arguments
         process.environment = environment(extra)
+        process.currentDirectoryURL = directory.url
         let name = UUID().uuidString
         let out = directory.url.appendingPathComponent("\(name).out")
         let err = directory.url.appendingPathComponent("\(name).err")
@@ -55,8 +59,10 @@ struct CLI {
         try run(arguments, environment: extra)
     }
 
-    func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Result {
-        let (process, out, err) = try start(arguments, environment: extra)
+    func run(_ arguments: [String], environment extra: [String: String] = [:], wrapper: [String] = []) throws
+        -> Result
+    {
+        let (process, out, err) = try start(arguments, environment: extra, wrapper: wrapper)
         process.waitUntilExit()
         let stderr = try String(contentsOf: err, encoding: .utf8)
         return Result(
@@ -68,6 +74,10 @@ struct CLI {
 
     /// Runs a command that prints JSON and decodes it.
     func json(_ arguments: String...) throws -> Any {
+        try json(arguments)
+    }
+
+    func json(_ arguments: [String]) throws -> Any {
         let result = try run(arguments + ["--json"])
         guard result.status == 0 else { throw CLIError(result: result) }
         return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8), options: [.fragmentsAllowed])

@@ -59,7 +59,7 @@ struct WalkThroughTests {
         #expect(lines[1].contains("detected") && lines[1].contains("2m05s") && lines[1].hasSuffix("Latency spike"))
         #expect(!list.stdout.contains("\u{1B}["), "no colour without a terminal")
         let show = try cli.run("show", "1")
-        #expect(show.stdout.contains("injected (latency ms=800)") && show.stdout.contains("TTD 2m05s"))
+        #expect(show.stdout.contains("injected (latency ms=800 jitter_ms=0)") && show.stdout.contains("TTD 2m05s"))
     }
 
     @Test func everyCommandExplainsItself() throws {

@@ -14,7 +14,7 @@ struct TransferTests {
         let cli = try CLI()
         try expectSuccess(
             cli, "open", "Quotes \"here\", commas, and\nline breaks\r\n🔥 שלום",
-            "--at", "2026-11-28T10:00:00.250Z", "--fault", "error status=503, probability=0.5")
+            "--at", "2026-11-28T10:00:00.250Z", "--other-fault", "error status=503, probability=0.5")
         try expectSuccess(cli, "detect", "1", "--via", "alert:HighErrorRate", "--at", "2026-11-28 10:02")
         try expectSuccess(
             cli, "resolve", "1", "--cause", "'); DROP TABLE incident;--", "--category", "deploy",

@@ -15,11 +15,24 @@ public enum TimeInput {
     public static func parse(_ input: String, now: Timestamp = .now, timeZone: TimeZone = .current) throws -> Timestamp
     {
         let text = input.trimmingCharacters(in: .whitespaces)
-        if text.lowercased() == "now" { return now }
-        if let seconds = relativeSeconds(text) { return now.adding(seconds: seconds) }
-        if let absolute = Timestamp(rfc3339: text) { return absolute }
-        if let local = localTime(text, now: now, timeZone: timeZone) { return local }
-        throw IncidentError.invalidInput("cannot read the time '\(input)'; use \(help)")
+        let milliseconds: Double
+        if text.lowercased() == "now" {
+            milliseconds = Double(now.milliseconds)
+        } else if let seconds = relativeSeconds(text) {
+            milliseconds = Double(now.milliseconds) + seconds * 1000
+        } else if let absolute = Timestamp(rfc3339: text) {
+            milliseconds = Double(absolute.milliseconds)
+        } else if let local = localTime(text, now: now, timeZone: timeZone) {
+            milliseconds = local
+        } else {
+            throw IncidentError.invalidInput("cannot read the time '\(input)'; use \(help)")
+        }
+        guard let time = Timestamp.supported(milliseconds: milliseconds) else {
+            throw IncidentError.invalidInput(
+                "the time '\(input)' is outside the years \(Timestamp.supportedYears.lowerBound) to "
+                    + "\(Timestamp.supportedYears.upperBound) that incident records; use \(help)")
+        }
+        return time
     }
 
     /// `-90s`, `-1h30m`, `5m ago`, `2 h ago` → negative seconds; `+2m` → positive seconds.
@@ -49,7 +62,8 @@ public enum TimeInput {
         return digits.isEmpty && total > 0 ? sign * total : nil
     }
 
-    private static func localTime(_ text: String, now: Timestamp, timeZone: TimeZone) -> Timestamp? {
+    /// Milliseconds since 1970 of a local time; `Double` so that far-off years are refused, not trapped on.
+    private static func localTime(_ text: String, now: Timestamp, timeZone: TimeZone) -> Double? {
         let pattern = #/(?:(\d{4})-(\d{2})-(\d{2}))?(?:[ T]?(\d{1,2}):(\d{2})(?::(\d{2}))?)?/#
         guard !text.isEmpty, let match = text.wholeMatch(of: pattern) else { return nil }
         var calendar = Calendar(identifier: .gregorian)
@@ -63,13 +77,12 @@ public enum TimeInput {
         components.hour = match.4.flatMap { Int($0) } ?? 0
         components.minute = match.5.flatMap { Int($0) } ?? 0
         components.second = match.6.flatMap { Int($0) } ?? 0
-        guard components.isValidDate(in: calendar), let date = calendar.date(from: components) else { return nil }
-        let parsed = Timestamp(date)
-        if !hasDate, now.seconds(until: parsed) > futureTolerance,
+        guard components.isValidDate(in: calendar), var date = calendar.date(from: components) else { return nil }
+        if !hasDate, date.timeIntervalSince(now.date) > futureTolerance,
             let yesterday = calendar.date(byAdding: .day, value: -1, to: date)
         {
-            return Timestamp(yesterday)
+            date = yesterday
         }
-        return parsed
+        return (date.timeIntervalSince1970 * 1000).rounded()
     }
 }

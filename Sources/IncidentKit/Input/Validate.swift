@@ -1,12 +1,15 @@
 import Foundation
+import RFC3339
 
 /// Checks of user-given values, shared by every command; each failure is an ``IncidentError/invalidInput(_:)``.
 public enum Validate {
     /// The most a text field may hold, in UTF-8 bytes.
     public static let maxTextBytes = 64 * 1024
+    /// The most a timeline entry may hold: an `edited` entry carries a field's old and new value.
+    public static let maxEventTextBytes = 2 * maxTextBytes + 1024
 
-    /// Text stored exactly as given: it must not be blank, nor larger than ``maxTextBytes``.
-    public static func text(_ value: String, field: String) throws -> String {
+    /// Text stored exactly as given: it must not be blank, nor larger than `limit` bytes.
+    public static func text(_ value: String, field: String, limit: Int = maxTextBytes) throws -> String {
         guard !value.allSatisfy(\.isWhitespace) else {
             throw IncidentError.invalidInput("the \(field) is empty; give some text")
         }
@@ -15,10 +18,9 @@ public enum Validate {
                 "the \(field) contains a NUL character (U+0000), which cannot be stored; remove it")
         }
         let size = value.utf8.count
-        guard size <= maxTextBytes else {
+        guard size <= limit else {
             throw IncidentError.invalidInput(
-                "the \(field) is \(size) bytes, more than the \(maxTextBytes) allowed; shorten it or link to a document"
-            )
+                "the \(field) is \(size) bytes, more than the \(limit) allowed; shorten it or link to a document")
         }
         return value
     }
@@ -36,13 +38,14 @@ public enum Validate {
         return lowered
     }
 
-    /// A calendar day, `YYYY-MM-DD`.
+    /// A calendar day, `YYYY-MM-DD`, in the years incident records.
     public static func day(_ value: String) throws -> String {
-        let format = Date.ISO8601FormatStyle().year().month().day()
-        guard value.wholeMatch(of: #/\d{4}-\d{2}-\d{2}/#) != nil, let date = try? format.parse(value),
-            date.formatted(format) == value
+        guard let midnight = RFC3339.milliseconds(from: value + "T00:00:00Z"), value.utf8.count == 10,
+            Timestamp.supportedRange.contains(Timestamp(milliseconds: midnight))
         else {
-            throw IncidentError.invalidInput("the due date '\(value)' is not a day like 2026-12-31")
+            throw IncidentError.invalidInput(
+                "the due date '\(value)' is not a day like 2026-12-31 in the years \(Timestamp.supportedYears.lowerBound) "
+                    + "to \(Timestamp.supportedYears.upperBound)")
         }
         return value
     }

@@ -17,7 +17,7 @@ public struct ActionItem: Codable, Sendable, Equatable, FetchableRecord, Mutable
 
     public static let databaseTableName = "action_item"
 
-    public enum CodingKeys: String, CodingKey, ColumnExpression {
+    public enum CodingKeys: String, CodingKey, ColumnExpression, CaseIterable {
         case id
         case incidentId = "incident_id"
         case title, kind, owner, due, url, status
@@ -58,4 +58,8 @@ public struct ActionItem: Codable, Sendable, Equatable, FetchableRecord, Mutable
     public mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID
     }
+}
+
+extension ActionItem: RecordFields {
+    public static let fieldNames = Set(CodingKeys.allCases.map(\.rawValue))
 }

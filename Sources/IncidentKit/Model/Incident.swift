@@ -85,13 +85,8 @@ public struct Incident: Codable, Sendable, Equatable, FetchableRecord, MutablePe
         id = inserted.rowID
     }
 
-    /// The type of the injected fault, the first word of its text: the key the report groups faults by.
-    public var faultType: String? { fault.map(Self.faultType(of:)) }
-
-    /// The type named by a fault's text.
-    static func faultType(of fault: String) -> String {
-        String(fault.prefix { $0 != " " })
-    }
+    /// The type of the injected fault (`latency`, …, or `other`): the key the report groups faults by.
+    public var faultType: String? { fault.map(IncidentFault.type(of:)) }
 
     public var status: IncidentStatus {
         IncidentStatus(
@@ -137,4 +132,8 @@ public struct Durations: Encodable, Sendable, Equatable {
         case ttr = "ttr_s"
         case ttc = "ttc_s"
     }
+}
+
+extension Incident: RecordFields {
+    public static let fieldNames = Set(CodingKeys.allCases.map(\.rawValue))
 }

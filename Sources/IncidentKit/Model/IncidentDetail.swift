@@ -35,11 +35,18 @@ public struct IncidentDetail: Codable, Sendable, Equatable {
         case timeline, actions
     }
 
+    /// Reads the incident object strictly: every key must be a field of the incident (or the derived
+    /// `status` and `durations`, which are ignored), `timeline` and `actions` must be there, and their
+    /// entries may hold only their own fields.
     public init(from decoder: any Decoder) throws {
+        try decoder.refuseUnknownKeys(
+            allowing: Incident.fieldNames.union([
+                "status", "durations", ExtraKeys.timeline.rawValue, ExtraKeys.actions.rawValue,
+            ]))
         incident = try Incident(from: decoder)
         let container = try decoder.container(keyedBy: ExtraKeys.self)
-        timeline = try container.decodeIfPresent([TimelineEvent].self, forKey: .timeline) ?? []
-        actions = try container.decodeIfPresent([ActionItem].self, forKey: .actions) ?? []
+        timeline = try container.decode([Strict<TimelineEvent>].self, forKey: .timeline).map(\.record)
+        actions = try container.decode([Strict<ActionItem>].self, forKey: .actions).map(\.record)
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -41,6 +41,7 @@ public enum IncidentField: String, CaseIterable, Sendable {
         case .severity: incident.severity = try Validate.severity(text)
         case .kind: incident.kind = try Validate.kind(text)
         case .startedAt: incident.startedAt = try TimeInput.parse(text, now: now, timeZone: timeZone)
+        case .fault: incident.fault = try IncidentFault.canonical(text)
         case .detection: incident.detection = try Detection.validated(text)
         case .category: incident.causeCategory = try Validate.word(text, field: "cause category")
         default:

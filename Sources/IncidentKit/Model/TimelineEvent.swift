@@ -28,7 +28,7 @@ public struct TimelineEvent: Codable, Sendable, Equatable, FetchableRecord, Muta
 
     public static let databaseTableName = "timeline_event"
 
-    public enum CodingKeys: String, CodingKey, ColumnExpression {
+    public enum CodingKeys: String, CodingKey, ColumnExpression, CaseIterable {
         case id
         case incidentId = "incident_id"
         case at, kind, text, author
@@ -38,4 +38,8 @@ public struct TimelineEvent: Codable, Sendable, Equatable, FetchableRecord, Muta
     public mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID
     }
+}
+
+extension TimelineEvent: RecordFields {
+    public static let fieldNames = Set(CodingKeys.allCases.map(\.rawValue))
 }

@@ -14,6 +14,24 @@ public struct Timestamp: Comparable, Hashable, Sendable, Codable, DatabaseValueC
         milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
     }
 
+    /// The years whose times incident records: far enough back for any history, far enough ahead for any
+    /// plan, and each written as RFC 3339 with four digits, so that every stored time exports and imports.
+    public static let supportedYears = 1970...2199
+
+    /// The times in ``supportedYears``.
+    public static let supportedRange =
+        Timestamp(
+            milliseconds: 0)...Timestamp(milliseconds: RFC3339.days(year: 2200, month: 1, day: 1) * 86_400_000 - 1)
+
+    /// The time `milliseconds` after 1970 when it lies in ``supportedRange``; nil otherwise (a far-off or
+    /// non-finite number is refused here rather than trapped on when converted).
+    public static func supported(milliseconds: Double) -> Timestamp? {
+        guard milliseconds.isFinite, milliseconds >= Double(supportedRange.lowerBound.milliseconds),
+            milliseconds <= Double(supportedRange.upperBound.milliseconds)
+        else { return nil }
+        return Timestamp(milliseconds: Int64(milliseconds))
+    }
+
     /// The current time, to the millisecond.
     public static var now: Timestamp { Timestamp(Date()) }
 

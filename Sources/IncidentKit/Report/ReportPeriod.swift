@@ -12,27 +12,41 @@ public enum ReportPeriod: String, CaseIterable, Sendable, Codable {
         return calendar
     }
 
-    /// The start of the period that holds `date`.
+    /// The start of the period that holds `date`: the first instant of its first local day (00:00, or
+    /// the end of a daylight-saving gap that swallows midnight), found from the calendar date alone.
     public func start(of date: Date, in calendar: Calendar) -> Date {
+        let day = calendar.dateComponents([.year, .month, .day, .weekday], from: date)
         switch self {
         case .week:
-            return calendar.dateInterval(of: .weekOfYear, for: date)!.start
+            // weekday: Sunday 1 … Saturday 7; weeks start on Monday.
+            let monday = calendar.date(
+                byAdding: .day, value: -((day.weekday! + 5) % 7), to: Self.noon(of: day, calendar))!
+            return calendar.startOfDay(for: monday)
         case .month:
-            return calendar.dateInterval(of: .month, for: date)!.start
+            return calendar.startOfDay(
+                for: Self.noon(of: DateComponents(year: day.year, month: day.month, day: 1), calendar))
         case .quarter:
-            let month = calendar.component(.month, from: date)
-            let year = calendar.component(.year, from: date)
-            return calendar.date(from: DateComponents(year: year, month: (month - 1) / 3 * 3 + 1, day: 1))!
+            return calendar.startOfDay(
+                for: Self.noon(
+                    of: DateComponents(year: day.year, month: (day.month! - 1) / 3 * 3 + 1, day: 1), calendar))
         }
     }
 
-    /// The start of the period after the one starting at `start`.
+    /// The start of the period after the one starting at `start`: the start of the period holding a day
+    /// safely inside the next one, so that no period inherits the shift of a daylight-saving change.
     public func next(after start: Date, in calendar: Calendar) -> Date {
-        switch self {
-        case .week: calendar.date(byAdding: .weekOfYear, value: 1, to: start)!
-        case .month: calendar.date(byAdding: .month, value: 1, to: start)!
-        case .quarter: calendar.date(byAdding: .month, value: 3, to: start)!
-        }
+        let days: Double =
+            switch self {
+            case .week: 7.5
+            case .month: 32
+            case .quarter: 93
+            }
+        return self.start(of: start.addingTimeInterval(days * 86_400), in: calendar)
+    }
+
+    /// Noon of a calendar day: a time every day has, whatever its daylight-saving changes.
+    private static func noon(of day: DateComponents, _ calendar: Calendar) -> Date {
+        calendar.date(from: DateComponents(year: day.year, month: day.month, day: day.day, hour: 12))!
     }
 
     /// How the period starting at `start` is named: `2026-W22`, `2026-05`, `2026-Q2`.

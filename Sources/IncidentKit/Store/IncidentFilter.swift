@@ -1,6 +1,7 @@
 /// Which incidents `incident list` shows.
 public struct IncidentFilter: Sendable {
-    public var status: IncidentStatus?
+    /// Only incidents in one of these statuses; all when empty.
+    public var statuses: [IncidentStatus]
     public var service: String?
     public var severity: Severity?
     public var kind: IncidentKind?
@@ -9,14 +10,19 @@ public struct IncidentFilter: Sendable {
     public var limit: Int?
 
     public init(
-        status: IncidentStatus? = nil, service: String? = nil, severity: Severity? = nil,
+        statuses: [IncidentStatus] = [], service: String? = nil, severity: Severity? = nil,
         kind: IncidentKind? = nil, since: Timestamp? = nil, limit: Int? = nil
     ) {
-        self.status = status
+        self.statuses = statuses
         self.service = service
         self.severity = severity
         self.kind = kind
         self.since = since
         self.limit = limit
     }
+}
+
+extension IncidentStatus {
+    /// The statuses of incidents not resolved and not cancelled: still burning, or at least not closed.
+    public static let unresolved: [IncidentStatus] = [.open, .detected, .acknowledged, .mitigated]
 }

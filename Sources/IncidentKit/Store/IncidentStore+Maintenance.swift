@@ -27,27 +27,33 @@ extension IncidentStore {
     /// Runs SQLite's integrity and foreign-key checks.
     public func check() async throws -> DatabaseHealth {
         let path = path
-        return try await read { db in
-            var problems = try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
-            problems += try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").map { row in
-                "\(row[0] as String? ?? "?") row \(row[1] as Int64? ?? 0) points to a missing \(row[2] as String? ?? "?")"
-            }
-            return DatabaseHealth(
-                path: path,
-                schema: try Schema.migrator.appliedMigrations(db),
-                incidents: try Incident.fetchCount(db),
-                actionItems: try ActionItem.fetchCount(db),
-                timelineEvents: try TimelineEvent.fetchCount(db),
-                problems: problems)
-        }
+        return try await read { db in try Self.health(db, path: path) }
     }
 
-    /// Copies the database to a new file with SQLite's online backup, safe while others write.
-    public func backup(to destination: String) throws {
+    /// The integrity checks' findings and the contents of the database `db` is connected to.
+    private static func health(_ db: Database, path: String?) throws -> DatabaseHealth {
+        var problems = try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
+        problems += try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").map { row in
+            "\(row[0] as String? ?? "?") row \(row[1] as Int64? ?? 0) points to a missing \(row[2] as String? ?? "?")"
+        }
+        return DatabaseHealth(
+            path: path,
+            schema: try Schema.migrator.appliedMigrations(db),
+            incidents: try Incident.fetchCount(db),
+            actionItems: try ActionItem.fetchCount(db),
+            timelineEvents: try TimelineEvent.fetchCount(db),
+            problems: problems)
+    }
+
+    /// Copies the database to a new file with SQLite's online backup, safe while others write, and
+    /// returns what the copy holds, checked on the connection that wrote it (a second, read-only one would
+    /// leave WAL files beside the copy).
+    @discardableResult
+    public func backup(to destination: String) throws -> DatabaseHealth {
         guard !FileManager.default.fileExists(atPath: destination) else {
             throw IncidentError.invalidInput("\(destination) exists already; choose a new file name for the backup")
         }
-        try Self.translatingDatabaseErrors(path: destination) {
+        return try Self.translatingDatabaseErrors(path: destination) {
             let descriptor = Foundation.open(destination, O_CREAT | O_EXCL | O_WRONLY, 0o600)
             guard descriptor >= 0 else {
                 throw IncidentError.database(SystemError("cannot create \(destination)").description)
@@ -56,7 +62,9 @@ extension IncidentStore {
             do {
                 let copy = try DatabaseQueue(path: destination)
                 try backup(into: copy)
+                let health = try copy.read { try Self.health($0, path: destination) }
                 try copy.close()
+                return health
             } catch {
                 try? FileManager.default.removeItem(atPath: destination)
                 throw error

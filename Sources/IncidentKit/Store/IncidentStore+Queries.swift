@@ -24,7 +24,10 @@ extension IncidentStore {
     public func list(_ filter: IncidentFilter = IncidentFilter()) async throws -> [Incident] {
         typealias Column = Incident.CodingKeys
         var request = Incident.all()
-        if let status = filter.status { request = request.filter(sql: Self.condition(selecting: status)) }
+        if !filter.statuses.isEmpty {
+            request = request.filter(
+                sql: filter.statuses.map { "(\(Self.condition(selecting: $0)))" }.joined(separator: " OR "))
+        }
         if let service = filter.service { request = request.filter(Column.service == service.lowercased()) }
         if let severity = filter.severity { request = request.filter(Column.severity == severity) }
         if let kind = filter.kind { request = request.filter(Column.kind == kind) }

@@ -52,7 +52,7 @@ struct ReportBuilder {
             accumulator.add(
                 ReportAccumulator.Facts(
                     id: row[0], start: Timestamp(milliseconds: row[1]), injected: row[2], service: row[3],
-                    severity: row[4], faultType: (row[5] as String?).map(Incident.faultType(of:)), detection: row[6],
+                    severity: row[4], faultType: (row[5] as String?).map(IncidentFault.type(of:)), detection: row[6],
                     causeCategory: row[7], cancelled: row[8],
                     detected: time(9), acknowledged: time(10), mitigated: time(11), resolved: time(12)))
         }

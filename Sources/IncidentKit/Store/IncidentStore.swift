@@ -12,8 +12,11 @@ public final class IncidentStore: IncidentRepository {
     private let writer: any DatabaseWriter
     /// The file behind the store; nil for an in-memory store.
     public let path: String?
-    /// True when opening created the file, so that a command that then fails can remove it again.
+    /// True when this process created the file (and no other), so that a command that then fails may remove
+    /// it again; see ``discardIfNew()``.
     public let createdFile: Bool
+    /// The file this store writes to; writes check the path still names it (see ``FileReplaced``).
+    private let identity: FileIdentity?
 
     /// How long a command waits for another process's write before giving up.
     static let busyTimeout: TimeInterval = 10
@@ -22,14 +25,20 @@ public final class IncidentStore: IncidentRepository {
     /// in messages.
     public convenience init(_ writer: any DatabaseWriter, path: String? = nil) throws {
         try SQLiteFile.migrate(writer, with: Schema.migrator)
-        self.init(writer: writer, path: path, createdFile: false)
+        self.init(writer: writer, path: path, createdFile: false, identity: nil)
     }
 
-    private init(writer: any DatabaseWriter, path: String?, createdFile: Bool) {
+    private init(writer: any DatabaseWriter, path: String?, createdFile: Bool, identity: FileIdentity?) {
         self.writer = writer
         self.path = path
         self.createdFile = createdFile
+        self.identity = identity
     }
+
+    /// Thrown by a write when the database file was removed or replaced after this store opened it (another
+    /// process abandoned a file it had just created): nothing was written, and the command should open the
+    /// path again and retry.
+    public struct FileReplaced: Error {}
 
     /// Where the database lives: `--db`, else `$INCIDENT_DB`, else `$XDG_DATA_HOME/incident/incidents.db`
     /// (`~/.local/share/incident/incidents.db`).
@@ -59,10 +68,14 @@ public final class IncidentStore: IncidentRepository {
 
     /// Opens the database at `path`. A file that is not an incident database, is corrupt, or was written
     /// by a newer `incident` is refused before anything is written to it. Commands that only read get a
-    /// read-only connection, which leaves the file exactly as it was (a `DatabasePool` writes on opening);
-    /// those that write get a `DatabasePool` and run pending migrations.
+    /// read-only connection, which leaves the file exactly as it was; those that write get one writing
+    /// connection, and run pending migrations.
     public static func open(path: String, ifMissing: MissingFile) throws -> IncidentStore {
-        let exists = FileManager.default.fileExists(atPath: path)
+        var status = stat()
+        let exists = stat(path, &status) == 0
+        guard !exists || status.st_mode & S_IFMT != S_IFDIR else {
+            throw IncidentError.database("\(path) is a folder; pass --db with the path of a database file")
+        }
         switch (exists, ifMissing) {
         case (false, .readEmpty), (false, .writeInMemory): return try inMemory()
         case (false, .fail):
@@ -70,19 +83,33 @@ public final class IncidentStore: IncidentRepository {
         default: break
         }
         return try translatingDatabaseErrors(path: path) {
-            if exists {
-                let reader = try preflight(path: path)
-                if ifMissing == .readEmpty || ifMissing == .fail,
-                    try reader.read(Schema.migrator.hasCompletedMigrations)
-                {
-                    return IncidentStore(writer: reader, path: path, createdFile: false)
+            if exists && (ifMissing == .readEmpty || ifMissing == .fail) {
+                let reader = try SQLiteFile.reader(path: path, busyTimeout: busyTimeout)
+                try preflight(reader, path: path)
+                if try reader.read(Schema.migrator.hasCompletedMigrations) {
+                    return IncidentStore(writer: reader, path: path, createdFile: false, identity: nil)
                 }
-            } else {
-                try createFile(path: path)
+                // Written by an older incident: read a migrated copy in memory, and leave the file as it is
+                // until a command that writes migrates it.
+                let copy = try DatabaseQueue()
+                try reader.backup(to: copy)
+                try SQLiteFile.migrate(copy, with: Schema.migrator)
+                return IncidentStore(writer: copy, path: path, createdFile: false, identity: nil)
             }
-            let pool = try SQLiteFile.pool(path: path, busyTimeout: busyTimeout)
-            try SQLiteFile.migrate(pool, with: Schema.migrator)
-            return IncidentStore(writer: pool, path: path, createdFile: !exists)
+            let created = try createFile(path: path)
+            let writer = try SQLiteFile.writer(path: path, busyTimeout: busyTimeout)
+            let store = IncidentStore(
+                writer: writer, path: path, createdFile: created,
+                identity: FileIdentity(path: path))
+            do {
+                try preflight(writer, path: path)
+                try SQLiteFile.useWAL(writer)
+                try SQLiteFile.migrate(writer, with: Schema.migrator)
+            } catch {
+                store.discardIfNew()
+                throw error
+            }
+            return store
         }
     }
 
@@ -91,18 +118,34 @@ public final class IncidentStore: IncidentRepository {
         try IncidentStore(DatabaseQueue())
     }
 
-    /// Removes the file this store created, with its WAL companions, for a command that failed after
-    /// creating it; a store that did not create its file leaves it alone.
-    public func removeCreatedFile() {
+    /// Removes the file this store created, for a command that failed after creating it, so that a refused
+    /// first command leaves no empty database behind. The file is removed only if this process created it
+    /// and it holds no incident: under the write lock, so that no other process can commit meanwhile, and
+    /// any process that opened the file before finds on its next write that it was replaced.
+    public func discardIfNew() {
         guard createdFile, let path else { return }
-        for file in [path, path + "-wal", path + "-shm"] { try? FileManager.default.removeItem(atPath: file) }
+        func remove() {
+            for file in [path, path + "-wal", path + "-shm"] { unlink(file) }
+        }
+        do {
+            try SQLiteFile.writer(path: path, busyTimeout: Self.busyTimeout).writeWithoutTransaction { db in
+                try db.execute(sql: "BEGIN IMMEDIATE")
+                defer { try? db.execute(sql: "ROLLBACK") }
+                let holdsIncidents =
+                    try db.tableExists("incident") && Int.fetchOne(db, sql: "SELECT count(*) FROM incident") != 0
+                if !holdsIncidents && FileIdentity(path: path) == identity { remove() }
+            }
+        } catch {
+            // No lock to be had (a full disk cannot even start a transaction): a file still empty holds
+            // nothing, and a process that opened it meanwhile finds it replaced on its next write.
+            var status = stat()
+            if stat(path, &status) == 0, status.st_size == 0, FileIdentity(path: path) == identity { remove() }
+        }
     }
 
-    /// Checks, read-only, that an existing file is an incident database this binary can use, and returns
-    /// the read-only connection it checked with.
-    private static func preflight(path: String) throws -> DatabaseQueue {
-        let queue = try SQLiteFile.reader(path: path, busyTimeout: busyTimeout)
-        try queue.read { db in
+    /// Checks that an existing file is an incident database this binary can use, reading only.
+    private static func preflight(_ reader: any DatabaseReader, path: String) throws {
+        try reader.read { db in
             let tables = try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
             if !tables.isEmpty && !tables.contains("grdb_migrations") {
                 throw IncidentError.database(
@@ -116,30 +159,40 @@ public final class IncidentStore: IncidentRepository {
                         + "upgrade incident to use it. The file was left untouched")
             }
         }
-        return queue
     }
 
-    private static func createFile(path: String) throws {
+    /// Creates the file at `path` (mode 0600) and its folders (0700) unless it exists; true when this call
+    /// created it, which only one of several racing processes can.
+    private static func createFile(path: String) throws -> Bool {
         let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
-            try FileManager.default.createDirectory(
-                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw IncidentError.database(
+                    "cannot create the folder \(directory): \((error as NSError).localizedFailureReason ?? "\(error)"); "
+                        + "pass --db with a path you can write")
+            }
         }
-        let descriptor = Foundation.open(path, O_CREAT | O_EXCL | O_WRONLY, 0o600)
+        let descriptor = Foundation.open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
         if descriptor >= 0 {
             close(descriptor)
-        } else if errno != EEXIST {
-            throw IncidentError.database(SystemError("cannot create \(path)").description)
+            return true
         }
+        guard errno == EEXIST else { throw IncidentError.database(SystemError("cannot create \(path)").description) }
+        return false
     }
 
     /// Runs `body` in one immediate transaction: it sees the latest data and holds the write lock throughout.
     /// With `commit` false the transaction is rolled back once `body` returns, for dry runs.
     func write<T: Sendable>(commit: Bool = true, _ body: @Sendable (Database) throws -> T) async throws -> T {
-        try await Self.translatingDatabaseErrors(path: path) {
+        let (path, identity) = (path, identity)
+        return try await Self.translatingDatabaseErrors(path: path) {
             try await writer.writeWithoutTransaction { db in
                 var result: T?
                 try db.inTransaction(.immediate) {
+                    if let path, let identity, FileIdentity(path: path) != identity { throw FileReplaced() }
                     result = try body(db)
                     return commit ? .commit : .rollback
                 }
@@ -178,7 +231,8 @@ public final class IncidentStore: IncidentRepository {
 
     private static func translated(_ error: DatabaseError, path: String?) -> IncidentError {
         let file = path ?? "the in-memory database"
-        let detail = error.message ?? "\(error.resultCode)"
+        // SQLite's backup reports its failures with the message of a connection that had none.
+        let detail = error.message.flatMap { $0 == "not an error" ? nil : $0 } ?? "\(error.resultCode)"
         switch error.resultCode {
         case .SQLITE_NOTADB, .SQLITE_CORRUPT:
             return .database(
@@ -188,6 +242,8 @@ public final class IncidentStore: IncidentRepository {
             return .database(
                 "internal error: a query on \(file) failed (SQLite: \(detail)); this is a bug in incident, "
                     + "please report it with the command you ran")
+        case .SQLITE_FULL:
+            return .database("the disk holding \(file) is full; free some space and try again")
         case .SQLITE_BUSY, .SQLITE_LOCKED:
             return .database(
                 "\(file) stayed locked by another process for \(Int(busyTimeout)) s (SQLite: \(detail)); try again")

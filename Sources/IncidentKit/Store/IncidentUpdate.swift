@@ -51,11 +51,18 @@ public struct IncidentUpdate: Sendable {
 
 /// The rules every stored incident keeps, whichever store holds it.
 public enum IncidentRules {
-    /// Checks the order of the lifecycle times and that none lies in the future.
+    /// Checks the order of the lifecycle times, that none lies in the future or outside the supported
+    /// years, and that a resolved incident has its root cause.
     public static func validate(_ incident: Incident, now: Timestamp) throws {
+        if incident.resolvedAt != nil && incident.cause == nil {
+            throw IncidentError.conflict(
+                "a resolved incident keeps its root cause; give --cause, or reopen incident #\(incident.id ?? 0) "
+                    + "with `incident reopen` first")
+        }
         var previous: (name: String, time: Timestamp)?
         for (name, time) in incident.lifecycle {
             guard let time else { continue }
+            try requireSupported(time, name)
             try requireNotFuture(time, name, now: now)
             if let previous, time < previous.time {
                 throw IncidentError.conflict(
@@ -65,6 +72,14 @@ public enum IncidentRules {
             }
             previous = (name, time)
         }
+    }
+
+    /// Refuses a time outside ``Timestamp/supportedRange``.
+    static func requireSupported(_ time: Timestamp, _ name: String) throws {
+        guard !Timestamp.supportedRange.contains(time) else { return }
+        throw IncidentError.invalidInput(
+            "the \(name) time \(time) is outside the years \(Timestamp.supportedYears.lowerBound) to "
+                + "\(Timestamp.supportedYears.upperBound) that incident records")
     }
 
     /// Refuses a time more than ``TimeInput/futureTolerance`` after `now`.
@@ -79,7 +94,7 @@ public enum IncidentRules {
         var incident = draft
         incident.title = try Validate.text(incident.title, field: "title")
         incident.service = try Validate.word(incident.service, field: "service")
-        if let fault = incident.fault { incident.fault = try Validate.text(fault, field: "fault") }
+        if let fault = incident.fault { incident.fault = try IncidentFault.canonical(fault) }
         try validate(incident, now: now)
         return incident
     }

@@ -62,6 +62,20 @@ enum Schema {
                     CREATE INDEX action_item_status ON action_item(status);
                     """)
         }
+        migrator.registerMigration("v2 faults in their canonical form") { db in
+            // Faults used to be stored as typed. Each becomes the canonical text of the app's fault catalog,
+            // or, when the catalog does not know it (a typo, a failure injected another way), `other: TEXT`,
+            // so that the report has one row per fault type. The timeline keeps the text as it was typed.
+            for row in try Row.fetchAll(db, sql: "SELECT id, fault FROM incident WHERE fault IS NOT NULL") {
+                let typed: String = row["fault"]
+                let canonical =
+                    (try? IncidentFault.canonical(typed)) ?? (try? IncidentFault.other(typed)) ?? "other: (unreadable)"
+                if canonical != typed {
+                    try db.execute(
+                        sql: "UPDATE incident SET fault = ? WHERE id = ?", arguments: [canonical, row["id"]])
+                }
+            }
+        }
         return migrator
     }()
 }

@@ -10,7 +10,7 @@ extension IncidentRules {
             throw IncidentError.invalidInput("the service '\(incident.service)' must be lower-case")
         }
         for (field, text) in [
-            ("fault", incident.fault), ("cause", incident.cause), ("fix", incident.fix),
+            ("cause", incident.cause), ("fix", incident.fix),
             ("summary", incident.summary), ("impact", incident.impact),
             ("trigger", incident.trigger), ("lessons", incident.lessons),
             ("cancel reason", incident.cancelReason),
@@ -23,15 +23,30 @@ extension IncidentRules {
         if let category = incident.causeCategory, try Validate.word(category, field: "cause category") != category {
             throw IncidentError.invalidInput("the cause category '\(category)' must be lower-case")
         }
+        guard incident.cancelled == (incident.cancelReason != nil) else {
+            throw IncidentError.invalidInput(
+                incident.cancelled
+                    ? "the incident is cancelled but has no cancel_reason"
+                    : "cancel_reason is set but the incident is not cancelled")
+        }
+        if let fault = incident.fault, try IncidentFault.canonical(fault) != fault {
+            throw IncidentError.invalidInput(
+                "the fault '\(fault)' is not in its canonical form '\(try IncidentFault.canonical(fault))'")
+        }
         try validate(incident, now: now)
+        guard detail.timeline.contains(where: { $0.kind == .opened }) else {
+            throw IncidentError.invalidInput("the timeline has no opened entry; every incident has one")
+        }
         for event in detail.timeline {
             guard event.incidentId == incident.id else {
                 throw IncidentError.invalidInput(
                     "timeline event #\(event.id ?? 0) belongs to incident "
                         + "#\(event.incidentId), not #\(incident.id ?? 0)")
             }
-            _ = try Validate.text(event.text, field: "event text")
+            _ = try Validate.text(event.text, field: "event text", limit: Validate.maxEventTextBytes)
             _ = try Validate.text(event.author, field: "event author")
+            try requireSupported(event.at, "event at")
+            try requireSupported(event.recordedAt, "event recorded_at")
             try requireNotFuture(event.at, "event", now: now)
         }
         for action in detail.actions {
@@ -42,6 +57,8 @@ extension IncidentRules {
             }
             _ = try Validate.text(action.title, field: "action title")
             if let due = action.due { _ = try Validate.day(due) }
+            try requireSupported(action.createdAt, "action created_at")
+            if let closed = action.closedAt { try requireSupported(closed, "action closed_at") }
             guard (action.status == .open) == (action.closedAt == nil) else {
                 throw IncidentError.invalidInput(
                     "action item #\(action.id ?? 0) is \(action.status.rawValue) but "

@@ -33,18 +33,28 @@ struct RecordCodec {
     }
 
     /// Reads the incidents in `lines`, calling `handle` with the line each starts on and the incident, or
-    /// what is wrong with it. Blank lines are skipped.
+    /// what is wrong with it. Blank lines are skipped; a line that is not UTF-8 is an error of its own.
     func details(
-        in lines: some Sequence<(number: Int, text: String)>, as format: TransferFormat,
+        in lines: some Sequence<(number: Int, text: String?)>, as format: TransferFormat,
         _ handle: (Int, Result<IncidentDetail, IncidentError>) throws -> Void
     ) throws {
+        var text: [(number: Int, text: String)] = []
+        func readable(_ line: (number: Int, text: String?)) throws -> (number: Int, text: String)? {
+            guard let content = line.text else {
+                try handle(line.number, .failure(.invalidInput("the line is not valid UTF-8 text")))
+                return nil
+            }
+            return (line.number, content)
+        }
         switch format {
         case .jsonl:
-            for (number, text) in lines where !text.allSatisfy(\.isWhitespace) {
-                try handle(number, decode(IncidentDetail.self, from: Data(text.utf8)))
+            for line in lines {
+                guard let (number, content) = try readable(line), !content.allSatisfy(\.isWhitespace) else { continue }
+                try handle(number, decode(IncidentDetail.self, from: Data(content.utf8)))
             }
         case .csv:
-            try csvDetails(in: lines, handle)
+            for line in lines { if let readable = try readable(line) { text.append(readable) } }
+            try csvDetails(in: text, handle)
         }
     }
 
@@ -67,6 +77,9 @@ struct RecordCodec {
                             .invalidInput(
                                 "the first line must be the header written by `incident export --format csv`")))
                 }
+                if let unknown = fields.first(where: { !CSV.columns.contains($0) }) {
+                    return try handle(number, .failure(.invalidInput("unknown column '\(unknown)' in the header")))
+                }
                 columns = fields
                 continue
             }
@@ -77,7 +90,7 @@ struct RecordCodec {
                 continue
             }
             var object: [String: Any] = [:]
-            for (column, text) in zip(header, fields) where !text.isEmpty {
+            for (column, text) in zip(header, fields).dropFirst() where !text.isEmpty {
                 switch column {
                 case "id", "incident_id": object[column] = Int64(text) ?? text as Any
                 case "cancelled": object[column] = ["true": true, "false": false][text] ?? text as Any
@@ -90,8 +103,8 @@ struct RecordCodec {
                 try flush()
                 current = (
                     number,
-                    decode(Incident.self, from: data).map {
-                        IncidentDetail(incident: $0, timeline: [], actions: [])
+                    decode(Strict<Incident>.self, from: data).map {
+                        IncidentDetail(incident: $0.record, timeline: [], actions: [])
                     }
                 )
             case "event", "action":
@@ -102,15 +115,15 @@ struct RecordCodec {
                     continue
                 }
                 if fields[0] == "event" {
-                    switch decode(TimelineEvent.self, from: data) {
-                    case .success(let event): detail.timeline.append(event)
+                    switch decode(Strict<TimelineEvent>.self, from: data) {
+                    case .success(let event): detail.timeline.append(event.record)
                     case .failure(let error):
                         current?.detail = .failure(error)
                         continue
                     }
                 } else {
-                    switch decode(ActionItem.self, from: data) {
-                    case .success(let action): detail.actions.append(action)
+                    switch decode(Strict<ActionItem>.self, from: data) {
+                    case .success(let action): detail.actions.append(action.record)
                     case .failure(let error):
                         current?.detail = .failure(error)
                         continue

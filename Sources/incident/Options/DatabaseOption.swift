@@ -13,15 +13,26 @@ struct DatabaseOption: ParsableArguments {
     var path: String { IncidentStore.location(explicit: db) }
 
     /// Runs `body` on the store for a command that writes. The file is created on first use, and removed
-    /// again if `body` then fails, so that a refused first command leaves no empty database behind. With
-    /// `create` false a missing file is not created: `body` works on an empty store in memory (dry runs).
+    /// again if `body` then fails while it holds nothing, so that a refused first command leaves no empty
+    /// database behind. With `create` false a missing file is not created: `body` works on an empty store
+    /// in memory (dry runs). If another process removed a file it had just made while `body` waited to
+    /// write, `body` runs again on the path as it is now.
     func writing<T>(create: Bool = true, _ body: (any IncidentRepository) async throws -> T) async throws -> T {
-        let store = try IncidentStore.open(path: path, ifMissing: create ? .create : .writeInMemory)
-        do {
-            return try await body(store)
-        } catch {
-            store.removeCreatedFile()
-            throw error
+        var attempt = 0
+        while true {
+            attempt += 1
+            let store = try IncidentStore.open(path: path, ifMissing: create ? .create : .writeInMemory)
+            do {
+                return try await body(store)
+            } catch is IncidentStore.FileReplaced where attempt < 3 {
+                continue
+            } catch is IncidentStore.FileReplaced {
+                throw IncidentError.database(
+                    "\(path) was removed and made again by other processes while this command waited; try again")
+            } catch {
+                store.discardIfNew()
+                throw error
+            }
         }
     }
 

@@ -15,8 +15,7 @@ extension IncidentCommand {
 
         func run() async throws {
             let store = try IncidentStore.open(path: database.path, ifMissing: .fail)
-            try store.backup(to: destination)
-            let health = try await IncidentStore.open(path: destination, ifMissing: .fail).check()
+            let health = try store.backup(to: destination)
             print("backed up \(health.incidents) incidents from \(database.path) to \(destination)")
         }
     }

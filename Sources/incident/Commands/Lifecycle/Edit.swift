@@ -24,7 +24,8 @@ extension IncidentCommand {
         @Option var service: String?
         @Option(help: "sev1 (worst) to sev4.") var severity: String?
         @Option(help: "injected or real.") var kind: String?
-        @Option(help: "The injected fault: type, then parameters.") var fault: String?
+        @Option(help: "The injected fault: type, then parameters (or its JSON body, or \"other: TEXT\").") var fault:
+            String?
         @Option(name: .customLong("started-at"), parsing: .unconditional) var startedAt: String?
         @Option(name: .customLong("detected-at"), parsing: .unconditional) var detectedAt: String?
         @Option(name: .customLong("acknowledged-at"), parsing: .unconditional) var acknowledgedAt: String?

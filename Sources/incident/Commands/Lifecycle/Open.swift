@@ -8,12 +8,16 @@ extension IncidentCommand {
             abstract: "Open an incident when a failure starts or is injected.",
             discussion: """
                 Give --at the moment the failure began, not when you noticed it: the gap between the two is the time
-                to detect. For a failure injected on purpose, --fault names it (its type first, then parameters,
-                like "latency ms=800") and makes the incident kind injected.
+                to detect. For a failure injected on purpose, --fault names it as the app's admin API takes it: its
+                type first, then parameters ("latency ms=800 route=/api/*"), or the JSON body; it is checked
+                against the app's fault catalog and stored in one canonical form. A failure injected by other
+                means (a killed host, a partitioned network) is --other-fault "what was done". Either makes the
+                incident kind injected.
 
                 Examples:
                   incident open "Checkout returns 502" --severity sev2 --at 10:42
                   id=$(incident open "Game day: kill the db" --fault dependency_down -q)
+                  incident open "Game day: partition" --other-fault "iptables drop between app and db"
                 """)
 
         @Argument(help: "What is failing, as users see it.")
@@ -34,6 +38,12 @@ extension IncidentCommand {
                 valueName: "fault"))
         var fault: String?
 
+        @Option(
+            help: ArgumentHelp(
+                "An injected failure the app's fault catalog does not know, in words (fault type 'other').",
+                valueName: "text"))
+        var otherFault: String?
+
         @Option(parsing: .unconditional, help: atHelp)
         var at: String?
 
@@ -47,15 +57,19 @@ extension IncidentCommand {
 
         func validate() throws {
             if json && quiet { throw ValidationError("--json and --quiet cannot be used together; choose one") }
-            if kind == .real && fault != nil {
-                throw ValidationError("--fault describes an injected failure; drop --kind real or --fault")
+            if fault != nil && otherFault != nil {
+                throw ValidationError("--fault and --other-fault both name the fault; keep one")
+            }
+            if kind == .real && (fault != nil || otherFault != nil) {
+                throw ValidationError("a fault describes an injected failure; drop --kind real or the fault")
             }
         }
 
         func run() async throws {
+            let named = try otherFault.map(IncidentFault.other) ?? fault
             let draft = IncidentKit.Incident(
-                title: title, service: service, severity: severity, kind: kind ?? (fault == nil ? .real : .injected),
-                fault: fault, startedAt: try options.time(at))
+                title: title, service: service, severity: severity, kind: kind ?? (named == nil ? .real : .injected),
+                fault: named, startedAt: try options.time(at))
             let author = options.author.name
             let detail = try await options.database.writing { store in
                 try await store.open(draft, by: author, now: options.now)

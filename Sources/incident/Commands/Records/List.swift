@@ -6,10 +6,21 @@ extension IncidentCommand {
         static let configuration = CommandConfiguration(
             commandName: "list",
             abstract: "List incidents, newest first.",
-            discussion: "Example: incident list --status open --since -7d")
+            discussion: """
+                Statuses: open (nobody noticed yet), detected, acknowledged, mitigated, resolved, cancelled.
+                --status may be repeated; --unresolved is what is still burning or not yet closed: open,
+                detected, acknowledged and mitigated.
 
-        @Option(help: "Only incidents in this status.")
-        var status: IncidentStatus?
+                Examples:
+                  incident list --unresolved
+                  incident list --status detected --status acknowledged --since -7d
+                """)
+
+        @Option(help: "Only incidents in this status (repeat for several).")
+        var status: [IncidentStatus] = []
+
+        @Flag(help: "Only incidents not resolved or cancelled yet (open, detected, acknowledged, mitigated).")
+        var unresolved = false
 
         @OptionGroup var filter: FilterOptions
 
@@ -23,13 +34,17 @@ extension IncidentCommand {
 
         func validate() throws {
             if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+            if unresolved && !status.isEmpty {
+                throw ValidationError("--unresolved and --status both choose statuses; keep one")
+            }
         }
 
         func run() async throws {
             let now = Timestamp.now
             let incidents = try await database.reading().list(
                 IncidentFilter(
-                    status: status, service: filter.service, severity: filter.severity, kind: filter.kind,
+                    statuses: unresolved ? IncidentStatus.unresolved : status, service: filter.service,
+                    severity: filter.severity, kind: filter.kind,
                     since: try filter.since(now: now), limit: limit))
             if json {
                 try Output.json(incidents.map(IncidentSummary.init))

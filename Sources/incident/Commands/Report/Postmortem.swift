@@ -15,6 +15,7 @@ extension IncidentCommand {
 
                 Examples:
                   incident postmortem 12 --output postmortems/12.md
+                  incident postmortem 12 --output postmortems/12.md --force
                   incident postmortem 12 --check
                 """)
 
@@ -24,8 +25,14 @@ extension IncidentCommand {
         @Option(help: ArgumentHelp("A Mustache template to render instead of the built-in one.", valueName: "file"))
         var template: String?
 
-        @Option(help: ArgumentHelp("The file to write (default: standard output).", valueName: "file"))
+        @Option(
+            help: ArgumentHelp(
+                "The file to write (default: standard output); an existing file is kept unless --force.",
+                valueName: "file"))
         var output: String?
+
+        @Flag(help: "Replace the --output file if it exists (it may hold hand-written parts).")
+        var force = false
 
         @Flag(help: "List what the postmortem still lacks; exit 1 if anything does.")
         var check = false
@@ -62,7 +69,7 @@ extension IncidentCommand {
             }
             let markdown = try document.render(template: text)
             guard let output else { return print(markdown, terminator: "") }
-            let file = try OutputFile(path: output, replacing: true)
+            let file = try OutputFile(path: output, replacing: force)
             do {
                 try file.write(markdown)
                 try file.commit()

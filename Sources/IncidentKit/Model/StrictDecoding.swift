@@ -1,0 +1,38 @@
+/// A record whose fields are known by name, so that decoding it can refuse fields it does not know: a
+/// one-byte typo in a key of an imported file must be an error, not a field silently left unset.
+public protocol RecordFields: Decodable {
+    /// The names of the fields the record's JSON form may hold.
+    static var fieldNames: Set<String> { get }
+}
+
+extension Decoder {
+    /// Throws a `DecodingError` naming the first key of this object that is not in `allowed`.
+    func refuseUnknownKeys(allowing allowed: Set<String>) throws {
+        let keys = try container(keyedBy: AnyKey.self).allKeys
+        guard let unknown = keys.map(\.stringValue).sorted().first(where: { !allowed.contains($0) }) else { return }
+        throw DecodingError.dataCorrupted(
+            .init(codingPath: codingPath + [AnyKey(stringValue: unknown)], debugDescription: "unknown field"))
+    }
+}
+
+/// A record decoded strictly: every key must be one of its fields.
+struct Strict<Record: RecordFields>: Decodable {
+    let record: Record
+
+    init(from decoder: any Decoder) throws {
+        try decoder.refuseUnknownKeys(allowing: Record.fieldNames)
+        record = try Record(from: decoder)
+    }
+}
+
+/// A coding key for any name.
+struct AnyKey: CodingKey {
+    let stringValue: String
+    var intValue: Int? { nil }
+
+    init(stringValue: String) {
+        self.stringValue = stringValue
+    }
+
+    init?(intValue: Int) { nil }
+}

@@ -1,0 +1,250 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Regressions of defects found by fuzzing, race and fault tests, and trials as a new user. Each test
+/// failed on the code before its fix.
+struct HardeningTests {
+    /// True when the tests run as root, who ignores file permissions and may mount file systems.
+    static let isRoot = getuid() == 0
+
+    @Test func twoProcessesCreatingOneDatabaseNeverLoseAnIncident() throws {
+        let cli = try CLI()
+        for round in 0..<12 {
+            let path = cli.directory.path("race-\(round).db")
+            let (open, _, openErrors) = try cli.start(["open", "a", "-q", "--db", path])
+            let (detect, _, detectErrors) = try cli.start(["detect", "99", "--db", path])
+            open.waitUntilExit()
+            detect.waitUntilExit()
+            let errors =
+                try String(contentsOf: openErrors, encoding: .utf8) + String(contentsOf: detectErrors, encoding: .utf8)
+            #expect(open.terminationStatus == 0 && detect.terminationStatus == 66, "round \(round): \(errors)")
+            #expect(try cli.run("show", "1", "--db", path).status == 0, "round \(round): incident 1 was lost")
+        }
+        let lonely = cli.directory.path("both-fail.db")
+        let (first, _, _) = try cli.start(["detect", "98", "--db", lonely])
+        let (second, _, _) = try cli.start(["detect", "99", "--db", lonely])
+        first.waitUntilExit()
+        second.waitUntilExit()
+        #expect(!FileManager.default.fileExists(atPath: lonely), "two refused first commands left a database")
+    }
+
+    @Test func outputWritesThroughLinksAndKeepsEditedFiles() throws {
+        let cli = try CLI()
+        try expectSuccess(cli, "open", "x", "--at", "-1h")
+        let target = cli.directory.path("real.jsonl")
+        let link = cli.directory.path("link.jsonl")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        try expectSuccess(cli, "export", "--output", link)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == target, "the link stays a link")
+        #expect(try String(contentsOfFile: target, encoding: .utf8).contains("\"title\":\"x\""))
+
+        let postmortem = cli.directory.path("1.md")
+        try "hand-written lessons".write(toFile: postmortem, atomically: true, encoding: .utf8)
+        let refused = try cli.run("postmortem", "1", "--output", postmortem)
+        #expect(refused.status == 64 && refused.stderr.contains("exists already; pass --force"))
+        #expect(try String(contentsOfFile: postmortem, encoding: .utf8) == "hand-written lessons")
+        try expectSuccess(cli, "postmortem", "1", "--output", postmortem, "--force")
+        #expect(try String(contentsOfFile: postmortem, encoding: .utf8).hasPrefix("# Postmortem: x"))
+
+        let missing = try cli.run("export", "--output", cli.directory.path("no/such/folder/x.jsonl"))
+        #expect(missing.status == 74 && missing.stderr.contains("/no/such/folder does not exist"))
+    }
+
+    @Test(.enabled(if: isRoot, "needs root to make a device node"))
+    func outputToADeviceWritesToItInsteadOfReplacingIt() throws {
+        let cli = try CLI()
+        try expectSuccess(cli, "open", "x", "--at", "-1h")
+        let device = cli.directory.path("null")
+        #expect(mknod(device, S_IFCHR | 0o666, (1 << 8) | 3) == 0, "major 1, minor 3: the null device")
+        try expectSuccess(cli, "export", "--output", device)
+        var status = stat()
+        #expect(stat(device, &status) == 0 && status.st_mode & S_IFMT == S_IFCHR, "the device is still a device")
+    }
+
+    @Test(arguments: [
+        ["open", "x", "--at", "-99999999999999999d"], ["open", "x", "--at", "-9223372036854775807s"],
+        ["open", "x", "--at", "-10000000000000000h"], ["list", "--since", "-99999999999999999d"],
+        ["report", "--until", "-10000000000000000h"], ["open", "x", "--at", "0001-01-01 00:00"],
+        ["open", "x", "--at", "0026-11-28 10:42"], ["open", "x", "--at", "-5000000d"],
+        ["open", "x", "--at", "1969-12-31T23:59:59Z"],
+    ])
+    func timesFarFromNowAreUsageErrors(arguments: [String]) throws {
+        let cli = try CLI()
+        let result = try cli.run(arguments)
+        #expect(result.status == 64, "\(arguments): \(result.stderr)")
+        #expect(!result.crashed)
+        #expect(result.stderr.contains("outside the years 1970 to 2199"), "\(result.stderr)")
+    }
+
+    @Test func anythingACommandAcceptsExportsAndImportsBack() throws {
+        let cli = try CLI()
+        try expectSuccess(cli, "open", String(repeating: "T", count: 65536), "--at", "-2h")
+        try expectSuccess(cli, "edit", "1", "--summary", String(repeating: "A", count: 65536))
+        try expectSuccess(cli, "edit", "1", "--summary", String(repeating: "B", count: 65536))
+        try expectSuccess(cli, "open", "epoch", "--at", "1970-01-01T00:00:00Z", "--other-fault", "pulled the plug")
+        try expectSuccess(cli, "resolve", "2", "--cause", "c", "--at", "1970-01-01T00:10:00Z")
+        for format in ["jsonl", "csv"] {
+            let first = try cli.run("export", "--format", format)
+            let file = cli.directory.path("all.\(format)")
+            try first.stdout.write(toFile: file, atomically: true, encoding: .utf8)
+            let copy = cli.directory.path("copy-\(format).db")
+            try expectSuccess(cli, "import", file, "--db", copy)
+            #expect(try cli.run("export", "--format", format, "--db", copy).stdout == first.stdout, "\(format)")
+        }
+    }
+
+    @Test func aResolvedIncidentKeepsItsCause() throws {
+        let cli = try CLI()
+        try expectSuccess(cli, "open", "x", "--at", "-1h")
+        try expectSuccess(cli, "resolve", "1", "--cause", "c")
+        let cleared = try cli.run("edit", "1", "--clear", "cause")
+        #expect(cleared.status == 65 && cleared.stderr.contains("keeps its root cause"))
+        try expectSuccess(cli, "open", "y", "--at", "-1h")
+        #expect(try cli.run("edit", "2", "--resolved-at", "-5m").status == 65, "resolving by edit needs a cause")
+        try expectSuccess(cli, "edit", "2", "--resolved-at", "-5m", "--cause", "found it")
+    }
+
+    @Test func faultsAreCheckedAgainstTheCatalogAndStoredInOneForm() throws {
+        let cli = try CLI()
+        for fault in [" latency ms=5", "latency\tms=5", "latency ms=5 jitter_ms=0", #"{"type":"latency","ms":5}"#] {
+            try expectSuccess(cli, "open", "drill", "--fault", fault, "--at", "-1h")
+        }
+        let faults = try #require(try cli.json("list") as? [[String: Any]]).compactMap { $0["fault"] as? String }
+        #expect(faults == Array(repeating: "latency ms=5 jitter_ms=0", count: 4))
+        let typo = try cli.run("open", "drill", "--fault", "latncy ms=5")
+        #expect(typo.status == 64 && typo.stderr.contains("unknown fault type 'latncy'"))
+        #expect(typo.stderr.contains("--other-fault"))
+        let bounds = try cli.run("open", "drill", "--fault", "hang max_s=3000")
+        #expect(
+            bounds.status == 64 && bounds.stderr.contains("field 'max_s' is 3000; it must be between 0.001 and 300"))
+        try expectSuccess(
+            cli, "open", "partition", "--other-fault", "dropped packets between app and db", "--at", "-1h")
+        for id in ["1", "5"] { try expectSuccess(cli, "resolve", id, "--cause", "drill") }
+        let report = try #require(try cli.json("report") as? [String: Any])
+        let byFault = try #require((report["detection"] as? [String: Any])?["by_fault_type"] as? [[String: Any]])
+        #expect(byFault.compactMap { $0["fault_type"] as? String } == ["latency", "other"])
+    }
+
+    @Test func listTakesSeveralStatusesAndWhatIsStillBurning() throws {
+        let cli = try CLI()
+        for title in ["open", "detected", "acknowledged", "resolved"] {
+            try expectSuccess(cli, "open", title, "--at", "-1h")
+        }
+        try expectSuccess(cli, "detect", "2")
+        try expectSuccess(cli, "detect", "3")
+        try expectSuccess(cli, "ack", "3")
+        try expectSuccess(cli, "resolve", "4", "--cause", "c")
+        func titles(_ arguments: String...) throws -> [String] {
+            try #require(try cli.json(arguments) as? [[String: Any]]).compactMap { $0["title"] as? String }
+        }
+        #expect(try titles("list", "--unresolved") == ["acknowledged", "detected", "open"])
+        #expect(try titles("list", "--status", "open", "--status", "acknowledged") == ["acknowledged", "open"])
+        #expect(try cli.run("list", "--unresolved", "--status", "open").status == 64)
+    }
+
+    @Test func readingCommandsWorkInAFolderNobodyMayWrite() throws {
+        let cli = try CLI()
+        try expectSuccess(cli, "open", "x", "--at", "-1h")
+        try expectSuccess(cli, "resolve", "1", "--cause", "c")
+        let folder = cli.directory.url.appendingPathComponent("locked")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let locked = folder.appendingPathComponent("incidents.db").path
+        try expectSuccess(cli, "db", "backup", locked)
+        chmod(locked, 0o444)
+        chmod(folder.path, 0o555)
+        chmod(cli.directory.url.path, 0o755)
+        defer { chmod(folder.path, 0o755) }
+        // Root ignores permissions: run as nobody, as the user of a shared read-only history would be.
+        let asUser = Self.isRoot ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : []
+        for command in [
+            ["list"], ["show", "1"], ["report", "--json"], ["export"], ["postmortem", "1"], ["db", "check"],
+        ] {
+            let result = try cli.run(command + ["--db", locked], wrapper: asUser)
+            #expect(result.status == 0, "\(command): \(result.stderr)")
+        }
+        #expect(try cli.run(["open", "y", "--db", locked], wrapper: asUser).status == 74, "writing says why it cannot")
+    }
+
+    @Test(arguments: [
+        (#"{"id":1,"detected_anullt":null}"#, "line 1: field detected_anullt: unknown field"),
+        ("MISSING_TIMELINE", "line 1: missing field timeline"),
+        ("BAD_KIND", "line 1: field timeline.0.kind"),
+        ("NO_CAUSE", "line 1: a resolved incident keeps its root cause"),
+        ("BAD_UTF8", "line 1: the line is not valid UTF-8 text"),
+        ("OLD", "line 1: the started time 1900-01-01T00:00:00Z is outside the years 1970 to 2199"),
+    ])
+    func importRefusesCorruptionNamingTheLineAndKey(corruption: String, message: String) throws {
+        let cli = try CLI()
+        try expectSuccess(cli, "open", "x", "--at", "2026-11-28T10:00:00Z")
+        try expectSuccess(cli, "resolve", "1", "--cause", "c", "--at", "2026-11-28T10:05:00Z")
+        var line = try cli.run("export").stdout.trimmingCharacters(in: .newlines)
+        switch corruption {
+        case "MISSING_TIMELINE":
+            var object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            object["timeline"] = nil
+            line = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+        case "BAD_KIND": line = line.replacingOccurrences(of: #""kind":"opened""#, with: #""kind":"openned""#)
+        case "NO_CAUSE": line = line.replacingOccurrences(of: #""cause":"c""#, with: #""cause":null"#)
+        case "OLD": line = line.replacingOccurrences(of: "2026-11-28T10:00:00Z", with: "1900-01-01T00:00:00Z")
+        case "BAD_UTF8": break
+        default:
+            line = line.replacingOccurrences(of: #""id":1,"#, with: String(corruption.dropFirst().dropLast()) + ",")
+        }
+        let file = cli.directory.url.appendingPathComponent("bad.jsonl")
+        var bytes = Data(line.utf8)
+        if corruption == "BAD_UTF8" { bytes.insert(0xFF, at: 10) }
+        try bytes.write(to: file)
+        let target = cli.directory.path("target.db")
+        let result = try cli.run("import", file.path, "--db", target)
+        #expect(result.status == 65, "\(corruption): \(result.stderr)")
+        #expect(result.stderr.contains(message), "\(corruption): \(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: target), "nothing was imported")
+        let folder = try cli.run("import", cli.directory.url.path, "--db", target)
+        #expect(folder.status == 66 && folder.stderr.contains("is a folder"))
+    }
+
+    /// A file system of 256 KiB, for running out of disk; nil where it cannot be mounted.
+    static func smallDisk() -> TemporaryDirectory? {
+        guard isRoot, let directory = try? TemporaryDirectory() else { return nil }
+        let mount = Process()
+        mount.executableURL = URL(fileURLWithPath: "/bin/mount")
+        mount.arguments = ["-t", "tmpfs", "-o", "size=256k", "tmpfs", directory.url.path]
+        guard (try? mount.run()) != nil else { return nil }
+        mount.waitUntilExit()
+        return mount.terminationStatus == 0 ? directory : nil
+    }
+
+    @Test(.enabled(if: isRoot, "needs root to mount a small tmpfs"))
+    func aFullDiskGetsASentenceAndLeavesNothingBehind() throws {
+        let disk = try #require(Self.smallDisk(), "mounting a tmpfs failed")
+        defer { _ = try? Process.run(URL(fileURLWithPath: "/bin/umount"), arguments: [disk.url.path]).waitUntilExit() }
+        let cli = try CLI()
+        for index in 0..<20 {
+            try expectSuccess(cli, "open", "\(index) " + String(repeating: "x", count: 20_000), "--at", "-1h")
+        }
+        let export = try cli.run("export", "--output", disk.path("e.jsonl"))
+        #expect(export.status == 74 && export.stderr.contains("the disk is full"), "\(export.stderr)")
+        let backup = try cli.run("db", "backup", disk.path("b.db"))
+        #expect(backup.status == 74 && backup.stderr.contains("is full"), "\(backup.stderr)")
+        let fill = open(disk.path("fill"), O_WRONLY | O_CREAT, 0o644)
+        let block = [UInt8](repeating: 0, count: 4096)
+        while write(fill, block, block.count) > 0 {}
+        close(fill)
+        let first = try cli.run("open", "y", "--db", disk.path("new.db"))
+        #expect(first.status == 74 && first.stderr.contains("is full"), "\(first.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: disk.url.path).sorted() == ["fill"])
+    }
+
+    @Test func theAuthorComesFromGitsConfigurationWithoutRunningGit() throws {
+        let cli = try CLI()
+        let home = cli.directory.url.appendingPathComponent("home")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        try "[core]\n\tname = not this\n[user]\n\temail = a@example.org\n\tname = \"Ada Lovelace\"\n"
+            .write(to: home.appendingPathComponent(".gitconfig"), atomically: true, encoding: .utf8)
+        // No git on the PATH: the name must come from the file.
+        try cli.run("open", "x", environment: ["INCIDENT_AUTHOR": "", "HOME": home.path, "PATH": "/nonexistent"])
+        let shown = try #require(try cli.json("show", "1") as? [String: Any])
+        #expect((shown["timeline"] as? [[String: Any]])?.first?["author"] as? String == "Ada Lovelace")
+    }
+}
