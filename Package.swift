@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // RFC 3339 times to and from epoch milliseconds; the standard library only.
@@ -42,6 +43,13 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
+        // YAML (and JSON) files read strictly: unknown keys refused, every problem with its file, line and key.
+        .target(name: "StrictYAML", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // The game-day loop: inject and clear faults, the black-box prober, scenarios, the supervisor.
+        .target(
+            name: "GameDay",
+            dependencies: ["Conventions", "FaultCatalog", "IncidentKit", "LabHTTP", "StrictYAML"]
+        ),
         // The service under test: routes, fault injection, metrics, logs, graceful shutdown.
         .target(
             name: "FaultLab",
@@ -60,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "incident",
             dependencies: [
-                "Conventions", "IncidentKit",
+                "Conventions", "GameDay", "IncidentKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -81,6 +89,7 @@ let package = Package(
         .testTarget(name: "RFC3339Tests", dependencies: ["RFC3339"]),
         .testTarget(name: "FaultCatalogTests", dependencies: ["FaultCatalog"]),
         .testTarget(name: "LabHTTPTests", dependencies: ["LabHTTP"]),
+        .testTarget(name: "GameDayTests", dependencies: ["GameDay", "IncidentKit", "FaultCatalog"]),
         .testTarget(
             name: "IncidentKitTests",
             dependencies: ["IncidentKit", "TestSupport"],

@@ -57,3 +57,41 @@ extension Date {
         Int64((timeIntervalSince1970 * 1000).rounded(.down))
     }
 }
+
+extension ActiveFault {
+    /// Reads a fault as the admin API answers it: its `id`, `activated_at` and `expires_at` beside the
+    /// fields of its request.
+    public init(fields: [String: FaultValue]) throws(FaultRequestError) {
+        guard case .number(let number)? = fields["id"], number == number.rounded(), number >= 1, number < 1e15 else {
+            throw FaultRequestError("field 'id' must be a whole number from 1")
+        }
+        guard case .string(let text)? = fields["activated_at"], let milliseconds = RFC3339.milliseconds(from: text)
+        else {
+            throw FaultRequestError("field 'activated_at' must be an RFC 3339 time")
+        }
+        var request = fields
+        for key in ["id", "activated_at", "expires_at"] { request[key] = nil }
+        self.init(
+            id: Int(number), spec: try FaultSpec(fields: request),
+            activatedAt: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+    }
+
+    /// The activation time in milliseconds since 1970: exactly the time the admin API wrote, for a fault read
+    /// with ``init(fields:)`` (the nearest millisecond undoes the conversion to seconds).
+    public var activatedAtMilliseconds: Int64 {
+        Int64((activatedAt.timeIntervalSince1970 * 1000).rounded())
+    }
+}
+
+extension FaultSpec {
+    /// The JSON form the admin API takes: `type`, the parameters, and `probability`, `route` and
+    /// `duration_s` where they apply.
+    public var fields: [String: FaultValue] {
+        var fields: [String: FaultValue] = ["type": .string(action.type.rawValue)]
+        for (name, value) in action.parameters { fields[name] = value }
+        if action.type.takesProbability { fields["probability"] = .number(probability) }
+        if let route { fields["route"] = .string(route) }
+        fields["duration_s"] = .number(durationSeconds)
+        return fields
+    }
+}

@@ -46,20 +46,8 @@ public enum TimeInput {
         } else {
             return nil
         }
-        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604_800]
-        var total = 0.0
-        var digits = ""
-        for character in body where character != " " {
-            if character.isASCII, character.isNumber {
-                digits.append(character)
-            } else if let unit = units[Character(character.lowercased())], let value = Double(digits) {
-                total += value * unit
-                digits = ""
-            } else {
-                return nil
-            }
-        }
-        return digits.isEmpty && total > 0 ? sign * total : nil
+        guard let total = DurationInput.seconds(inUnits: body), total > 0 else { return nil }
+        return sign * total
     }
 
     /// Milliseconds since 1970 of a local time; `Double` so that far-off years are refused, not trapped on.

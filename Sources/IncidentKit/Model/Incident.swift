@@ -8,8 +8,12 @@ public struct Incident: Codable, Sendable, Equatable, FetchableRecord, MutablePe
     public var service: String
     public var severity: Severity
     public var kind: IncidentKind
-    /// The injected fault: its type, then its parameters (`latency ms=800`).
+    /// The injected fault in its canonical text (`latency ms=800 jitter_ms=0`); see ``IncidentFault``.
     public var fault: String?
+    /// The base URL of the service the fault was injected into by `incident inject`.
+    public var target: String?
+    /// The id the target's admin API gave the fault, to clear it by.
+    public var faultId: Int64?
     public var startedAt: Timestamp
     public var detectedAt: Timestamp?
     public var acknowledgedAt: Timestamp?
@@ -29,7 +33,8 @@ public struct Incident: Codable, Sendable, Equatable, FetchableRecord, MutablePe
     public static let databaseTableName = "incident"
 
     public enum CodingKeys: String, CodingKey, ColumnExpression, CaseIterable {
-        case id, title, service, severity, kind, fault
+        case id, title, service, severity, kind, fault, target
+        case faultId = "fault_id"
         case startedAt = "started_at"
         case detectedAt = "detected_at"
         case acknowledgedAt = "acknowledged_at"
@@ -64,6 +69,8 @@ public struct Incident: Codable, Sendable, Equatable, FetchableRecord, MutablePe
         try container.encode(severity, forKey: .severity)
         try container.encode(kind, forKey: .kind)
         try container.encode(fault, forKey: .fault)
+        try container.encode(target, forKey: .target)
+        try container.encode(faultId, forKey: .faultId)
         try container.encode(startedAt, forKey: .startedAt)
         try container.encode(detectedAt, forKey: .detectedAt)
         try container.encode(acknowledgedAt, forKey: .acknowledgedAt)

@@ -24,15 +24,19 @@ public struct IncidentDetail: Codable, Sendable, Equatable {
     public var incident: Incident
     public var timeline: [TimelineEvent]
     public var actions: [ActionItem]
+    /// Keys of the records an import made this incident from (a Chaos Toolkit journal, CI runs), sorted:
+    /// importing the same record again finds them and adds nothing.
+    public var sources: [String]
 
-    public init(incident: Incident, timeline: [TimelineEvent], actions: [ActionItem]) {
+    public init(incident: Incident, timeline: [TimelineEvent], actions: [ActionItem], sources: [String] = []) {
         self.incident = incident
         self.timeline = timeline
         self.actions = actions
+        self.sources = sources
     }
 
     enum ExtraKeys: String, CodingKey {
-        case timeline, actions
+        case timeline, actions, sources
     }
 
     /// Reads the incident object strictly: every key must be a field of the incident (or the derived
@@ -47,6 +51,7 @@ public struct IncidentDetail: Codable, Sendable, Equatable {
         let container = try decoder.container(keyedBy: ExtraKeys.self)
         timeline = try container.decode([Strict<TimelineEvent>].self, forKey: .timeline).map(\.record)
         actions = try container.decode([Strict<ActionItem>].self, forKey: .actions).map(\.record)
+        sources = try container.decodeIfPresent([String].self, forKey: .sources) ?? []
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -54,5 +59,6 @@ public struct IncidentDetail: Codable, Sendable, Equatable {
         var container = encoder.container(keyedBy: ExtraKeys.self)
         try container.encode(timeline, forKey: .timeline)
         try container.encode(actions, forKey: .actions)
+        try container.encode(sources, forKey: .sources)
     }
 }

@@ -9,6 +9,8 @@ public enum IncidentError: Error, Equatable, CustomStringConvertible {
     case invalidInput(String)
     /// A request that contradicts the record: times out of order, resolving twice. Exit 65.
     case conflict(String)
+    /// An input file is malformed: a scenario, a journal, a run list. Exit 65.
+    case malformed(String)
     /// No incident or action item has this id. Exit 66.
     case notFound(String)
     /// A file given as input does not exist or cannot be read. Exit 66.
@@ -17,14 +19,20 @@ public enum IncidentError: Error, Equatable, CustomStringConvertible {
     case database(String)
     /// An output file cannot be written: no such folder, no permission, a full disk. Exit 74.
     case cannotWrite(String)
+    /// A service the command must talk to cannot be reached, or is not what it should be. Exit 69.
+    case unavailable(String)
+    /// A token was refused. Exit 77.
+    case refused(String)
 
     /// The process exit status for this error.
     public var exitStatus: ExitStatus {
         switch self {
         case .invalidInput: .usage
-        case .conflict: .dataError
+        case .conflict, .malformed: .dataError
         case .notFound, .missingFile: .noInput
         case .database, .cannotWrite: .ioError
+        case .unavailable: .unavailable
+        case .refused: .noPermission
         }
     }
 
@@ -33,8 +41,9 @@ public enum IncidentError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .invalidInput(let message), .conflict(let message), .notFound(let message),
-            .missingFile(let message), .database(let message), .cannotWrite(let message):
+        case .invalidInput(let message), .conflict(let message), .malformed(let message), .notFound(let message),
+            .missingFile(let message), .database(let message), .cannotWrite(let message), .unavailable(let message),
+            .refused(let message):
             message
         }
     }

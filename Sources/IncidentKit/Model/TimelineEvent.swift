@@ -12,6 +12,10 @@ public enum TimelineEventKind: String, Codable, CaseIterable, Sendable, Database
     case actionAdded = "action_added"
     case actionDone = "action_done"
     case actionDropped = "action_dropped"
+    /// The injected fault was removed from the target (`incident clear`, or a game day's step ending).
+    case faultCleared = "fault_cleared"
+    /// The injected fault ended by itself when its duration ran out.
+    case faultExpired = "fault_expired"
 }
 
 /// One entry of an incident's append-only timeline: a state change, a correction or a note.

@@ -17,6 +17,20 @@ public protocol IncidentRepository: Sendable {
         _ change: @Sendable (inout IncidentUpdate) throws -> Void
     ) async throws -> IncidentDetail
 
+    /// Records what a detector (a prober, an alert) found on `service` at `at`: the open, undetected incident
+    /// of that service that started no later than `at` (injected ones first, then the most recently
+    /// started) is marked detected `via`, at `at`. With none, a real incident is opened, started at
+    /// `startedAt` and detected at `at`, titled `title`, with `note` on its timeline.
+    func recordDetection(
+        service: String, via: String, at: Timestamp, startedAt: Timestamp, title: String, note: String?,
+        by author: String, now: Timestamp
+    ) async throws -> DetectionRecord
+
+    /// Adds incidents made from outside records (a Chaos Toolkit journal, CI runs), with new ids, each
+    /// checked as an import checks it; one whose source key is stored already is skipped, so importing the
+    /// same record twice adds it once. All or nothing.
+    func add(_ details: [IncidentDetail], now: Timestamp) async throws -> AddSummary
+
     /// Closes an action item as `done` or `dropped`, noting it on its incident's timeline.
     func closeAction(
         _ actionId: Int64, as status: ActionStatus, reason: String?, at: Timestamp, by author: String,
@@ -28,6 +42,10 @@ public protocol IncidentRepository: Sendable {
 
     /// Incidents matching `filter`, newest first.
     func list(_ filter: IncidentFilter) async throws -> [Incident]
+
+    /// The incidents that injected a fault into `target` (`incident inject`) whose end is not on record yet,
+    /// oldest first.
+    func injectedFaults(target: String) async throws -> [IncidentDetail]
 
     /// Action items, oldest first; only those still open when `openOnly` is set.
     func actions(openOnly: Bool, incident: Int64?) async throws -> [ActionItem]
@@ -46,4 +64,30 @@ public protocol IncidentRepository: Sendable {
 
     /// The integrity checks of the store and what it holds.
     func check() async throws -> DatabaseHealth
+}
+
+/// What a detector's finding did to the store.
+public struct DetectionRecord: Sendable {
+    /// The incident it was recorded on.
+    public var detail: IncidentDetail
+    /// True when no incident matched and this one was opened for it.
+    public var opened: Bool
+
+    public init(detail: IncidentDetail, opened: Bool) {
+        self.detail = detail
+        self.opened = opened
+    }
+}
+
+/// What ``IncidentRepository/add(_:now:)`` did.
+public struct AddSummary: Sendable, Equatable {
+    /// The ids of the incidents added, in order.
+    public var added: [Int64] = []
+    /// The ids of the incidents already stored from the same sources.
+    public var known: [Int64] = []
+
+    public init(added: [Int64] = [], known: [Int64] = []) {
+        self.added = added
+        self.known = known
+    }
 }

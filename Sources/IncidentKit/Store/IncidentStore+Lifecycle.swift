@@ -2,15 +2,23 @@ import Foundation
 import GRDB
 
 extension IncidentStore {
+    /// Adds one entry to the timeline of incident `id`.
+    static func append(
+        _ kind: TimelineEventKind, at: Timestamp, _ text: String, to id: Int64, by author: String, now: Timestamp,
+        _ db: Database
+    ) throws {
+        var event = TimelineEvent(incidentId: id, at: at, kind: kind, text: text, author: author, recordedAt: now)
+        try event.insert(db)
+    }
+
     public func open(_ draft: Incident, by author: String, now: Timestamp = .now) async throws -> IncidentDetail {
         let checked = try IncidentRules.checked(draft, now: now)
         return try await write { db in
             var incident = checked
             try incident.insert(db)
-            var event = TimelineEvent(
-                incidentId: incident.id!, at: incident.startedAt, kind: .opened,
-                text: IncidentRules.openingText(of: incident), author: author, recordedAt: now)
-            try event.insert(db)
+            try Self.append(
+                .opened, at: incident.startedAt, IncidentRules.openingText(of: incident), to: incident.id!,
+                by: author, now: now, db)
             return try Self.detail(db, incident.id!)
         }
     }
@@ -28,10 +36,7 @@ extension IncidentStore {
                 try update.incident.update(db)
             }
             for event in update.events {
-                var entry = TimelineEvent(
-                    incidentId: id, at: event.at, kind: event.kind, text: event.text,
-                    author: author, recordedAt: now)
-                try entry.insert(db)
+                try Self.append(event.kind, at: event.at, event.text, to: id, by: author, now: now, db)
             }
             for var action in update.actions {
                 try action.insert(db)
@@ -60,12 +65,52 @@ extension IncidentStore {
             action.closedAt = at
             action.closeReason = reason
             try action.update(db)
-            var event = TimelineEvent(
-                incidentId: action.incidentId, at: at, kind: status == .done ? .actionDone : .actionDropped,
-                text: "action #\(actionId) \(status.rawValue): \(action.title)" + (reason.map { " (\($0))" } ?? ""),
-                author: author, recordedAt: now)
-            try event.insert(db)
+            try Self.append(
+                status == .done ? .actionDone : .actionDropped, at: at,
+                "action #\(actionId) \(status.rawValue): \(action.title)" + (reason.map { " (\($0))" } ?? ""),
+                to: action.incidentId, by: author, now: now, db)
             return action
+        }
+    }
+}
+
+extension IncidentStore {
+    public func recordDetection(
+        service: String, via: String, at: Timestamp, startedAt: Timestamp, title: String, note: String?,
+        by author: String, now: Timestamp = .now
+    ) async throws -> DetectionRecord {
+        let method = try Detection.validated(via)
+        let service = try Validate.word(service, field: "service")
+        let opening = try IncidentRules.checked(
+            Incident(title: title, service: service, startedAt: min(startedAt, at)), now: now)
+        let note = try note.map { try Validate.text($0, field: "note") }
+        try IncidentRules.requireNotFuture(at, "detected", now: now)
+        return try await write { db in
+            let matched = try Incident.fetchOne(
+                db,
+                sql: """
+                    SELECT * FROM incident
+                    WHERE service = ? AND NOT cancelled AND detected_at IS NULL AND mitigated_at IS NULL
+                      AND resolved_at IS NULL AND started_at <= ?
+                    ORDER BY kind = 'injected' DESC, started_at DESC, id DESC LIMIT 1
+                    """, arguments: [service, at])
+            var incident = matched ?? opening
+            let opened = matched == nil
+            if opened {
+                try incident.insert(db)
+                try Self.append(
+                    .opened, at: incident.startedAt, IncidentRules.openingText(of: incident), to: incident.id!,
+                    by: author, now: now, db)
+                if let note {
+                    try Self.append(.note, at: incident.startedAt, note, to: incident.id!, by: author, now: now, db)
+                }
+            }
+            incident.detectedAt = at
+            incident.detection = method
+            try IncidentRules.validate(incident, now: now)
+            try incident.update(db)
+            try Self.append(.detected, at: at, "detected via \(method)", to: incident.id!, by: author, now: now, db)
+            return DetectionRecord(detail: try Self.detail(db, incident.id!), opened: opened)
         }
     }
 }

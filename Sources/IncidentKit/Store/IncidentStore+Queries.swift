@@ -18,7 +18,9 @@ extension IncidentStore {
             .filter(ActionItem.CodingKeys.incidentId == id)
             .order(ActionItem.CodingKeys.id)
             .fetchAll(db)
-        return IncidentDetail(incident: incident, timeline: timeline, actions: actions)
+        let sources = try String.fetchAll(
+            db, sql: "SELECT key FROM incident_source WHERE incident_id = ? ORDER BY key", arguments: [id])
+        return IncidentDetail(incident: incident, timeline: timeline, actions: actions, sources: sources)
     }
 
     public func list(_ filter: IncidentFilter = IncidentFilter()) async throws -> [Incident] {
@@ -50,6 +52,20 @@ extension IncidentStore {
             "NOT cancelled AND resolved_at IS NULL AND mitigated_at IS NULL AND acknowledged_at IS NULL AND detected_at IS NOT NULL"
         case .open:
             "NOT cancelled AND resolved_at IS NULL AND mitigated_at IS NULL AND acknowledged_at IS NULL AND detected_at IS NULL"
+        }
+    }
+
+    public func injectedFaults(target: String) async throws -> [IncidentDetail] {
+        try await read { db in
+            try Int64.fetchAll(
+                db,
+                sql: """
+                    SELECT id FROM incident WHERE target = ? AND fault_id IS NOT NULL AND NOT EXISTS (
+                        SELECT 1 FROM timeline_event
+                        WHERE incident_id = incident.id AND kind IN ('fault_cleared', 'fault_expired'))
+                    ORDER BY id
+                    """, arguments: [target]
+            ).map { try Self.detail(db, $0) }
         }
     }
 

@@ -17,12 +17,16 @@ extension IncidentStore {
                     ActionItem.CodingKeys.incidentId,
                     ActionItem.CodingKeys.id
                 ).fetchCursor(db))
+            let sources = try PeekableCursor(
+                Row.fetchCursor(db, sql: "SELECT incident_id, key FROM incident_source ORDER BY incident_id, key")
+                    .map { (incidentId: $0[0] as Int64, key: $0[1] as String) })
             let incidents = try Incident.order(Incident.CodingKeys.id).fetchCursor(db)
             while let incident = try incidents.next() {
                 let detail = IncidentDetail(
                     incident: incident,
                     timeline: try events.next(while: { $0.incidentId == incident.id }),
-                    actions: try actions.next(while: { $0.incidentId == incident.id }))
+                    actions: try actions.next(while: { $0.incidentId == incident.id }),
+                    sources: try sources.next(while: { $0.incidentId == incident.id }).map(\.key))
                 for line in try codec.lines(of: detail, as: format) { try write(line) }
             }
         }
@@ -60,15 +64,18 @@ extension IncidentStore {
         }
     }
 
-    /// Inserts a checked record, keeping its ids; a clash with a stored id is a conflict. Prepared
-    /// statements are reused across records, for imports of millions of rows.
-    static func insert(_ detail: IncidentDetail, _ db: Database) throws {
+    /// Inserts a checked record, keeping its ids (a record without one gets new ids), and returns the
+    /// incident's id; a clash with a stored id is a conflict. Prepared statements are reused across records,
+    /// for imports of millions of rows.
+    @discardableResult
+    static func insert(_ detail: IncidentDetail, _ db: Database) throws -> Int64 {
         let incident = detail.incident
         try insertRow(
             db, "incident", "incident #\(incident.id ?? 0)",
             [
                 "id": incident.id, "title": incident.title, "service": incident.service, "severity": incident.severity,
-                "kind": incident.kind, "fault": incident.fault, "started_at": incident.startedAt,
+                "kind": incident.kind, "fault": incident.fault, "target": incident.target, "fault_id": incident.faultId,
+                "started_at": incident.startedAt,
                 "detected_at": incident.detectedAt, "acknowledged_at": incident.acknowledgedAt,
                 "mitigated_at": incident.mitigatedAt, "resolved_at": incident.resolvedAt,
                 "detection": incident.detection,
@@ -94,6 +101,10 @@ extension IncidentStore {
                     "created_at": action.createdAt, "closed_at": action.closedAt, "close_reason": action.closeReason,
                 ])
         }
+        for key in detail.sources {
+            try insertRow(db, "incident_source", "source '\(key)'", ["key": key, "incident_id": incidentId])
+        }
+        return incidentId
     }
 
     /// Inserts one row with a cached statement; a primary-key clash becomes a conflict naming `what`.
@@ -134,5 +145,29 @@ final class PeekableCursor<Element> {
             taken.append(element)
         }
         return taken
+    }
+}
+
+extension IncidentStore {
+    public func add(_ details: [IncidentDetail], now: Timestamp = .now) async throws -> AddSummary {
+        for detail in details {
+            try IncidentRules.check(record: detail, now: now)
+        }
+        return try await write { db in
+            var summary = AddSummary()
+            for var detail in details {
+                detail.incident.id = nil
+                let marks = detail.sources.map { _ in "?" }.joined(separator: ",")
+                if let known = try Int64.fetchOne(
+                    db, sql: "SELECT incident_id FROM incident_source WHERE key IN (\(marks))",
+                    arguments: StatementArguments(detail.sources))
+                {
+                    summary.known.append(known)
+                } else {
+                    summary.added.append(try Self.insert(detail, db))
+                }
+            }
+            return summary
+        }
     }
 }

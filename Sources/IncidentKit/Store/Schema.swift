@@ -76,6 +76,19 @@ enum Schema {
                 }
             }
         }
+        migrator.registerMigration("v3 injection targets and sources") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE incident ADD COLUMN target TEXT;
+                    ALTER TABLE incident ADD COLUMN fault_id INTEGER;
+                    CREATE TABLE incident_source (
+                        key TEXT PRIMARY KEY NOT NULL CHECK (length(key) > 0),
+                        incident_id INTEGER NOT NULL REFERENCES incident(id) ON DELETE CASCADE
+                    );
+                    CREATE INDEX incident_source_incident ON incident_source(incident_id);
+                    CREATE INDEX incident_target_fault ON incident(target, fault_id);
+                    """)
+        }
         return migrator
     }()
 }

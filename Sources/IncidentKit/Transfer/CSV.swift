@@ -5,7 +5,7 @@ enum CSV {
         "record", "id", "incident_id", "title", "service", "severity", "kind", "fault", "started_at", "detected_at",
         "acknowledged_at", "mitigated_at", "resolved_at", "detection", "cause", "cause_category", "fix", "summary",
         "impact", "trigger", "lessons", "cancelled", "cancel_reason", "at", "text", "author", "recorded_at",
-        "owner", "due", "url", "status", "created_at", "closed_at", "close_reason",
+        "owner", "due", "url", "status", "created_at", "closed_at", "close_reason", "target", "fault_id",
     ]
 
     static func line(_ fields: [String]) -> String {

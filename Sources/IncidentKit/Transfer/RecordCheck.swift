@@ -33,12 +33,17 @@ extension IncidentRules {
             throw IncidentError.invalidInput(
                 "the fault '\(fault)' is not in its canonical form '\(try IncidentFault.canonical(fault))'")
         }
+        if let target = incident.target { _ = try Validate.text(target, field: "target") }
+        if let faultId = incident.faultId, faultId < 1 || incident.target == nil {
+            throw IncidentError.invalidInput("fault_id \(faultId) needs a target and must be at least 1")
+        }
+        for source in detail.sources { _ = try Validate.text(source, field: "source") }
         try validate(incident, now: now)
         guard detail.timeline.contains(where: { $0.kind == .opened }) else {
             throw IncidentError.invalidInput("the timeline has no opened entry; every incident has one")
         }
         for event in detail.timeline {
-            guard event.incidentId == incident.id else {
+            guard incident.id == nil || event.incidentId == incident.id else {
                 throw IncidentError.invalidInput(
                     "timeline event #\(event.id ?? 0) belongs to incident "
                         + "#\(event.incidentId), not #\(incident.id ?? 0)")
@@ -50,7 +55,7 @@ extension IncidentRules {
             try requireNotFuture(event.at, "event", now: now)
         }
         for action in detail.actions {
-            guard action.incidentId == incident.id else {
+            guard incident.id == nil || action.incidentId == incident.id else {
                 throw IncidentError.invalidInput(
                     "action item #\(action.id ?? 0) belongs to incident "
                         + "#\(action.incidentId), not #\(incident.id ?? 0)")

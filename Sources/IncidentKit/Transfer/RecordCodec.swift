@@ -15,6 +15,7 @@ struct RecordCodec {
         case .csv:
             return try [csvRow("incident", detail.incident)] + detail.timeline.map { try csvRow("event", $0) }
                 + detail.actions.map { try csvRow("action", $0) }
+                + detail.sources.map { try csvRow("source", SourceRow(incidentId: detail.incident.id ?? 0, text: $0)) }
         }
     }
 
@@ -92,7 +93,7 @@ struct RecordCodec {
             var object: [String: Any] = [:]
             for (column, text) in zip(header, fields).dropFirst() where !text.isEmpty {
                 switch column {
-                case "id", "incident_id": object[column] = Int64(text) ?? text as Any
+                case "id", "incident_id", "fault_id": object[column] = Int64(text) ?? text as Any
                 case "cancelled": object[column] = ["true": true, "false": false][text] ?? text as Any
                 default: object[column] = text
                 }
@@ -107,14 +108,25 @@ struct RecordCodec {
                         IncidentDetail(incident: $0.record, timeline: [], actions: [])
                     }
                 )
-            case "event", "action":
+            case "event", "action", "source":
                 guard case .success(var detail)? = current?.detail else {
                     if current == nil {
                         try handle(number, .failure(.invalidInput("an \(fields[0]) row before any incident row")))
                     }
                     continue
                 }
-                if fields[0] == "event" {
+                if fields[0] == "source" {
+                    switch decode(Strict<SourceRow>.self, from: data) {
+                    case .success(let source) where source.record.incidentId == detail.incident.id:
+                        detail.sources.append(source.record.text)
+                    case .success:
+                        current?.detail = .failure(.invalidInput("a source row of another incident"))
+                        continue
+                    case .failure(let error):
+                        current?.detail = .failure(error)
+                        continue
+                    }
+                } else if fields[0] == "event" {
                     switch decode(Strict<TimelineEvent>.self, from: data) {
                     case .success(let event): detail.timeline.append(event.record)
                     case .failure(let error):
@@ -133,7 +145,8 @@ struct RecordCodec {
             default:
                 try flush()
                 try handle(
-                    number, .failure(.invalidInput("unknown record '\(fields[0])'; use incident, event or action")))
+                    number,
+                    .failure(.invalidInput("unknown record '\(fields[0])'; use incident, event, action or source")))
             }
         }
         try flush()
@@ -166,4 +179,17 @@ struct RecordCodec {
             return "\(error)"
         }
     }
+}
+
+/// A `source` row of a CSV export: one key an import made the incident above it from.
+struct SourceRow: Codable, RecordFields {
+    var incidentId: Int64
+    var text: String
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case incidentId = "incident_id"
+        case text
+    }
+
+    static let fieldNames = Set(CodingKeys.allCases.map(\.rawValue))
 }

@@ -1,0 +1,155 @@
+import Conventions
+import FaultCatalog
+import Foundation
+import IncidentKit
+import LabHTTP
+
+/// The admin token of the app under test, with where it came from, so that a refusal can say which
+/// setting to fix. It is never taken from a command-line flag: flags show in `ps`.
+public struct AdminToken: Sendable {
+    public let value: String
+    /// `$APP_ADMIN_TOKEN`, or the file it was read from.
+    public let source: String
+
+    /// The token from `file` when given, else from `$APP_ADMIN_TOKEN`.
+    public static func resolve(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws -> AdminToken
+    {
+        if let file {
+            let text: String
+            do {
+                text = try String(contentsOfFile: file, encoding: .utf8)
+            } catch {
+                throw IncidentError.missingFile("cannot read the token file \(file): \(error.localizedDescription)")
+            }
+            let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !token.isEmpty else { throw IncidentError.invalidInput("the token file \(file) is empty") }
+            return AdminToken(value: token, source: "the token file \(file)")
+        }
+        guard let token = environment["APP_ADMIN_TOKEN"]?.trimmingCharacters(in: .whitespacesAndNewlines),
+            !token.isEmpty
+        else {
+            throw IncidentError.invalidInput(
+                "no admin token: set APP_ADMIN_TOKEN to the app's token, or pass --token-file FILE")
+        }
+        return AdminToken(value: token, source: "$APP_ADMIN_TOKEN")
+    }
+}
+
+/// The app's fault API (`/admin/faults`) at one target, with errors that say what to do: an unreachable
+/// target is ``IncidentError/unavailable(_:)`` (69), a refused token ``IncidentError/refused(_:)`` (77), a
+/// fault the app refuses ``IncidentError/invalidInput(_:)`` (64).
+public struct AdminClient: Sendable {
+    /// The service's base URL, `http://127.0.0.1:8080`.
+    public let target: String
+    let token: AdminToken
+    let client: HTTPClient
+
+    public init(target: String, token: AdminToken, timeout: Duration = .seconds(10)) throws {
+        guard let url = URLComponents(string: target), url.scheme?.lowercased() == "http", url.host?.isEmpty == false
+        else {
+            throw IncidentError.invalidInput(
+                "the target '\(target)' is not an http:// URL such as http://127.0.0.1:8080")
+        }
+        self.target = target.hasSuffix("/") ? String(target.dropLast()) : target
+        self.token = token
+        client = HTTPClient(timeout: timeout, userAgent: "incident")
+    }
+
+    /// The target named by `--target`, else `$INCIDENT_TARGET`, else the app's default address.
+    public static func target(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> String
+    {
+        explicit ?? environment["INCIDENT_TARGET"].flatMap { $0.isEmpty ? nil : $0 } ?? "http://127.0.0.1:8080"
+    }
+
+    /// Puts `spec` in force on the target and returns it as the app recorded it, with its id and times.
+    public func inject(_ spec: FaultSpec) throws -> ActiveFault {
+        let body = try JSONEncoder.stable().encode(spec.fields)
+        let answer = try exchange("POST", "/admin/faults", body: Array(body))
+        guard answer.status == 201 else { throw refusal(answer, doing: "inject \(spec.text)") }
+        return try fault(in: answer.body)
+    }
+
+    /// Clears fault `id`; nil when the target has no such fault (it expired or was cleared already).
+    public func clear(_ id: Int64) throws -> ActiveFault? {
+        let answer = try exchange("DELETE", "/admin/faults/\(id)")
+        if answer.status == 404 {
+            _ = try list()  // the admin API answers: the fault is gone, not the API
+            return nil
+        }
+        guard answer.status == 200 else { throw refusal(answer, doing: "clear fault \(id)") }
+        return try fault(in: answer.body)
+    }
+
+    /// The faults in force on the target.
+    public func list() throws -> [ActiveFault] {
+        let answer = try exchange("GET", "/admin/faults")
+        guard answer.status == 200 else { throw refusal(answer, doing: "list the faults") }
+        guard let object = try? JSONDecoder().decode([String: [[String: FaultValue]]].self, from: Data(answer.body)),
+            let faults = object["faults"]
+        else { throw notTheApp(answer) }
+        do {
+            return try faults.map { fields throws(FaultRequestError) in try ActiveFault(fields: fields) }
+        } catch {
+            throw notTheApp(answer)
+        }
+    }
+
+    private func exchange(_ method: String, _ path: String, body: [UInt8] = []) throws -> HTTPResponse {
+        var headers = [
+            (name: "Authorization", value: "Bearer \(token.value)"), (name: "Accept", value: "application/json"),
+        ]
+        if !body.isEmpty { headers.append((name: "Content-Type", value: "application/json")) }
+        do {
+            return try client.send(HTTPRequest(method: method, headers: headers, body: body), to: target + path)
+        } catch {
+            throw IncidentError.unavailable(
+                "cannot reach the target \(target): \(error); start the app, or pass --target (or set INCIDENT_TARGET) "
+                    + "with its address")
+        }
+    }
+
+    private func fault(in body: [UInt8]) throws -> ActiveFault {
+        guard let fields = try? JSONDecoder().decode([String: FaultValue].self, from: Data(body)),
+            let fault = try? ActiveFault(fields: fields)
+        else {
+            throw IncidentError.unavailable(
+                "the target \(target) answered, but not as the app's admin API does; check --target")
+        }
+        return fault
+    }
+
+    private func message(_ answer: HTTPResponse) -> String? {
+        let object = try? JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any]
+        return (object?["error"] as? [String: Any])?["message"] as? String
+    }
+
+    private func notTheApp(_ answer: HTTPResponse) -> IncidentError {
+        .unavailable(
+            "the target \(target) answered \(answer.status), but not as the app's admin API does; check --target")
+    }
+
+    /// The error for an answer the command cannot go on with.
+    private func refusal(_ answer: HTTPResponse, doing what: String) -> IncidentError {
+        switch answer.status {
+        case 401, 403:
+            return .refused(
+                "the target \(target) refused the admin token from \(token.source); set it to the app's APP_ADMIN_TOKEN"
+            )
+        case 404:
+            return .unavailable(
+                "the target \(target) has no admin API (404 at /admin/faults): start the app with APP_ADMIN_TOKEN set "
+                    + "and fault injection on, or check --target")
+        case 400..<500 where message(answer) != nil:
+            return answer.status == 409
+                ? .conflict("the app refused to \(what): \(message(answer)!)")
+                : .invalidInput("the app refused to \(what): \(message(answer)!)")
+        default:
+            return message(answer).map {
+                .unavailable("the target \(target) failed to \(what): \(answer.status) \($0)")
+            }
+                ?? notTheApp(answer)
+        }
+    }
+}

@@ -1,0 +1,188 @@
+import FaultCatalog
+import Foundation
+import IncidentKit
+
+/// Plays a ``Scenario`` against the target: for each step it injects the fault (recording the injected
+/// incident), probes until the failure is detected or `detect_within` passes, clears the fault after its
+/// hold, probes until the target is healthy again or `recover_within` passes, and resolves the incident.
+/// Between steps it waits until the target is healthy, so that no step is blamed for the one before.
+public struct GameDayRunner: Sendable {
+    public let scenario: Scenario
+    public let admin: AdminClient
+    public let probes: ProbeSettings
+    public let store: any IncidentRepository
+    public let author: String
+    public let stop: StopSignal
+    /// The supervisor that restarts the app, when the game day runs one: a restart ends a failure the probes
+    /// may not have seen.
+    public let supervisor: Supervisor?
+    /// Reports progress, one line at a time.
+    public let progress: @Sendable (String) -> Void
+
+    public init(
+        scenario: Scenario, admin: AdminClient, probes: ProbeSettings, store: any IncidentRepository, author: String,
+        stop: StopSignal, supervisor: Supervisor? = nil, progress: @escaping @Sendable (String) -> Void
+    ) {
+        self.scenario = scenario
+        self.admin = admin
+        self.probes = probes
+        self.store = store
+        self.author = author
+        self.stop = stop
+        self.supervisor = supervisor
+        self.progress = progress
+    }
+
+    /// Runs every step and returns the scorecard. Steps after an interruption, or after a target that did
+    /// not come back, are reported as skipped.
+    public func run() async throws -> Scorecard {
+        var results: [StepResult] = []
+        var unhealthy: String?
+        let prober = Prober(probes)
+        for (index, step) in scenario.steps.enumerated() {
+            let label = "[\(index + 1)/\(scenario.steps.count)] \(step.name)"
+            if unhealthy == nil, !stop.isStopped, !(await waitUntilHealthy(prober, for: max(step.recoverWithin, 30))) {
+                unhealthy =
+                    "\(admin.target) was not healthy before step \(index + 1) (\(prober.round().failure ?? "?"))"
+            }
+            guard unhealthy == nil, !stop.isStopped else {
+                results.append(skipped(step, because: stop.isStopped ? "interrupted" : "the target was not healthy"))
+                continue
+            }
+            progress("\(label): injecting \(step.fault.text)")
+            let result = try await play(step, prober: prober, label: label)
+            results.append(result)
+            progress(
+                "\(label): \(result.outcome.rawValue)" + (result.ttd.map { ", TTD \(DurationText.human($0))" } ?? "")
+                    + (result.recovered ? ", TTR \(DurationText.human(result.ttr))" : "")
+                    + (result.note.map { "; \($0)" } ?? ""))
+        }
+        return Scorecard(
+            scenario: scenario.name, detector: "probe", steps: results, interrupted: stop.isStopped,
+            unhealthy: unhealthy)
+    }
+
+    private func skipped(_ step: Scenario.Step, because reason: String) -> StepResult {
+        StepResult(name: step.name, fault: step.fault.text, outcome: .skipped, recovered: false, note: reason)
+    }
+
+    /// Probes until `recoverAfter` good rounds in a row, or `limit` seconds pass.
+    private func waitUntilHealthy(_ prober: Prober, for limit: Double) async -> Bool {
+        var tracker = ProbeTracker(failAfter: probes.failAfter, recoverAfter: probes.recoverAfter)
+        let deadline = ContinuousClock.now + .seconds(limit)
+        while !stop.isStopped && ContinuousClock.now < deadline {
+            let next = ContinuousClock.now + probes.interval
+            _ = tracker.observe(prober.round())
+            if tracker.isHealthy { return true }
+            await stop.sleep(until: next)
+        }
+        return false
+    }
+
+    private func play(_ step: Scenario.Step, prober: Prober, label: String) async throws -> StepResult {
+        let detail = try await Injection.inject(
+            step.fault, title: "Game day \(scenario.name): \(step.name)", service: scenario.service,
+            severity: step.severity, admin: admin, store: store, by: author)
+        let id = detail.incident.id!
+        let injectedAt = detail.incident.startedAt
+        var result = StepResult(
+            name: step.name, fault: detail.incident.fault ?? step.fault.text, incident: id, injectedAt: injectedAt,
+            outcome: .undetected, recovered: false)
+        var tracker = ProbeTracker(failAfter: probes.failAfter, recoverAfter: probes.recoverAfter)
+        var wentDown = false
+        var cleared: Timestamp?
+        var goodAfterEnd: (first: Timestamp, count: Int)?
+        let detectBy = injectedAt.adding(seconds: step.detectWithin)
+        let clearAt = injectedAt.adding(seconds: step.hold)
+        while !stop.isStopped {
+            let next = ContinuousClock.now + probes.interval
+            let round = prober.round()
+            switch tracker.observe(round) {
+            case .detected(_, let at, let reason)?:
+                wentDown = true
+                if result.detectedAt == nil && at <= detectBy {
+                    _ = try await store.detect(id, at: at, via: "probe", by: author, now: .now)
+                    result.detectedAt = at
+                    progress("\(label): detected by the probe: \(reason)")
+                }
+            case .recovered(let firstSuccess, _)? where result.recoveredAt == nil:
+                result.recoveredAt = firstSuccess
+            default:
+                break
+            }
+            if let ended = failureEnd(cleared: cleared, injectedAt: injectedAt), !wentDown, result.recoveredAt == nil {
+                // Never seen failing: back when good rounds follow the end of the failure.
+                goodAfterEnd =
+                    round.ok && round.at >= ended
+                    ? (goodAfterEnd?.first ?? round.at, (goodAfterEnd?.count ?? 0) + 1) : nil
+                if let streak = goodAfterEnd, streak.count >= probes.recoverAfter { result.recoveredAt = streak.first }
+            }
+            if cleared == nil && Timestamp.now >= clearAt {
+                cleared = try await clear(id)
+            }
+            if let since = cleared,
+                result.recoveredAt != nil || Timestamp.now > since.adding(seconds: step.recoverWithin)
+            {
+                break
+            }
+            await stop.sleep(until: next)
+        }
+        if cleared == nil { _ = try await clear(id) }
+        return try await finish(step, result, wentDown: wentDown)
+    }
+
+    /// When a failure the probes never saw ended: when the supervisor restarted the app after the injection
+    /// (a crash), else when the fault was cleared.
+    private func failureEnd(cleared: Timestamp?, injectedAt: Timestamp) -> Timestamp? {
+        if let restart = supervisor?.restartedAt.map(Timestamp.init), restart >= injectedAt { return restart }
+        return cleared
+    }
+
+    /// Clears the step's fault and returns when.
+    private func clear(_ id: Int64) async throws -> Timestamp {
+        let detail = try await store.detail(id)
+        guard (try? Injection.faultOf(detail)) != nil else { return .now }
+        return switch try await Injection.clear(detail, admin: admin, store: store, by: author).ending {
+        case .cleared(let at), .expired(let at), .gone(let at): at
+        }
+    }
+
+    /// Records the step's recovery and resolution, and says what the scorecard should.
+    private func finish(_ step: Scenario.Step, _ result: StepResult, wentDown: Bool) async throws -> StepResult {
+        var result = result
+        let id = result.incident!
+        if stop.isStopped && result.recoveredAt == nil {
+            result.outcome = .skipped
+            result.note = "interrupted: the fault was cleared, the incident left open"
+            _ = try await store.note(id, "game day interrupted; fault cleared", at: .now, by: author, now: .now)
+            return result
+        }
+        guard let recovered = result.recoveredAt else {
+            result.outcome = .notRecovered
+            result.note = "not healthy \(DurationText.human(step.recoverWithin)) after the fault was cleared; left open"
+            _ = try await store.note(id, result.note!, at: .now, by: author, now: .now)
+            return result
+        }
+        result.recovered = true
+        _ = try await store.mitigate(id, at: recovered, by: author, now: .now)
+        _ = try await store.resolve(
+            id, at: .now, cause: step.cause ?? "injected by game day \(scenario.name): \(result.fault)",
+            category: step.category ?? "gameday", fix: "the game day cleared the fault", prevent: step.prevent,
+            by: author,
+            now: .now)
+        if result.detectedAt != nil {
+            result.outcome = .detected
+        } else if let restart = supervisor?.restartedAt.map(Timestamp.init), restart >= result.injectedAt!, !wentDown {
+            result.note =
+                "down only until the supervisor restarted it, \(DurationText.human(result.injectedAt!.seconds(until: restart))) "
+                + "after the injection: fewer than --fail-after probes failed"
+        } else if Scorecard.invisibleToProbes.contains(step.fault.action.type) && !wentDown {
+            result.note =
+                "a black-box probe cannot see \(step.fault.action.type.rawValue): it changes no answer; "
+                + "only alerts on process metrics can"
+        } else {
+            result.note = wentDown ? "seen failing only after detect_within" : "no probe failed"
+        }
+        return result
+    }
+}

@@ -1,0 +1,102 @@
+import FaultCatalog
+import Foundation
+import IncidentKit
+
+/// What one step of a game day found.
+public struct StepResult: Sendable, Encodable {
+    public enum Outcome: String, Sendable, Encodable {
+        /// Detected within `detect_within` and recovered within `recover_within`.
+        case detected
+        /// Never detected in time: the finding a game day is for.
+        case undetected
+        /// Not healthy again within `recover_within` after the fault was cleared.
+        case notRecovered = "not_recovered"
+        /// Not run: the game day was interrupted, or the target was down before it.
+        case skipped
+    }
+
+    public var name: String
+    public var fault: String
+    public var incident: Int64?
+    public var injectedAt: Timestamp?
+    public var detectedAt: Timestamp?
+    public var recoveredAt: Timestamp?
+    public var outcome: Outcome
+    public var recovered: Bool
+    /// What a reader should know: why nothing saw it, what cut it short.
+    public var note: String?
+
+    public var ttd: Double? { Timestamp.seconds(from: injectedAt, to: detectedAt) }
+    public var ttr: Double? { Timestamp.seconds(from: injectedAt, to: recoveredAt) }
+
+    enum CodingKeys: String, CodingKey {
+        case name, fault, incident, outcome, recovered, note
+        case ttd = "ttd_s"
+        case ttr = "ttr_s"
+        case injectedAt = "injected_at"
+        case detectedAt = "detected_at"
+        case recoveredAt = "recovered_at"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(fault, forKey: .fault)
+        try container.encode(incident, forKey: .incident)
+        try container.encode(outcome, forKey: .outcome)
+        try container.encode(recovered, forKey: .recovered)
+        try container.encode(note, forKey: .note)
+        try container.encode(ttd, forKey: .ttd)
+        try container.encode(ttr, forKey: .ttr)
+        try container.encode(injectedAt, forKey: .injectedAt)
+        try container.encode(detectedAt, forKey: .detectedAt)
+        try container.encode(recoveredAt, forKey: .recoveredAt)
+    }
+}
+
+/// A game day's results: one row per step, and totals.
+public struct Scorecard: Sendable, Encodable {
+    public var scenario: String
+    public var detector: String
+    public var steps: [StepResult]
+    public var interrupted: Bool
+    /// Why the remaining steps were skipped: the target was not healthy before one of them.
+    public var unhealthy: String?
+
+    /// The fault types a black-box probe cannot see: they change nothing a client observes.
+    static let invisibleToProbes: Set<FaultType> = [.memoryLeak, .cpuBurn]
+
+    var ran: [StepResult] { steps.filter { $0.outcome != .skipped } }
+
+    /// One line of totals: detected, median TTD and TTR.
+    public var totals: String {
+        let detected = ran.filter { $0.detectedAt != nil }
+        let ttd = Aggregate(detected.compactMap(\.ttd)).median
+        let ttr = Aggregate(ran.filter(\.recovered).compactMap(\.ttr)).median
+        return "\(detected.count) of \(ran.count) failures detected; median TTD \(DurationText.human(ttd)), "
+            + "median TTR \(DurationText.human(ttr)); \(ran.filter { !$0.recovered }.count) not recovered"
+            + (interrupted ? "; interrupted" : "")
+    }
+
+    var rows: [[String]] {
+        steps.map { step in
+            [
+                step.name, step.fault, step.incident.map { "#\($0)" } ?? "-",
+                step.outcome.rawValue.replacingOccurrences(of: "_", with: " "),
+                DurationText.human(step.ttd), step.recovered ? DurationText.human(step.ttr) : "-", step.note ?? "",
+            ]
+        }
+    }
+
+    static let header = ["step", "fault", "incident", "outcome", "TTD", "TTR", "note"]
+
+    /// The scorecard as markdown: a heading, the table, the totals.
+    public var markdown: String {
+        "# Game day: \(Markdown.escape(scenario))\n\nDetector: \(detector). \(Markdown.escape(totals)).\n\n"
+            + Markdown.table(header: Self.header, rows: rows) + "\n\nTTD and TTR are measured from the app's own "
+            + "activation time of each fault; TTR ends at the first good probe of the recovery.\n"
+    }
+
+    /// The table's rows for a terminal.
+    public var table: (header: [String], rows: [[String]]) { (Self.header, rows) }
+}

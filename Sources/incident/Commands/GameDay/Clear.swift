@@ -1,0 +1,52 @@
+import ArgumentParser
+import GameDay
+import IncidentKit
+
+extension IncidentCommand {
+    struct Clear: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "clear",
+            abstract: "Remove an injected fault from the app, and record it on the incident's timeline.",
+            discussion: """
+                ID is the incident's id (as `incident inject` printed it), not the app's fault id. A fault that
+                expired by itself is recorded as expired at its end. --all clears every fault this database
+                injected into the target and has not seen end.
+
+                Examples:
+                  incident clear 12
+                  incident clear --all --target http://127.0.0.1:8080
+                """)
+
+        @Argument(help: "The incident id.")
+        var id: Int64?
+
+        @Flag(help: "Clear every fault this database injected into --target that has not ended.")
+        var all = false
+
+        @OptionGroup var target: TargetOptions
+        @OptionGroup var options: WriteOptions
+
+        func validate() throws {
+            if all == (id != nil) { throw ValidationError("give an incident id, or --all; one of them") }
+        }
+
+        func run() async throws {
+            let author = options.author.name
+            let target = target
+            try await options.database.writing { store in
+                let details =
+                    if let id { [try await store.detail(id)] } else {
+                        try await store.injectedFaults(target: target.url)
+                    }
+                if all && details.isEmpty { print("no fault injected by this database is in force on \(target.url)") }
+                for detail in details {
+                    let (fault, _) = try Injection.faultOf(detail)
+                    let (updated, ending) = try await Injection.clear(
+                        detail, admin: try self.target.admin(at: fault), store: store, by: author)
+                    let event = updated.timeline.last { $0.kind == .faultCleared || $0.kind == .faultExpired }
+                    print("#\(updated.incident.id!): \(event?.text ?? "\(ending)")")
+                }
+            }
+        }
+    }
+}

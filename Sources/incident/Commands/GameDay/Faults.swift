@@ -1,0 +1,79 @@
+import ArgumentParser
+import Conventions
+import FaultCatalog
+import Foundation
+import GameDay
+import IncidentKit
+
+extension IncidentCommand {
+    struct Faults: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "faults",
+            abstract: "List the faults in force on the app, with the incident that records each.",
+            discussion: """
+                Warns about a fault in force that no incident of this database records (injected with curl, or
+                by another database), and about an incident whose fault is no longer in force but whose end is
+                not on record (`incident clear ID` records it).
+
+                Example: incident faults --target http://127.0.0.1:8080
+                """)
+
+        @Flag(help: "Print the faults as a JSON array.")
+        var json = false
+
+        @OptionGroup var target: TargetOptions
+        @OptionGroup var database: DatabaseOption
+
+        /// A fault in force, with its incident.
+        struct Row: Encodable {
+            var id: Int
+            var fault: String
+            var activatedAt: String
+            var expiresAt: String
+            var incident: Int64?
+
+            enum CodingKeys: String, CodingKey {
+                case id, fault, incident
+                case activatedAt = "activated_at"
+                case expiresAt = "expires_at"
+            }
+        }
+
+        func run() async throws {
+            let admin = try target.admin()
+            let active = try admin.list()
+            let recorded = try await database.reading().injectedFaults(target: admin.target)
+            let byFault = Dictionary(
+                recorded.map { ($0.incident.faultId!, $0.incident.id!) }, uniquingKeysWith: { first, _ in first })
+            let rows = active.map {
+                Row(
+                    id: $0.id, fault: $0.spec.text, activatedAt: $0.activatedAt.rfc3339,
+                    expiresAt: $0.expiresAt.rfc3339,
+                    incident: byFault[Int64($0.id)])
+            }
+            if json {
+                try Output.json(rows)
+            } else if rows.isEmpty {
+                print("no fault is in force on \(admin.target)")
+            } else {
+                Output.table(
+                    header: ["fault", "incident", "activated (UTC)", "expires (UTC)", "what"],
+                    rows: rows.map {
+                        ["#\($0.id)", $0.incident.map { "#\($0)" } ?? "NONE", $0.activatedAt, $0.expiresAt, $0.fault]
+                    })
+            }
+            for row in rows where row.incident == nil {
+                StandardError.print(
+                    "incident: warning: fault #\(row.id) on \(admin.target) is recorded by no incident of this database; "
+                        + "record it with `incident open … --fault \"\(row.fault)\"` or remove it with "
+                        + "`curl -X DELETE -H 'Authorization: Bearer …' \(admin.target)/admin/faults/\(row.id)`")
+            }
+            let inForce = Set(active.map { Int64($0.id) })
+            for detail in recorded where !inForce.contains(detail.incident.faultId!) {
+                StandardError.print(
+                    "incident: note: incident #\(detail.incident.id!) records fault #\(detail.incident.faultId!), no longer "
+                        + "in force; `incident clear \(detail.incident.id!)` records how it ended")
+            }
+        }
+    }
+}

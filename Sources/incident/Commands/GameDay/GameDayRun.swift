@@ -1,0 +1,102 @@
+import ArgumentParser
+import Conventions
+import Foundation
+import GameDay
+import IncidentKit
+
+extension IncidentCommand {
+    struct GameDayRun: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "run",
+            abstract: "Play a scenario against the app and print its scorecard.",
+            discussion: """
+                For each step of the scenario (YAML or JSON; see examples/gameday/all-faults.yaml) it injects the
+                fault and records the injected incident, probes until the failure is detected or detect_within
+                passes (an undetected failure stays on record undetected: that is the finding), clears the fault
+                after its hold, probes until the app is healthy or recover_within passes, and resolves the
+                incident with the step's cause. Between steps it waits until the app is healthy again.
+
+                The scorecard gives per step the fault, whether and how fast it was detected (TTD) and recovered
+                (TTR), and totals; --output also writes it as markdown. A run that completes exits 0 whatever it
+                found; a scenario that cannot run exits 64, 65, 69 or 77. Ctrl-C clears every fault it injected,
+                prints the scorecard so far and exits 130.
+
+                --supervise "COMMAND" starts the app itself and restarts it whenever it exits (a restart
+                policy, like systemd's or a container runtime's), so that a crash step can recover and its TTR
+                includes the restart; without it, a crashed app is reported as not recovered. The supervised app
+                is stopped at the end.
+
+                Examples:
+                  incident gameday run examples/gameday/all-faults.yaml --output gameday.md
+                  APP_ADMIN_TOKEN=t incident gameday run examples/gameday/all-faults.yaml \\
+                      --supervise "APP_ADMIN_TOKEN=t APP_PORT=8080 .build/release/app"
+                """)
+
+        @Argument(help: "The scenario file, YAML or JSON.")
+        var scenario: String
+
+        @Option(help: ArgumentHelp("Also write the scorecard as markdown to this file (replaced).", valueName: "file"))
+        var output: String?
+
+        @Option(
+            help: ArgumentHelp(
+                "A shell command that starts the app; it is restarted when it exits.", valueName: "command"))
+        var supervise: String?
+
+        @Option(help: ArgumentHelp("Where the supervised app's output goes (default: discarded).", valueName: "file"))
+        var superviseLog: String?
+
+        @Flag(help: "Print the scorecard as JSON.")
+        var json = false
+
+        @OptionGroup var probe: ProbeOptions
+        @OptionGroup var target: TargetOptions
+        @OptionGroup var options: WriteOptions
+
+        func run() async throws {
+            let scenario = try Scenario.read(file: scenario)
+            let admin = try target.admin()
+            let probes = try probe.settings(target: admin.target)
+            let output = try output.map { try OutputFile(path: $0, replacing: true) }
+            defer { output?.discard() }
+            let stop = StopSignal.onInterrupt()
+            let supervisor = supervise.map { Supervisor(command: $0, log: superviseLog) }
+            do {
+                try supervisor?.start()
+            } catch {
+                throw IncidentError.invalidInput("--supervise: \(error)")
+            }
+            defer { supervisor?.stop() }
+            let author = options.author.name
+            let scorecard = try await options.database.writing { store in
+                try await GameDayRunner(
+                    scenario: scenario, admin: admin, probes: probes, store: store, author: author, stop: stop,
+                    supervisor: supervisor,
+                    progress: { line in
+                        if !json { print(line) }
+                        _ = Output.flushStandardOutput()
+                    }
+                ).run()
+            }
+            if json {
+                try Output.json(scorecard, snakeCase: false)
+            } else {
+                print("")
+                Output.table(
+                    header: scorecard.table.header, rows: scorecard.table.rows.map { $0.map { Output.printable($0) } })
+                print(scorecard.totals)
+            }
+            if let output {
+                try output.write(scorecard.markdown)
+                try output.commit()
+            }
+            if let supervisor, supervisor.restarts > 0 {
+                print("the supervised app was restarted \(supervisor.restarts) time(s)")
+            }
+            if scorecard.interrupted { throw ExitCode(130) }
+            if let unhealthy = scorecard.unhealthy {
+                throw IncidentError.unavailable("\(unhealthy); the steps after it were skipped")
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import ArgumentParser
+import FaultCatalog
+import GameDay
+import IncidentKit
+
+extension IncidentCommand {
+    struct Inject: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "inject",
+            abstract: "Break the app on purpose through its admin API, and record the injected incident.",
+            discussion: """
+                Sends the fault to the app's admin API, then opens an injected incident started at the app's own
+                activation time, so that its time to detect is exact. The fault is TYPE then KEY=VALUE parameters,
+                as the app's catalog defines them (see docs/contract.md): latency ms=800, error status=503,
+                abort, hang max_s=30, crash exit_code=137, memory_leak mb_per_s=20 max_mb=512, cpu_burn
+                threads=2, dependency_down, not_ready, not_live. If the app refuses the fault, nothing is
+                recorded; if the incident cannot be written, the fault is cleared again.
+
+                The token comes from $APP_ADMIN_TOKEN or --token-file, never from a flag (flags show in ps).
+
+                Examples:
+                  incident inject error status=503 --probability 0.5 --route '/api/*' --duration 10m
+                  id=$(incident inject latency ms=800 -q); incident watch --until-recovered; incident clear $id
+                """)
+
+        @Argument(
+            help:
+                "The fault type: latency, error, abort, hang, crash, memory_leak, cpu_burn, dependency_down, not_ready or not_live."
+        )
+        var type: String
+
+        @Argument(help: ArgumentHelp("The fault's parameters, such as ms=800 or status=503.", valueName: "key=value"))
+        var parameters: [String] = []
+
+        @Option(
+            help: ArgumentHelp("The chance, 0 to 1, that the fault acts on a request, call or probe.", valueName: "p"))
+        var probability: Double?
+
+        @Option(help: ArgumentHelp("A glob over request paths, such as '/api/*'.", valueName: "glob"))
+        var route: String?
+
+        @Option(
+            help: ArgumentHelp(
+                "How long the fault lasts before it expires (\(DurationInput.help)).", valueName: "duration"))
+        var duration: String?
+
+        @Option(help: ArgumentHelp("The incident's title (default: the fault).", valueName: "text"))
+        var title: String?
+
+        @Option(help: ArgumentHelp("The service the fault breaks.", valueName: "name"))
+        var service = "app"
+
+        @Option(help: "How bad it is, sev1 (worst) to sev4.")
+        var severity = Severity.sev3
+
+        @Flag(help: "Print the new incident as JSON.")
+        var json = false
+
+        @Flag(name: .shortAndLong, help: "Print only the new incident's id, for scripts.")
+        var quiet = false
+
+        @OptionGroup var target: TargetOptions
+        @OptionGroup var options: WriteOptions
+
+        func validate() throws {
+            if json && quiet { throw ValidationError("--json and --quiet cannot be used together; choose one") }
+        }
+
+        /// The fault as the text form reads it, with the options folded in.
+        func spec() throws -> FaultSpec {
+            var words = [type] + parameters
+            if let probability { words.append("probability=\(probability)") }
+            if let route { words.append("route=\(route)") }
+            if let duration {
+                words.append(
+                    "duration_s=\(try DurationInput.seconds(duration, option: "--duration", in: 0.001...86_400))")
+            }
+            do {
+                return try FaultSpec(text: words.joined(separator: " "))
+            } catch {
+                throw IncidentError.invalidInput("the app would refuse this fault: \(error.description)")
+            }
+        }
+
+        func run() async throws {
+            let spec = try spec()
+            let admin = try target.admin()
+            let author = options.author.name
+            let detail = try await options.database.writing { store in
+                try await Injection.inject(
+                    spec, title: title, service: service, severity: severity, admin: admin, store: store, by: author)
+            }
+            if quiet {
+                print(detail.incident.id!)
+            } else if json {
+                try Output.json(detail)
+            } else {
+                Output.confirm(detail)
+                print(
+                    "  fault #\(detail.incident.faultId!) on \(admin.target); clear it with `incident clear \(detail.incident.id!)`"
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import GameDay
+import IncidentKit
+
+/// `--target` and `--token-file`: the app whose admin API a command talks to. The token is never a flag
+/// value, since flags show in `ps`.
+struct TargetOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "The app's base URL (default: $INCIDENT_TARGET, else http://127.0.0.1:8080).", valueName: "url"))
+    var target: String?
+
+    @Option(help: ArgumentHelp("A file holding the admin token (default: $APP_ADMIN_TOKEN).", valueName: "file"))
+    var tokenFile: String?
+
+    /// The target's URL.
+    var url: String { AdminClient.target(explicit: target) }
+
+    /// The admin API at `target` (default: the `--target` of these options).
+    func admin(at target: String? = nil) throws -> AdminClient {
+        try AdminClient(target: target ?? url, token: AdminToken.resolve(file: tokenFile))
+    }
+}
+
+/// How the black-box prober judges the target.
+struct ProbeOptions: ParsableArguments {
+    @Option(
+        name: .customLong("path"),
+        help: ArgumentHelp(
+            "A path to probe each round (repeat for several; default: /, /readyz and /livez).", valueName: "path"))
+    var paths: [String] = []
+
+    @Option(help: ArgumentHelp("Time between rounds (\(DurationInput.help)).", valueName: "duration"))
+    var interval = "1s"
+
+    @Option(help: ArgumentHelp("How long an answer may take before the probe fails.", valueName: "duration"))
+    var timeout = "2s"
+
+    @Option(help: ArgumentHelp("An answer slower than this fails the probe.", valueName: "duration"))
+    var slow = "500ms"
+
+    @Option(help: ArgumentHelp("Failed rounds in a row that make a detection.", valueName: "n"))
+    var failAfter = 3
+
+    @Option(help: ArgumentHelp("Good rounds in a row that make a recovery.", valueName: "n"))
+    var recoverAfter = 3
+
+    /// The settings for probing `target`.
+    func settings(target: String) throws -> ProbeSettings {
+        guard (1...100).contains(failAfter), (1...100).contains(recoverAfter) else {
+            throw IncidentError.invalidInput("--fail-after and --recover-after must be from 1 to 100")
+        }
+        for path in paths where !path.hasPrefix("/") {
+            throw IncidentError.invalidInput("--path '\(path)' must start with '/', such as /readyz")
+        }
+        var settings = ProbeSettings(target: target.hasSuffix("/") ? String(target.dropLast()) : target)
+        if !paths.isEmpty { settings.paths = paths }
+        settings.interval = .seconds(try DurationInput.seconds(interval, option: "--interval", in: 0.05...3600))
+        settings.timeout = .seconds(try DurationInput.seconds(timeout, option: "--timeout", in: 0.05...300))
+        settings.slow = .seconds(try DurationInput.seconds(slow, option: "--slow", in: 0.001...300))
+        settings.failAfter = failAfter
+        settings.recoverAfter = recoverAfter
+        return settings
+    }
+}
