@@ -60,7 +60,7 @@ public final class Supervisor: Sendable {
         var pid: pid_t = 0
         let words: [String] = ["/bin/sh", "-c", command]
         let arguments: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-        defer { arguments.forEach { free($0) } }
+        defer { for argument in arguments { free(argument) } }
         let status = posix_spawn(&pid, "/bin/sh", &actions, &attributes, arguments, environ)
         guard status == 0 else {
             throw SupervisorError(description: "cannot start `\(command)`: \(String(cString: strerror(status)))")
