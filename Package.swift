@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "RFC3339Tests", dependencies: ["RFC3339"]),
         .testTarget(name: "FaultCatalogTests", dependencies: ["FaultCatalog"]),
         .testTarget(name: "LabHTTPTests", dependencies: ["LabHTTP"]),
-        .testTarget(name: "GameDayTests", dependencies: ["GameDay", "IncidentKit", "FaultCatalog"]),
+        .testTarget(name: "GameDayTests", dependencies: ["GameDay", "IncidentKit", "FaultCatalog", "TestSupport"]),
         .testTarget(
             name: "IncidentKitTests",
             dependencies: ["IncidentKit", "TestSupport"],
@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(
             name: "incidentTests",
             // Depending on the executable makes `swift test` build the binary these tests run.
-            dependencies: ["incident", "IncidentKit", "TestSupport"]
+            dependencies: ["incident", "app", "IncidentKit", "LabHTTP", "TestSupport"]
         ),
         .testTarget(
             name: "AppTests",

@@ -47,3 +47,10 @@ public func recordUnknownMigration(_ path: String) throws {
     try queue.write { try $0.execute(sql: "INSERT INTO grdb_migrations VALUES ('v99 from the future')") }
     try queue.close()
 }
+
+/// Runs `sql` on the SQLite file at `path`, as another program would.
+public func execute(on path: String, _ sql: String) throws {
+    let queue = try DatabaseQueue(path: path)
+    try queue.write { try $0.execute(sql: sql) }
+    try queue.close()
+}

@@ -77,8 +77,8 @@ struct CLI {
         try json(arguments)
     }
 
-    func json(_ arguments: [String]) throws -> Any {
-        let result = try run(arguments + ["--json"])
+    func json(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Any {
+        let result = try run(arguments + ["--json"], environment: extra)
         guard result.status == 0 else { throw CLIError(result: result) }
         return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8), options: [.fragmentsAllowed])
     }

@@ -3,8 +3,11 @@ import TestSupport
 import Testing
 
 /// Runs a setup command and fails the test, saying why, when it does not succeed.
-func expectSuccess(_ cli: CLI, _ arguments: String..., sourceLocation: SourceLocation = #_sourceLocation) throws {
-    let result = try cli.run(arguments)
+func expectSuccess(
+    _ cli: CLI, _ arguments: String..., environment: [String: String] = [:],
+    sourceLocation: SourceLocation = #_sourceLocation
+) throws {
+    let result = try cli.run(arguments, environment: environment)
     try #require(result.status == 0, "\(arguments.first ?? ""): \(result.stderr)", sourceLocation: sourceLocation)
 }
 

@@ -48,8 +48,8 @@ public enum DurationInput {
     /// A length of time as people say it: `500 ms`, `2 s`, `10 min`, `1 h`.
     public static func words(_ seconds: Double) -> String {
         if seconds < 1 { return "\(Int((seconds * 1000).rounded())) ms" }
-        if seconds < 120 || seconds.truncatingRemainder(dividingBy: 60) != 0 { return "\(seconds.plain) s" }
-        if seconds < 7200 || seconds.truncatingRemainder(dividingBy: 3600) != 0 { return "\(Int(seconds / 60)) min" }
-        return "\(Int(seconds / 3600)) h"
+        if seconds >= 3600 && seconds.truncatingRemainder(dividingBy: 3600) == 0 { return "\(Int(seconds / 3600)) h" }
+        if seconds >= 60 && seconds.truncatingRemainder(dividingBy: 60) == 0 { return "\(Int(seconds / 60)) min" }
+        return "\(seconds.plain) s"
     }
 }

@@ -90,7 +90,7 @@ extension IncidentCommand {
                 try output.write(scorecard.markdown)
                 try output.commit()
             }
-            if let supervisor, supervisor.restarts > 0 {
+            if let supervisor, supervisor.restarts > 0, !json {
                 print("the supervised app was restarted \(supervisor.restarts) time(s)")
             }
             if scorecard.interrupted { throw ExitCode(130) }

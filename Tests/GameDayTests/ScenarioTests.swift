@@ -1,0 +1,57 @@
+import Foundation
+import GameDay
+import IncidentKit
+import Testing
+import TestSupport
+
+struct ScenarioTests {
+    func read(_ text: String) throws -> Scenario {
+        let directory = try TemporaryDirectory()
+        let file = directory.path("scenario.yaml")
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        return try Scenario.read(file: file)
+    }
+
+    @Test func stepsTakeTheirDefaultsAndEitherFormOfFault() throws {
+        let scenario = try read(
+            """
+            name: two faults
+            defaults: {hold: 1m, detect_within: 90, category: drill}
+            steps:
+              - fault: latency ms=800 route=/api/*
+                hold: 500ms
+                prevent: [alert on p99]
+              - name: JSON body
+                fault: {type: error, status: 503, probability: 0.5}
+                severity: sev1
+            """)
+        #expect(scenario.name == "two faults" && scenario.service == "app")
+        #expect(scenario.steps.map(\.fault.text) == [
+            "latency ms=800 jitter_ms=0 route=/api/*", "error status=503 probability=0.5",
+        ])
+        #expect(scenario.steps.map(\.hold) == [0.5, 60])
+        #expect(scenario.steps.map(\.detectWithin) == [90, 90])
+        #expect(scenario.steps.map(\.recoverWithin) == [30, 30])
+        #expect(scenario.steps[0].prevent == ["alert on p99"] && scenario.steps[1].category == "drill")
+        #expect(scenario.steps[1].severity == .sev1 && scenario.steps[1].name == "JSON body")
+    }
+
+    @Test(arguments: [
+        ("steps:\n  - fault: latency ms=800\n    hodl: 5s\n", "scenario.yaml:3: steps[0].hodl: unknown or unsupported key"),
+        ("steps:\n  - fault: latncy ms=5\n", "scenario.yaml:2: steps[0].fault: field 'type': unknown fault type 'latncy'"),
+        ("steps:\n  - fault: error\n    hold: soon\n", "scenario.yaml:3: steps[0].hold: hold 'soon' is not a length of time"),
+        ("steps:\n  - fault: error\n    hold: 2h\n", "is not a length of time from 0 ms to 1 h"),
+        ("name: x\n", "steps: is required"),
+        ("steps: [\n", "scenario.yaml:2: not valid YAML or JSON"),
+        ("service: two words\nsteps:\n  - fault: abort\n", "service: the service 'two words' is not one word"),
+        ("steps:\n  - fault: [abort]\n", "steps[0].fault: must be text"),
+        ("", "the file is empty"),
+    ])
+    func malformedScenariosAreRefusedWithFileLineAndKey(text: String, message: String) {
+        #expect {
+            try read(text)
+        } throws: { error in
+            (error as? IncidentError)?.exitCode == 65 && "\(error)".contains(message)
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import LabHTTP
+import TestSupport
+
+/// The built `app` on a loopback port, for the game-day commands to break: started with an admin token
+/// and a data file of its own, stopped (and restartable on the same port) by the test.
+final class AppUnderTest: @unchecked Sendable {
+    static let binary = builtProduct("app", override: "APP_BINARY")
+    static let token = "game-day-test-token-0123456789"
+
+    let directory: TemporaryDirectory
+    private(set) var process = Process()
+    private(set) var port = 0
+
+    init() throws {
+        directory = try TemporaryDirectory()
+        try start(port: 0)
+    }
+
+    deinit {
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+    }
+
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    /// The environment the CLI needs to talk to this app.
+    var cliEnvironment: [String: String] { ["APP_ADMIN_TOKEN": Self.token, "INCIDENT_TARGET": url] }
+
+    /// The command line that starts this app on its port, for `gameday run --supervise`.
+    var command: String {
+        "APP_ADMIN_TOKEN=\(Self.token) APP_PORT=\(port) APP_DATA=\(directory.path("app.db")) APP_DRAIN_DELAY_S=0 "
+            + Self.binary.path
+    }
+
+    /// Starts the app on `port` (0: any free one) and waits until it listens.
+    func start(port requested: Int) throws {
+        let log = directory.url.appendingPathComponent("app-\(UUID().uuidString).log")
+        try Data().write(to: log)
+        process = Process()
+        process.executableURL = Self.binary
+        process.environment = [
+            "PATH": "/usr/bin:/bin", "APP_PORT": String(requested), "APP_DATA": directory.path("app.db"),
+            "APP_ADMIN_TOKEN": Self.token, "APP_DRAIN_DELAY_S": "0",
+        ]
+        process.standardOutput = try FileHandle(forWritingTo: log)
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        for _ in 0..<400 {
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            if let line = text.split(separator: "\n").first(where: { $0.contains(#""message":"listening""#) }),
+                let range = line.range(of: #""port":"#)
+            {
+                port = Int(line[range.upperBound...].prefix { $0.isNumber }) ?? 0
+                return
+            }
+            guard process.isRunning else { break }
+            usleep(50_000)
+        }
+        throw CLI.CLIError(result: .init(status: -1, stdout: "", stderr: "app did not listen", crashed: false))
+    }
+
+    /// Stops the app with SIGKILL and waits for it, as a crash would leave it.
+    func kill() {
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    /// The faults in force, as the admin API lists them.
+    func faults() throws -> [[String: Any]] {
+        let answer = try HTTPClient().send(
+            HTTPRequest(headers: [("Authorization", "Bearer \(Self.token)")]), to: url + "/admin/faults")
+        let object = try JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any]
+        return object?["faults"] as? [[String: Any]] ?? []
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import LabHTTP
+import TestSupport
+import Testing
+
+/// The game-day loop end to end: the built CLI breaking the built app on a loopback port.
+@Suite(.serialized)
+struct GameDayLoopTests {
+    /// One fault of each type, with parameters that keep the machine safe and the app alive until cleared.
+    static let faults = [
+        "latency ms=800", "error status=503", "abort", "hang max_s=5", "crash exit_code=137 delay_s=600",
+        "memory_leak mb_per_s=10 max_mb=50", "cpu_burn threads=1", "dependency_down", "not_ready", "not_live",
+    ]
+
+    @Test func everyFaultTypeIsInjectedAndRecordedAtTheAppsOwnActivationTime() throws {
+        let app = try AppUnderTest()
+        let cli = try CLI()
+        for fault in Self.faults {
+            let words = fault.split(separator: " ").map(String.init)
+            let injected = try #require(
+                try cli.json(["inject"] + words + ["--duration", "2m"], environment: app.cliEnvironment)
+                    as? [String: Any])
+            let incident = try #require(injected["id"] as? Int)
+            let faultId = try #require(injected["fault_id"] as? Int, "\(fault)")
+            let inForce = try #require(try app.faults().first { $0["id"] as? Int == faultId }, "\(fault) is in force")
+            #expect(inForce["type"] as? String == words[0])
+            #expect(injected["started_at"] as? String == inForce["activated_at"] as? String, "\(fault)")
+            #expect(injected["kind"] as? String == "injected" && injected["target"] as? String == app.url)
+            #expect((injected["fault"] as? String)?.hasPrefix(words[0]) == true)
+            try expectSuccess(cli, "clear", "\(incident)", environment: app.cliEnvironment)
+            #expect(try app.faults().isEmpty, "\(fault) was cleared")
+        }
+        let timeline = try #require((try cli.json("show", "1") as? [String: Any])?["timeline"] as? [[String: Any]])
+        #expect(timeline.compactMap { $0["kind"] as? String } == ["opened", "fault_cleared"])
+    }
+
+    @Test func refusedInjectionsRecordNothingAndLeaveNoFault() throws {
+        let app = try AppUnderTest()
+        let cli = try CLI()
+        let cases: [(Int32, String, [String], [String: String])] = [
+            (77, "refused the admin token from $APP_ADMIN_TOKEN", ["inject", "abort"], ["APP_ADMIN_TOKEN": "wrong"]),
+            (
+                69, "cannot reach the target http://127.0.0.1:1",
+                ["inject", "abort", "--target", "http://127.0.0.1:1"], [:]
+            ),
+            (64, "field 'ms' is 70000; it must be between 0 and 60000", ["inject", "latency", "ms=70000"], [:]),
+            (64, "unknown fault type 'latncy'", ["inject", "latncy", "ms=5"], [:]),
+            (69, "has no admin API", ["inject", "abort", "--target", app.url + "/api"], [:]),
+            (64, "no admin token", ["inject", "abort"], ["APP_ADMIN_TOKEN": ""]),
+        ]
+        for (status, words, arguments, environment) in cases {
+            let result = try cli.run(arguments, environment: app.cliEnvironment.merging(environment) { $1 })
+            #expect(result.status == status, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains(words), "\(arguments): \(result.stderr)")
+        }
+        #expect(try app.faults().isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: cli.database), "no incident, not even a database")
+    }
+
+    @Test func aFaultTheDatabaseCannotRecordIsClearedAgain() throws {
+        let app = try AppUnderTest()
+        let cli = try CLI()
+        try expectSuccess(cli, "open", "first", "--at", "-1h")
+        try execute(
+            on: cli.database,
+            "CREATE TRIGGER refuse BEFORE INSERT ON incident BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;")
+        let result = try cli.run(["inject", "error"], environment: app.cliEnvironment)
+        #expect(result.status == 74, "\(result.stderr)")
+        #expect(try app.faults().isEmpty, "the fault the app accepted was cleared again")
+    }
+
+    /// Starts `incident watch` until one failure recovered, breaks the app with `fault`, waits for the
+    /// detection, ends the failure with `repair`, and returns the incident the watch recorded.
+    func watch(_ fault: [String], app: AppUnderTest, cli: CLI, repair: () throws -> Void) throws -> [String: Any] {
+        let (watch, out, err) = try cli.start(
+            [
+                "watch", "--until-recovered", "--interval", "200ms", "--fail-after", "2", "--recover-after", "2",
+                "--timeout", "1s", "--slow", "300ms", "--json",
+            ],
+            environment: app.cliEnvironment)
+        defer { if watch.isRunning { kill(watch.processIdentifier, SIGKILL) } }
+        Thread.sleep(forTimeInterval: 1)
+        let id = try #require(
+            Int(
+                try cli.run(["inject"] + fault + ["-q"], environment: app.cliEnvironment).stdout
+                    .trimmingCharacters(in: .whitespacesAndNewlines)))
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline, (try? cli.json("show", "\(id)") as? [String: Any])?["detected_at"] is NSNull {
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        try repair()
+        while watch.isRunning && Date() < deadline.addingTimeInterval(15) { Thread.sleep(forTimeInterval: 0.1) }
+        let errors = try String(contentsOf: err, encoding: .utf8)
+        #expect(!watch.isRunning, "\(fault): watch did not see the recovery; \(errors)")
+        #expect(try String(contentsOf: out, encoding: .utf8).contains(#""kind":"recovered""#), "\(fault)")
+        return try #require(try cli.json("show", "\(id)") as? [String: Any])
+    }
+
+    @Test(arguments: ["error", "abort", "hang max_s=30", "latency ms=800", "dependency_down", "not_ready", "not_live"])
+    func watchDetectsWhatAProbeCanSeeAndRecordsTheRecovery(fault: String) throws {
+        let app = try AppUnderTest()
+        let cli = try CLI()
+        let incident = try watch(fault.split(separator: " ").map(String.init), app: app, cli: cli) {
+            try expectSuccess(cli, "clear", "1", environment: app.cliEnvironment)
+        }
+        #expect(incident["detection"] as? String == "probe", "\(fault)")
+        let started = try #require(incident["started_at"] as? String)
+        let detected = try #require(incident["detected_at"] as? String)
+        let mitigated = try #require(incident["mitigated_at"] as? String)
+        #expect(started < detected && detected < mitigated, "\(fault): \(started) \(detected) \(mitigated)")
+    }
+
+    @Test func watchDetectsACrashAndTheRestart() throws {
+        let app = try AppUnderTest()
+        let cli = try CLI()
+        let port = app.port
+        let incident = try watch(["crash", "exit_code=3"], app: app, cli: cli) {
+            app.kill()
+            try app.start(port: port)
+        }
+        #expect(app.port == port)
+        #expect(incident["detection"] as? String == "probe" && incident["mitigated_at"] is String)
+    }
+
+    @Test func aWholeGameDayUnderASupervisorScoresEveryFaultType() throws {
+        let app = try AppUnderTest()
+        let port = app.port
+        app.kill()
+        let cli = try CLI()
+        let scenario = cli.directory.path("all.yaml")
+        try """
+        name: all faults, quickly
+        defaults: {hold: 3s, detect_within: 6s, recover_within: 20s}
+        steps:
+        \(Self.faults.map { "  - fault: \($0.replacingOccurrences(of: " delay_s=600", with: ""))" }.joined(separator: "\n"))
+        """.write(toFile: scenario, atomically: true, encoding: .utf8)
+        let run = try cli.run(
+            [
+                "gameday", "run", scenario, "--json", "--supervise", app.command, "--interval", "250ms",
+                "--fail-after", "2", "--recover-after", "2", "--timeout", "1s", "--slow", "300ms",
+                "--output", cli.directory.path("gameday.md"),
+            ],
+            environment: app.cliEnvironment)
+        #expect(run.status == 0, "\(run.stderr)")
+        let scorecard = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let steps = try #require(scorecard["steps"] as? [[String: Any]])
+        #expect(steps.count == 10)
+        for step in steps {
+            let fault = step["fault"] as? String ?? ""
+            #expect(step["recovered"] as? Bool == true, "\(fault) recovered: \(step)")
+            if fault.hasPrefix("memory_leak") || fault.hasPrefix("cpu_burn") {
+                #expect(step["outcome"] as? String == "undetected")
+                #expect((step["note"] as? String)?.contains("cannot see") == true, "\(step)")
+            } else if !fault.hasPrefix("crash") {
+                #expect(step["outcome"] as? String == "detected", "\(fault): \(step)")
+            }
+        }
+        #expect(
+            try String(contentsOfFile: cli.directory.path("gameday.md"), encoding: .utf8).contains("| step | fault |"))
+        let incidents = try #require(try cli.json("list") as? [[String: Any]])
+        #expect(incidents.count == 10 && incidents.allSatisfy { $0["status"] as? String == "resolved" })
+        #expect(throws: (any Error).self, "the supervised app was stopped") {
+            try HTTPClient(timeout: .seconds(1)).send(HTTPRequest(), to: "http://127.0.0.1:\(port)/livez")
+        }
+    }
+
+    @Test func ctrlCClearsEveryFaultTheGameDayInjected() throws {
+        let app = try AppUnderTest()
+        let cli = try CLI()
+        let scenario = cli.directory.path("long.yaml")
+        try "steps:\n  - fault: error status=500\n    hold: 10m\n".write(
+            toFile: scenario, atomically: true, encoding: .utf8)
+        let (run, out, _) = try cli.start(
+            ["gameday", "run", scenario, "--interval", "200ms"], environment: app.cliEnvironment)
+        let deadline = Date().addingTimeInterval(20)
+        while try app.faults().isEmpty && Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
+        #expect(try !app.faults().isEmpty, "the game day injected its fault")
+        kill(run.processIdentifier, SIGINT)
+        run.waitUntilExit()
+        let printed = try String(contentsOf: out, encoding: .utf8)
+        #expect(run.terminationStatus == 130, "\(printed)")
+        #expect(try app.faults().isEmpty, "Ctrl-C cleared the fault")
+        let timeline = try #require((try cli.json("show", "1") as? [String: Any])?["timeline"] as? [[String: Any]])
+        #expect(timeline.contains { $0["kind"] as? String == "fault_cleared" })
+    }
+}
