@@ -864,11 +864,38 @@ def outputs():
     return files
 
 
+def problems():
+    """What the definition itself gets wrong: a rule reading app_faults_*, an alert without a runbook or
+    without a test that it fires and one that it stays silent, in each profile."""
+    found = []
+    for p in PROFILES:
+        exprs = [r["expr"] for g in recording_rules(p) + alert_groups(p) for r in g["rules"]]
+        found += [f"{p.name}: a rule reads app_faults_*: {e!r}" for e in exprs if "app_faults_" in e]
+        fires, quiet = set(), set()
+        for _, make in TEST_FILES:
+            for test in make(p):
+                for check in test.get("alert_rule_test", []):
+                    (fires if check["exp_alerts"] else quiet).add(check["alertname"])
+        for a in ALERTS:
+            if a.name not in fires:
+                found.append(f"{p.name}: no test shows {a.name} firing")
+            if a.name not in quiet:
+                found.append(f"{p.name}: no test shows {a.name} silent")
+    for a in ALERTS:
+        if not (ROOT / RUNBOOK_BASE / f"{a.name}.md").exists():
+            found.append(f"no runbook {RUNBOOK_BASE}{a.name}.md")
+    return found
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if a committed file is missing or stale")
     args = parser.parse_args()
     files = outputs()
+    for problem in problems():
+        print(f"make_rules: {problem}", file=sys.stderr)
+    if problems():
+        return 1
     stale = []
     for path, text in files.items():
         full = ROOT / path
