@@ -520,6 +520,14 @@ def slo_tests(p):
             + [firing(p, "AppErrorBudgetBurnSlow", at(p, 90), "2.186%", app_job)]
             + silent(["AppLatencyP99High", "AppStoreErrors", "AppRequestsStuckInFlight"], [at(p, 90)]))))
 
+    # 3b. An abort on every request: every answer is a 599.
+    tests.append(dict(
+        name="abort on every request (all 599) after an hour of normal traffic: fast burn pages within its for:",
+        interval=at(p, 1),
+        input_series=Traffic([(60, normal, FAST), (20, mix(ok=0, aborts=1000), FAST)], histogram=False).series(),
+        alert_rule_test=(silent(["AppErrorBudgetBurnFast"], [at(p, 60)])
+                         + [firing(p, "AppErrorBudgetBurnFast", at(p, 67), "13.33%", app_job)])))
+
     # 4. 1 % of requests fail from the start: below 14.4×, above 6×: the 6h/30m page.
     tests.append(dict(
         name="1 % errors: only the 6× over 6h and 30m page fires",
