@@ -45,6 +45,8 @@ echo "+ grep -rn app_faults_ ops/prometheus/rules (no rule may read them)"
 if grep -rn 'app_faults_' ops/prometheus/rules | grep -v ':[0-9]*:[[:space:]]*#'; then
     failures+=("a rule reads app_faults_*")
     echo "FAILED: the rules above read app_faults_*: a real outage carries no such label"
+else
+    echo "no rule reads app_faults_*"
 fi
 
 echo "+ every runbook_url names a file, every alert has one"
