@@ -1,0 +1,940 @@
+#!/usr/bin/env python3
+"""Makes the Prometheus rules and their promtool tests for `app`, in two profiles, from one definition.
+
+    ops/prometheus/rules/{production,lab}/{sli,alerts}.yml
+    ops/prometheus/tests/{production,lab}/*_test.yml
+
+Every window and `for:` below is written once, at production scale. The lab profile multiplies each of
+them by LAB_SCALE (1/60: one production minute is one lab second), and no lab duration is shorter than
+LAB_FLOOR_S (4 s, four scrape intervals of the lab's 1 s): the workbook's shortest window, 5m, becomes
+5 s, which still holds five scrapes, so rate() has enough points even when one scrape is missed.
+Thresholds (burn rates, ratios, seconds of latency, cores, bytes) are not scaled: requests take real
+time in the lab too. Only quantities that are durations are.
+
+The tests are made from the same scenarios for both profiles: a scenario is a number of samples, one per
+scrape interval (1m at production scale, 1s in the lab), so a sample is a production minute in both.
+Rates per real second (CPU seconds, requests for the in-flight check) are given per second and
+multiplied by the profile's interval.
+
+Python 3 standard library only; the YAML is written as text.
+
+Usage:
+    scripts/make_rules.py            write the files
+    scripts/make_rules.py --check    write nothing; exit 1 if a committed file is missing or stale
+"""
+import argparse
+import json
+import pathlib
+import re
+import sys
+from fractions import Fraction
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+RULES_DIR = pathlib.Path("ops/prometheus/rules")
+TESTS_DIR = pathlib.Path("ops/prometheus/tests")
+
+# --------------------------------------------------------------------------------------------------
+# The objectives
+# --------------------------------------------------------------------------------------------------
+
+SLO_AVAILABILITY = 0.999  # of user requests answered without a 5xx (aborts are 599), over 30 days
+ERROR_BUDGET = round(1 - SLO_AVAILABILITY, 6)  # 0.001
+SLO_PERIOD_DAYS = 30
+LATENCY_OBJECTIVE_S = 0.3  # 99 % of user requests answered within 300 ms (a bucket boundary: le="0.3")
+LATENCY_QUANTILE = 0.99
+
+# Multi-window, multi-burn-rate alerts (Google SRE workbook, "Alerting on SLOs", table 5-8):
+# (burn rate, long window, short window). The short window is 1/12 of the long one.
+S, M, H, D = 1, 60, 3600, 86400
+PAGE_BURNS = [(14.4, 1 * H, 5 * M), (6, 6 * H, 30 * M)]
+TICKET_BURNS = [(3, 1 * D, 2 * H), (1, 3 * D, 6 * H)]
+ERROR_RATIO_WINDOWS = sorted({w for _, lw, sw in PAGE_BURNS + TICKET_BURNS for w in (lw, sw)})
+
+# Other thresholds (not scaled).
+STUCK_AFTER_S = 5  # Little's law: in flight ≥ requests/s × 5 s means requests stay ~5 s or more
+PROBE_SUCCESS_MIN = 0.8  # fraction of probes that must succeed over the window
+STORE_ERROR_RATIO_MAX = 0.05
+CPU_CORES_MAX = 0.8  # of one core
+MEMORY_BUDGET_BYTES = 512 * 1024 * 1024
+MEMORY_HORIZON_S = 4 * H  # scaled like a window: "exhausted within 4 hours"
+
+RUNBOOK_BASE = "docs/runbooks/"  # relative to the repository root
+
+LAB_SCALE = Fraction(1, 60)
+LAB_FLOOR_S = 4
+LAB_INTERVAL_S = 1
+
+
+class Profile:
+    def __init__(self, name, scale, floor_s, interval_s, note):
+        self.name, self.scale, self.floor_s, self.interval_s, self.note = name, scale, floor_s, interval_s, note
+
+    def seconds(self, production_s):
+        """A production duration in this profile, in seconds (0 stays 0)."""
+        if production_s == 0:
+            return 0
+        scaled = Fraction(production_s) * self.scale
+        assert scaled.denominator == 1, f"{production_s}s × {self.scale} is not a whole number of seconds"
+        return max(int(scaled), self.floor_s)
+
+    def d(self, production_s):
+        """A production duration as a Prometheus duration of this profile: 5m, 1h12m, 4s."""
+        return fmt_duration(self.seconds(production_s))
+
+
+def fmt_duration(seconds):
+    if seconds == 0:
+        return "0s"
+    out = ""
+    for unit, size in (("d", D), ("h", H), ("m", M), ("s", S)):
+        if seconds >= size:
+            out += f"{seconds // size}{unit}"
+            seconds %= size
+    return out
+
+
+PROFILES = [
+    Profile("production", Fraction(1), 0, 60,
+            "Production: the SRE workbook's windows (1h/5m, 6h/30m, 1d/2h, 3d/6h) and `for:` durations as "
+            "written; scrape every 15-60 s (the tests scrape every 1m)."),
+    Profile("lab", LAB_SCALE, LAB_FLOOR_S, LAB_INTERVAL_S,
+            f"Lab: every window, `for:` and prediction horizon is the production one × {LAB_SCALE} (one "
+            f"production minute is one lab second), never below {LAB_FLOOR_S}s ({LAB_FLOOR_S} scrapes at the "
+            f"lab's {LAB_INTERVAL_S}s scrape and evaluation interval): 1h/5m → 1m/5s, 6h/30m → 6m/30s, "
+            "1d/2h → 24m/2m, 3d/6h → 1h12m/6m."),
+]
+
+# --------------------------------------------------------------------------------------------------
+# Recording rules
+# --------------------------------------------------------------------------------------------------
+
+APP = 'job="app"'
+
+
+def rate_sum(selector, w):
+    return f"sum by (job) (rate({selector}[{w}]))"
+
+
+def ratio(numerator, denominator):
+    """numerator / denominator, 0 when the numerator has no series yet (no error has happened) or when
+    there was no traffic in the window (no requests, no errors), never "no data" or NaN while the
+    denominator's series exist."""
+    return (f"(\n  {numerator}\n  or\n  0 * {denominator}\n)\n"
+            f"/\n({denominator} > 0)\n"
+            f"or\n0 * {denominator}")
+
+
+def requests(w):
+    return rate_sum(f"http_requests_total{{{APP}}}", w)
+
+
+def errors(w):
+    return rate_sum(f'http_requests_total{{{APP},status=~"5.."}}', w)
+
+
+def error_ratio_name(p, w):
+    return f"job:slo_errors_per_request:ratio_rate{p.d(w)}"
+
+
+def recording_rules(p):
+    rules = []
+    for w in (5 * M, 1 * H):
+        rules.append(dict(
+            _comment=f"User requests per second over {p.d(w)} (http_requests_total holds user traffic only).",
+            record=f"job:http_requests:rate{p.d(w)}", expr=requests(p.d(w))))
+    rules.append(dict(
+        _comment="5xx answers per second (an abort is counted as status 599).",
+        record=f"job:http_request_errors:rate{p.d(5 * M)}",
+        expr=f"{errors(p.d(5 * M))}\nor\n0 * {requests(p.d(5 * M))}"))
+    for w in ERROR_RATIO_WINDOWS:
+        rules.append(dict(
+            _comment=f"The availability SLI over {p.d(w)}: share of user requests answered 5xx (599 = abort); "
+                     "0 before the first 5xx.",
+            record=error_ratio_name(p, w), expr=ratio(errors(p.d(w)), requests(p.d(w)))))
+    buckets = f"http_request_duration_seconds_bucket{{{APP}}}"
+    for q in (0.5, 0.9, 0.99):
+        name = f"p{int(q * 100)}"
+        rules.append(dict(
+            _comment=f"Latency {name} of user requests over {p.d(5 * M)}, from the histogram (interpolated in a bucket).",
+            record=f"job:http_request_duration_seconds:{name}_rate{p.d(5 * M)}",
+            expr=f"histogram_quantile({q}, sum by (job, le) (rate({buckets}[{p.d(5 * M)}])))"))
+    count = rate_sum(f"http_request_duration_seconds_count{{{APP}}}", p.d(5 * M))
+    fast = rate_sum(f'http_request_duration_seconds_bucket{{{APP},le="{LATENCY_OBJECTIVE_S:g}"}}', p.d(5 * M))
+    rules.append(dict(
+        _comment=f"The latency SLI over {p.d(5 * M)}: share of user requests slower than {LATENCY_OBJECTIVE_S:g} s.",
+        record=f"job:slo_slow_requests_per_request:ratio_rate{p.d(5 * M)}",
+        expr=ratio(f"({count} - {fast})", count)))
+    store_all = rate_sum(f"app_store_calls_total{{{APP}}}", p.d(5 * M))
+    store_err = rate_sum(f'app_store_calls_total{{{APP},result="error"}}', p.d(5 * M))
+    rules.append(dict(
+        _comment="Share of store calls (add, list, get, ping) that failed; 0 before the first failure.",
+        record=f"job:app_store_call_errors_per_call:ratio_rate{p.d(5 * M)}",
+        expr=ratio(store_err, store_all)))
+    return [dict(name="app-sli", rules=rules)]
+
+
+# --------------------------------------------------------------------------------------------------
+# Alerts
+# --------------------------------------------------------------------------------------------------
+
+# Annotation templates: <value> becomes the alert's value through the alert's `value` filter,
+# <instance> its instance label; the tests fill in the expected text.
+
+class Alert:
+    def __init__(self, name, severity, for_s, expr, summary, description, value="humanize", comment=""):
+        self.name, self.severity, self.for_s, self.expr = name, severity, for_s, expr
+        self.summary, self.description, self.value, self.comment = summary, description, value, comment
+
+    def text(self, p, template):
+        """An annotation for profile p: [[N]] is N production seconds as a duration of p."""
+        text = template(p) if callable(template) else template
+        text = text.replace("[[burn:page]]", burn_text(p, PAGE_BURNS))
+        text = text.replace("[[burn:ticket]]", burn_text(p, TICKET_BURNS))
+        return re.sub(r"\[\[([0-9]+)\]\]", lambda m: p.d(int(m.group(1))), text)
+
+    def rule(self, p):
+        render = lambda text: (self.text(p, text).replace("<value>", "{{ $value | %s }}" % self.value)
+                               .replace("<instance>", "{{ $labels.instance }}"))
+        rule = dict(_comment=self.comment, alert=self.name, expr=self.expr(p))
+        if self.for_s:
+            rule["for"] = p.d(self.for_s)
+        rule["labels"] = dict(service="app", severity=self.severity)
+        rule["annotations"] = dict(
+            summary=render(self.summary), description=render(self.description),
+            runbook_url=f"{RUNBOOK_BASE}{self.name}.md")
+        return rule
+
+    def annotations(self, p, value, instance=""):
+        fill = lambda text: self.text(p, text).replace("<value>", value).replace("<instance>", instance)
+        return dict(summary=fill(self.summary), description=fill(self.description),
+                    runbook_url=f"{RUNBOOK_BASE}{self.name}.md")
+
+
+def burn_expr(p, burns):
+    parts = []
+    for burn, long_w, short_w in burns:
+        threshold = f"({burn:g} * {ERROR_BUDGET:g})"
+        parts.append(f"(\n  {error_ratio_name(p, long_w)}{{{APP}}} > {threshold}\n  and\n"
+                     f"  {error_ratio_name(p, short_w)}{{{APP}}} > {threshold}\n)")
+    return "\nor\n".join(parts)
+
+
+def burn_text(p, burns):
+    return " or ".join(f"{b:g}× over {p.d(lw)} and {p.d(sw)}" for b, lw, sw in burns)
+
+
+def readyz(job="blackbox"):
+    return f'probe_success{{job="{job}",instance=~".*/readyz"}}'
+
+
+ALERTS = [
+    Alert("AppErrorBudgetBurnFast", "page", 2 * M,
+          lambda p: burn_expr(p, PAGE_BURNS),
+          "app is burning its error budget fast",
+          "<value> of user requests failed (5xx, aborts counted as 599) over the long window: the error budget "
+          f"of the {SLO_AVAILABILITY:.1%} availability SLO ({ERROR_BUDGET:.1%} over {SLO_PERIOD_DAYS} days) "
+          "burns at more than [[burn:page]], which spends 2 % or 5 % of it within the long window.",
+          value="humanizePercentage",
+          comment="Page: 14.4× over 1h and 5m, or 6× over 6h and 30m (SRE workbook, table 5-8)."),
+    Alert("AppErrorBudgetBurnSlow", "ticket", 15 * M,
+          lambda p: burn_expr(p, TICKET_BURNS),
+          "app is burning its error budget slowly",
+          "<value> of user requests failed (5xx, aborts counted as 599) over the long window: the error budget "
+          f"of the {SLO_AVAILABILITY:.1%} availability SLO burns at more than [[burn:ticket]]; left alone it "
+          "runs out before the 30 days are over.",
+          value="humanizePercentage",
+          comment="Ticket: 3× over 1d and 2h, or 1× over 3d and 6h (SRE workbook, table 5-8)."),
+    Alert("AppLatencyP99High", "page", 10 * M,
+          lambda p: f"job:http_request_duration_seconds:p99_rate{p.d(5 * M)}{{{APP}}} > {LATENCY_OBJECTIVE_S:g}",
+          "app p99 latency is above its 300 ms objective",
+          "The 99th percentile of user request latency is <value> over the last [[300]], above the "
+          f"objective of {LATENCY_QUANTILE:.0%} of requests within {LATENCY_OBJECTIVE_S * 1000:g} ms.",
+          value="humanizeDuration",
+          comment="For longer than the 5m window itself, so that a burst of slow requests that a single window "
+                  "holds (up to about 5 minutes of it) does not page."),
+    Alert("AppTargetDown", "page", 2 * M,
+          lambda p: f"up{{{APP}}} == 0\nor\nabsent(up{{{APP}}})",
+          "Prometheus cannot scrape app",
+          "The app target <instance> does not answer Prometheus's scrape of /metrics (or no app target is "
+          "configured at all): the process is down, crashed, or not reachable.",
+          comment="The process is gone or its /metrics does not answer; absent() covers a target that vanished."),
+    Alert("AppReadinessProbeFailing", "page", 2 * M,
+          lambda p: f"avg_over_time({readyz()}[{p.d(5 * M)}]) < {PROBE_SUCCESS_MIN:g}",
+          "app /readyz probes are failing",
+          "Only <value> of the blackbox probes of <instance> succeeded over the last [[300]]: "
+          "the service says it cannot take traffic (not ready, draining, or its store fails), or does not "
+          "answer.",
+          value="humanizePercentage",
+          comment="Seen from outside by the blackbox exporter; /readyz answers 503 when not ready."),
+    Alert("AppLivenessProbeFailing", "page", 2 * M,
+          lambda p: (f'avg_over_time(probe_success{{job="blackbox",instance=~".*/livez"}}[{p.d(5 * M)}]) '
+                     f"< {PROBE_SUCCESS_MIN:g}"),
+          "app /livez probes are failing",
+          "Only <value> of the blackbox probes of <instance> succeeded over the last [[300]]: an "
+          "orchestrator would restart the process.",
+          value="humanizePercentage"),
+    Alert("BlackboxExporterDown", "ticket", 5 * M,
+          lambda p: 'max by (job) (up{job="blackbox"}) == 0\nor\nabsent(up{job="blackbox"})',
+          "The blackbox exporter that probes app is down",
+          "Prometheus cannot scrape the blackbox exporter, so no /readyz or /livez probe of app runs and the "
+          "probe alerts cannot fire.",
+          comment="Without it the probe alerts are blind; a ticket, the app itself is not known to be hurt."),
+    Alert("AppRequestsStuckInFlight", "page", 5 * M,
+          lambda p: (f"min_over_time(http_requests_in_flight{{{APP}}}[{p.d(5 * M)}])\n"
+                     f">= on (job) group_left ()\n"
+                     f"(\n  clamp_min({requests(p.d(1 * H))} * {STUCK_AFTER_S}, 1)\n  or\n"
+                     f"  max by (job) (http_requests_in_flight{{{APP}}}) * 0 + 1\n)"),
+          "app requests are stuck in flight",
+          "At least <value> user requests were in flight at every scrape of the last [[300]], "
+          f"more than the request rate of the last [[3600]] times {STUCK_AFTER_S} s (Little's law): requests are "
+          "held and not answered.",
+          comment=f"In flight never below max(1, requests/s over 1h × {STUCK_AFTER_S} s): a request that "
+                  f"completes normally stays milliseconds, so this means requests stay {STUCK_AFTER_S} s or more "
+                  "or never finish. The fallback of 1 covers hung requests before any request has finished."),
+    Alert("AppMemoryGrowing", "ticket", 10 * M,
+          lambda p: (f"predict_linear(process_resident_memory_bytes{{{APP}}}[{p.d(30 * M)}], "
+                     f"{p.seconds(MEMORY_HORIZON_S)}) > {MEMORY_BUDGET_BYTES}\n"
+                     f"and\npredict_linear(process_resident_memory_bytes{{{APP}}}[{p.d(5 * M)}], "
+                     f"{p.seconds(MEMORY_HORIZON_S)}) > {MEMORY_BUDGET_BYTES}"),
+          "app resident memory is growing steadily",
+          "At the rate resident memory of <instance> grew over the last [[1800]] and over the last [[300]], it "
+          "reaches <value>B within [[14400]], over the 512 MiB budget: a leak.",
+          value="humanize1024",
+          comment="Growth over both a long and a short window, so a one-off step (a cache filling) that the "
+                  "short window has left behind does not count."),
+    Alert("AppCPUSaturated", "ticket", 10 * M,
+          lambda p: f"rate(process_cpu_seconds_total{{{APP}}}[{p.d(5 * M)}]) > {CPU_CORES_MAX:g}",
+          "app is using most of a CPU core",
+          "The process on <instance> used <value> of one CPU core over the last [[300]], above "
+          f"{CPU_CORES_MAX:.0%}: requests will queue behind it.",
+          value="humanizePercentage"),
+    Alert("AppStoreErrors", "page", 2 * M,
+          lambda p: (f"job:app_store_call_errors_per_call:ratio_rate{p.d(5 * M)}{{{APP}}} > "
+                     f"{STORE_ERROR_RATIO_MAX:g}"),
+          "app store calls are failing",
+          "<value> of the calls from app to its store (SQLite: add, list, get, ping) failed over the last "
+          f"[[300]], above {STORE_ERROR_RATIO_MAX:.0%}.",
+          value="humanizePercentage"),
+    Alert("AppStoreNotReady", "page", 2 * M,
+          lambda p: f'avg_over_time(app_not_ready{{{APP},reason="store"}}[{p.d(5 * M)}]) > 0.5',
+          "app is not ready because its store fails",
+          "<instance> reported itself not ready because of its store at <value> of the scrapes of the last "
+          "[[300]].",
+          value="humanizePercentage"),
+]
+ALERT = {a.name: a for a in ALERTS}
+
+
+def alert_groups(p):
+    def group(name, names):
+        return dict(name=name, rules=[ALERT[n].rule(p) for n in names])
+    return [
+        group("app-slo", ["AppErrorBudgetBurnFast", "AppErrorBudgetBurnSlow", "AppLatencyP99High"]),
+        group("app-availability", ["AppTargetDown", "AppReadinessProbeFailing", "AppLivenessProbeFailing",
+                                   "BlackboxExporterDown"]),
+        group("app-saturation", ["AppRequestsStuckInFlight", "AppMemoryGrowing", "AppCPUSaturated"]),
+        group("app-dependencies", ["AppStoreErrors", "AppStoreNotReady"]),
+    ]
+
+
+# --------------------------------------------------------------------------------------------------
+# Test scenarios: series of samples, one per scrape interval
+# --------------------------------------------------------------------------------------------------
+
+INSTANCE = "127.0.0.1:8080"
+READYZ = f"http://{INSTANCE}/readyz"
+LIVEZ = f"http://{INSTANCE}/livez"
+BUCKETS = ["0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.15", "0.2", "0.25", "0.3", "0.5",
+           "0.75", "1", "1.5", "2", "2.5", "3", "4", "5", "7.5", "10", "30", "60", "+Inf"]
+
+
+def num(x):
+    x = float(x)
+    return str(int(x)) if x == int(x) else repr(round(x, 9))
+
+
+def counter(segments, start=0):
+    """A counter: segments of (samples, increase per sample); the first sample is `start`."""
+    parts, value, first = [], start, True
+    for n, inc in segments:
+        if first:
+            parts.append(f"{num(value)}+{num(inc)}x{n - 1}")
+            value += inc * (n - 1)
+            first = False
+        else:
+            parts.append(f"{num(value + inc)}+{num(inc)}x{n - 1}")
+            value += inc * n
+    return " ".join(parts)
+
+
+def gauge(segments):
+    """A gauge: segments of (samples, value)."""
+    return " ".join(f"{num(v)}+0x{n - 1}" for n, v in segments)
+
+
+def cycle(values, n):
+    """A gauge repeating `values` for n samples."""
+    return " ".join(num(values[i % len(values)]) for i in range(n))
+
+
+class Traffic:
+    """User traffic: segments of (samples, {(method, route, status): requests per sample}, latency bucket)."""
+
+    def __init__(self, segments, histogram=True):
+        self.segments, self.histogram = segments, histogram
+
+    def series(self):
+        keys = []
+        for _, mix, _ in self.segments:
+            keys += [k for k in mix if k not in keys]
+        out = []
+        for method, route, status in keys:
+            labels = f'{APP},instance="{INSTANCE}",method="{method}",route="{route}",status="{status}"'
+            counts = [(n, mix.get((method, route, status), 0)) for n, mix, _ in self.segments]
+            out.append(dict(series=f"http_requests_total{{{labels}}}", values=counter(counts)))
+        if not self.histogram:
+            return out
+        # One histogram for all of them (histogram_quantile sums by le anyway).
+        labels = f'{APP},instance="{INSTANCE}",method="GET",route="/",status="200"'
+        for le in BUCKETS:
+            incs = [(n, sum(mix.values()) if float(le) >= bucket else 0) for n, mix, bucket in self.segments]
+            out.append(dict(series=f'http_request_duration_seconds_bucket{{{labels},le="{le}"}}',
+                            values=counter(incs)))
+        incs = [(n, sum(mix.values())) for n, mix, _ in self.segments]
+        out.append(dict(series=f"http_request_duration_seconds_count{{{labels}}}", values=counter(incs)))
+        sums = [(n, sum(mix.values()) * bucket / 2) for n, mix, bucket in self.segments]
+        out.append(dict(series=f"http_request_duration_seconds_sum{{{labels}}}", values=counter(sums)))
+        return out
+
+
+def mix(ok=1000, client_errors=0, server_errors=0, aborts=0, status="500"):
+    """Requests per sample: successes on three routes, 4xx, 5xx and aborts (599)."""
+    m = {("GET", "/", "200"): ok * 5 // 10, ("GET", "/api/notes", "200"): ok * 3 // 10,
+         ("POST", "/api/notes", "201"): ok - ok * 5 // 10 - ok * 3 // 10}
+    if client_errors:
+        m[("GET", "/api/notes/{id}", "404")] = client_errors - client_errors // 2
+        m[("GET", "NotFound", "404")] = client_errors // 2
+    if server_errors:
+        m[("GET", "/api/notes", status)] = server_errors
+    if aborts:
+        m[("POST", "/api/notes", "599")] = aborts
+    return m
+
+
+FAST = 0.005  # normal answers: a few milliseconds
+SLOW = 1  # a latency fault of 800 ms lands in the (0.75, 1] bucket
+
+
+def healthy_process(p, n, cpu_cores=0.05, rss=40e6):
+    """Series of a healthy process and its probes for n samples."""
+    return [
+        dict(series=f'up{{{APP},instance="{INSTANCE}"}}', values=gauge([(n, 1)])),
+        dict(series=f'up{{job="blackbox",instance="{READYZ}"}}', values=gauge([(n, 1)])),
+        dict(series=f'up{{job="blackbox",instance="{LIVEZ}"}}', values=gauge([(n, 1)])),
+        dict(series=f'probe_success{{job="blackbox",instance="{READYZ}"}}', values=gauge([(n, 1)])),
+        dict(series=f'probe_success{{job="blackbox",instance="{LIVEZ}"}}', values=gauge([(n, 1)])),
+        dict(series=f'http_requests_in_flight{{{APP},instance="{INSTANCE}"}}', values=cycle([0, 1, 0, 0, 2], n)),
+        dict(series=f'process_cpu_seconds_total{{{APP},instance="{INSTANCE}"}}',
+             values=counter([(n, cpu_cores * p.interval_s)], start=3)),
+        dict(series=f'process_resident_memory_bytes{{{APP},instance="{INSTANCE}"}}',
+             values=cycle([rss, rss + 2e6, rss - 1e6, rss + 1e6], n)),
+        dict(series=f'app_ready{{{APP},instance="{INSTANCE}"}}', values=gauge([(n, 1)])),
+    ] + [dict(series=f'app_not_ready{{{APP},instance="{INSTANCE}",reason="{r}"}}', values=gauge([(n, 0)]))
+         for r in ("starting", "draining", "fault", "store")] + [
+        dict(series=f'app_store_calls_total{{{APP},instance="{INSTANCE}",operation="{op}",result="ok"}}',
+             values=counter([(n, k)])) for op, k in (("ping", 2), ("add", 100), ("list", 300))]
+
+
+def replace(series, name_prefix, new):
+    """series with the one whose selector starts with name_prefix replaced by new."""
+    out = [s for s in series if not s["series"].startswith(name_prefix)]
+    return out + new
+
+
+def silent(names, times):
+    return [dict(eval_time=t, alertname=n, exp_alerts=[]) for n in names for t in times]
+
+
+def firing(p, name, t, value, labels=None, instance=""):
+    exp = dict(exp_labels=dict(labels or {}, service="app", severity=ALERT[name].severity),
+               exp_annotations=ALERT[name].annotations(p, value, instance))
+    return dict(eval_time=t, alertname=name, exp_alerts=[exp])
+
+
+def at(p, samples):
+    """The time of sample `samples` in profile p."""
+    return fmt_duration(samples * p.interval_s)
+
+
+def after_for(p, name, samples):
+    """Samples to wait after a condition holds before the alert must fire: its `for:` in this profile,
+    in samples, plus 2 for the windows to see the change."""
+    return -(-p.seconds(ALERT[name].for_s) // p.interval_s) + 2
+
+
+def slo_tests(p):
+    normal = mix(ok=990, client_errors=10)
+    app_job = dict(job="app")
+    tests = []
+
+    # 1. No 5xx yet: every error ratio is 0, not "no data"; nothing fires.
+    n = 40
+    tests.append(dict(
+        name="no 5xx yet: error ratios are 0, not no data; no alert on normal traffic with 1 % of 4xx",
+        interval=at(p, 1),
+        input_series=Traffic([(n, normal, FAST)]).series() + healthy_process(p, n),
+        promql_expr_test=[
+            dict(expr=error_ratio_name(p, w), eval_time=at(p, 30),
+                 exp_samples=[dict(labels=f'{error_ratio_name(p, w)}{{job="app"}}', value=0)])
+            for w in ERROR_RATIO_WINDOWS] + [
+            dict(expr=f"job:http_request_errors:rate{p.d(5 * M)}", eval_time=at(p, 30),
+                 exp_samples=[dict(labels=f'job:http_request_errors:rate{p.d(5 * M)}{{job="app"}}', value=0)]),
+            dict(expr=f"job:slo_slow_requests_per_request:ratio_rate{p.d(5 * M)}", eval_time=at(p, 30),
+                 exp_samples=[dict(labels=f'job:slo_slow_requests_per_request:ratio_rate{p.d(5 * M)}{{job="app"}}',
+                                   value=0)]),
+            dict(expr=f"job:app_store_call_errors_per_call:ratio_rate{p.d(5 * M)}", eval_time=at(p, 30),
+                 exp_samples=[dict(labels=f'job:app_store_call_errors_per_call:ratio_rate{p.d(5 * M)}{{job="app"}}',
+                                   value=0)]),
+        ],
+        alert_rule_test=silent([a.name for a in ALERTS], [at(p, t) for t in (10, 20, 30, 39)])))
+
+    # 2. Idle: counters exist but no request in the window: the ratio is 0, not NaN.
+    tests.append(dict(
+        name="idle after traffic: error ratio 0, not NaN",
+        interval=at(p, 1),
+        input_series=Traffic([(10, normal, FAST), (20, {k: 0 for k in normal}, FAST)]).series(),
+        promql_expr_test=[dict(expr=error_ratio_name(p, 5 * M), eval_time=at(p, 25),
+                               exp_samples=[dict(labels=f'{error_ratio_name(p, 5 * M)}{{job="app"}}', value=0)])]))
+
+    # 3. 6.25 % of requests fail (500s and aborts): fast burn (14.4× over 1h and 5m) pages.
+    bad = mix(ok=960, server_errors=40, aborts=24)  # 1/16 fail: a ratio that floats hold exactly
+    tests.append(dict(
+        name="6.25 % errors (500 and 599 aborts) after an hour of normal traffic: fast burn pages, slow burn tickets",
+        interval=at(p, 1),
+        input_series=Traffic([(60, normal, FAST), (40, bad, FAST)]).series(),
+        promql_expr_test=[dict(expr=f"abs({error_ratio_name(p, 5 * M)} - 0.0625) < bool 1e-9", eval_time=at(p, 70),
+                               exp_samples=[dict(labels='{job="app"}', value=1)])],
+        alert_rule_test=(
+            silent(["AppErrorBudgetBurnFast"], [at(p, 62)])
+            + [firing(p, "AppErrorBudgetBurnFast", at(p, 90), "3.266%", app_job)]
+            + [firing(p, "AppErrorBudgetBurnSlow", at(p, 90), "2.186%", app_job)]
+            + silent(["AppLatencyP99High", "AppStoreErrors", "AppRequestsStuckInFlight"], [at(p, 90)]))))
+
+    # 3b. An abort on every request: every answer is a 599.
+    tests.append(dict(
+        name="abort on every request (all 599) after an hour of normal traffic: fast burn pages within its for:",
+        interval=at(p, 1),
+        input_series=Traffic([(60, normal, FAST), (20, mix(ok=0, aborts=1000), FAST)], histogram=False).series(),
+        alert_rule_test=(silent(["AppErrorBudgetBurnFast"], [at(p, 60)])
+                         + [firing(p, "AppErrorBudgetBurnFast", at(p, 67), "13.33%", app_job)])))
+
+    # 4. 1 % of requests fail from the start: below 14.4×, above 6×: the 6h/30m page.
+    tests.append(dict(
+        name="1 % errors: only the 6× over 6h and 30m page fires",
+        interval=at(p, 1),
+        input_series=Traffic([(40, mix(ok=990, server_errors=10, status="503"), FAST)]).series(),
+        alert_rule_test=(silent(["AppErrorBudgetBurnFast"], [at(p, 1)])
+                         + [firing(p, "AppErrorBudgetBurnFast", at(p, 20), "1%", app_job)]
+                         + [firing(p, "AppErrorBudgetBurnSlow", at(p, 30), "1%", app_job)])))
+
+    # 5. 0.15 % of requests fail: only the 1× over 3d and 6h ticket.
+    tests.append(dict(
+        name="0.15 % errors: no page, the 1× over 3d and 6h ticket",
+        interval=at(p, 1),
+        input_series=Traffic([(40, mix(ok=9985, server_errors=15), FAST)]).series(),
+        alert_rule_test=(silent(["AppErrorBudgetBurnFast"], [at(p, t) for t in (10, 20, 39)])
+                         + silent(["AppErrorBudgetBurnSlow"], [at(p, 10)])
+                         + [firing(p, "AppErrorBudgetBurnSlow", at(p, 30), "0.15%", app_job)])))
+
+    # 6. A short blip after a day of normal traffic: half the requests fail for one sample (a minute).
+    day = 1440
+    tests.append(dict(
+        name="a one-minute blip of 50 % errors after a day of normal traffic: no page, no ticket",
+        interval=at(p, 1),
+        input_series=Traffic([(day, normal, FAST), (1, mix(ok=500, server_errors=500), FAST),
+                              (60, normal, FAST)], histogram=False).series(),
+        alert_rule_test=silent(["AppErrorBudgetBurnFast", "AppErrorBudgetBurnSlow"],
+                               [at(p, day + t) for t in (1, 3, 6, 10, 20, 40, 60)])))
+
+    # 7. A day of normal traffic, then two hours of 0.5 % errors: the 2h window is over 3× and the 6h one
+    #    over 1×, but the 1d and 3d windows are not: the long windows keep the ticket quiet.
+    tests.append(dict(
+        name="two hours of 0.5 % errors after a clean day: the long windows keep the ticket quiet",
+        interval=at(p, 1),
+        input_series=Traffic([(day, mix(ok=1000), FAST), (120, mix(ok=995, server_errors=5), FAST)],
+                             histogram=False).series(),
+        promql_expr_test=[dict(expr=f"{error_ratio_name(p, w)} {op} bool {b:g} * {ERROR_BUDGET:g}",
+                               eval_time=at(p, day + 119), exp_samples=[dict(labels='{job="app"}', value=1)])
+                          for w, op, b in ((2 * H, ">", 3), (1 * D, "<", 3), (6 * H, ">", 1), (3 * D, "<", 1))],
+        alert_rule_test=silent(["AppErrorBudgetBurnFast", "AppErrorBudgetBurnSlow"],
+                               [at(p, day + t) for t in (30, 60, 90, 119)])))
+
+    # 8. Latency: every request takes 0.75-1 s (a latency fault of 800 ms).
+    tests.append(dict(
+        name="all requests take 0.75-1 s: p99 above 300 ms pages after its for:",
+        interval=at(p, 1),
+        input_series=Traffic([(30, normal, FAST), (30, normal, SLOW)]).series(),
+        promql_expr_test=[dict(expr=f"job:slo_slow_requests_per_request:ratio_rate{p.d(5 * M)}",
+                               eval_time=at(p, 45),
+                               exp_samples=[dict(labels=f'job:slo_slow_requests_per_request:ratio_rate{p.d(5 * M)}'
+                                                        '{job="app"}', value=1)])],
+        alert_rule_test=(silent(["AppLatencyP99High"], [at(p, 31), at(p, 38)])
+                         + [firing(p, "AppLatencyP99High", at(p, 30 + after_for(p, "AppLatencyP99High", 0)), "997.5ms",
+                                   app_job)]
+                         + silent(["AppErrorBudgetBurnFast"], [at(p, 50)]))))
+
+    # 9. Latency blip: two samples (minutes) of slow requests.
+    tests.append(dict(
+        name="two minutes of slow requests: no page",
+        interval=at(p, 1),
+        input_series=Traffic([(30, normal, FAST), (2, normal, SLOW), (30, normal, FAST)]).series(),
+        alert_rule_test=silent(["AppLatencyP99High"], [at(p, 30 + t) for t in (2, 5, 8, 10, 12, 15, 20)])))
+    return tests
+
+
+def availability_tests(p):
+    tests = []
+    up = f'up{{{APP},instance="{INSTANCE}"}}'
+    target = dict(job="app", instance=INSTANCE)
+    tests.append(dict(
+        name="the app stops answering scrapes (crash): AppTargetDown",
+        interval=at(p, 1),
+        input_series=[dict(series=up, values=gauge([(10, 1), (20, 0)]))],
+        alert_rule_test=(silent(["AppTargetDown"], [at(p, 5), at(p, 11)])
+                         + [firing(p, "AppTargetDown", at(p, 10 + after_for(p, "AppTargetDown", 0)), "0", target,
+                                   INSTANCE)])))
+    tests.append(dict(
+        name="one failed scrape is a blip: no AppTargetDown",
+        interval=at(p, 1),
+        input_series=[dict(series=up, values=gauge([(10, 1), (1, 0), (20, 1)]))],
+        alert_rule_test=silent(["AppTargetDown"], [at(p, t) for t in (10, 11, 12, 13, 15, 20)])))
+    tests.append(dict(
+        name="no app target at all: AppTargetDown through absent()",
+        interval=at(p, 1),
+        input_series=[dict(series=f'up{{job="blackbox",instance="{READYZ}"}}', values=gauge([(20, 1)]))],
+        alert_rule_test=[firing(p, "AppTargetDown", at(p, after_for(p, "AppTargetDown", 0) + 2), "1",
+                                dict(job="app"), "")]))
+    for name, url in (("AppReadinessProbeFailing", READYZ), ("AppLivenessProbeFailing", LIVEZ)):
+        probe = f'probe_success{{job="blackbox",instance="{url}"}}'
+        labels = dict(job="blackbox", instance=url)
+        tests.append(dict(
+            name=f"every probe of {url} fails: {name}",
+            interval=at(p, 1),
+            input_series=[dict(series=probe, values=gauge([(10, 1), (20, 0)]))],
+            alert_rule_test=(silent([name], [at(p, 5), at(p, 11)])
+                             + [firing(p, name, at(p, 12 + after_for(p, name, 0)), "0%", labels, url)])))
+        tests.append(dict(
+            name=f"half the probes of {url} fail (a fault with probability 0.5): {name}",
+            interval=at(p, 1),
+            input_series=[dict(series=probe, values=gauge([(10, 1)]) + " " + cycle([0, 1], 20))],
+            alert_rule_test=[firing(p, name, at(p, 12 + after_for(p, name, 0)), "50%", labels, url)]))
+        tests.append(dict(
+            name=f"one failed probe of {url} is a blip: no {name}",
+            interval=at(p, 1),
+            input_series=[dict(series=probe, values=gauge([(10, 1), (1, 0), (20, 1)]))],
+            alert_rule_test=silent([name], [at(p, t) for t in (10, 11, 12, 14, 16, 20)])))
+    exporter = [f'up{{job="blackbox",instance="{u}"}}' for u in (READYZ, LIVEZ)]
+    tests.append(dict(
+        name="the blackbox exporter stops answering: BlackboxExporterDown",
+        interval=at(p, 1),
+        input_series=[dict(series=s, values=gauge([(5, 1), (20, 0)])) for s in exporter],
+        alert_rule_test=(silent(["BlackboxExporterDown"], [at(p, 6)])
+                         + [firing(p, "BlackboxExporterDown", at(p, 5 + after_for(p, "BlackboxExporterDown", 0)), "0",
+                                   dict(job="blackbox"))])))
+    tests.append(dict(
+        name="one failed scrape of the blackbox exporter is a blip",
+        interval=at(p, 1),
+        input_series=[dict(series=s, values=gauge([(5, 1), (1, 0), (20, 1)])) for s in exporter],
+        alert_rule_test=silent(["BlackboxExporterDown"], [at(p, t) for t in (5, 6, 8, 10, 15)])))
+    return tests
+
+
+def saturation_tests(p):
+    tests = []
+    inst = dict(job="app", instance=INSTANCE)
+    in_flight = f'http_requests_in_flight{{{APP},instance="{INSTANCE}"}}'
+    per_s = lambda r: r * p.interval_s  # requests per second → per sample
+
+    def traffic(segments):
+        # (samples, requests per second): 200s only, the in-flight check reads the request rate.
+        return dict(series=f'http_requests_total{{{APP},instance="{INSTANCE}",method="GET",route="/",status="200"}}',
+                    values=counter([(n, per_s(r)) for n, r in segments]))
+
+    tests.append(dict(
+        name="hang: 60 requests held in flight at 2 requests/s: AppRequestsStuckInFlight",
+        interval=at(p, 1),
+        input_series=[traffic([(40, 2)]), dict(series=in_flight, values=cycle([0, 1, 0], 10) + " " +
+                                                                         gauge([(30, 60)]))],
+        alert_rule_test=(silent(["AppRequestsStuckInFlight"], [at(p, 11)])
+                         + [firing(p, "AppRequestsStuckInFlight",
+                                   at(p, 10 + p.seconds(5 * M) // p.interval_s
+                                      + after_for(p, "AppRequestsStuckInFlight", 0)), "60", inst, INSTANCE)])))
+    tests.append(dict(
+        name="hang before any request finished (no http_requests_total yet): one stuck request is enough",
+        interval=at(p, 1),
+        input_series=[dict(series=in_flight, values=gauge([(3, 0), (30, 1)]))],
+        alert_rule_test=[firing(p, "AppRequestsStuckInFlight",
+                                at(p, 3 + p.seconds(5 * M) // p.interval_s
+                                   + after_for(p, "AppRequestsStuckInFlight", 0)), "1", inst, INSTANCE)]))
+    tests.append(dict(
+        name="busy but healthy: 40 in flight at 100 requests/s (0.4 s each) is not stuck",
+        interval=at(p, 1),
+        input_series=[traffic([(40, 100)]), dict(series=in_flight, values=gauge([(40, 40)]))],
+        alert_rule_test=silent(["AppRequestsStuckInFlight"], [at(p, t) for t in (10, 20, 39)])))
+    tests.append(dict(
+        name="a two-sample burst of requests in flight is not stuck",
+        interval=at(p, 1),
+        input_series=[traffic([(40, 2)]), dict(series=in_flight, values=cycle([0, 1, 0], 10) + " 60 60 " +
+                                                                         cycle([0, 1, 0], 28))],
+        alert_rule_test=silent(["AppRequestsStuckInFlight"], [at(p, t) for t in (11, 13, 15, 20, 30)])))
+
+    rss = f'process_resident_memory_bytes{{{APP},instance="{INSTANCE}"}}'
+    mb = 1e6
+    tests.append(dict(
+        name="memory_leak at its defaults (10 MB per sample up to 256 MB, then flat): AppMemoryGrowing",
+        interval=at(p, 1),
+        input_series=[dict(series=rss, values=gauge([(30, 40 * mb)]) + " " +
+                           counter([(26, 10 * mb)], start=50 * mb) + " " + gauge([(20, 296 * mb)]))],
+        alert_rule_test=(silent(["AppMemoryGrowing"], [at(p, 31)])
+                         + [firing(p, "AppMemoryGrowing", at(p, 52), "2.146Gi", inst, INSTANCE)])))
+    tests.append(dict(
+        name="a one-off step of 200 MB (a cache filling) is not a leak",
+        interval=at(p, 1),
+        input_series=[dict(series=rss, values=gauge([(30, 40 * mb), (40, 240 * mb)]))],
+        alert_rule_test=silent(["AppMemoryGrowing"], [at(p, t) for t in range(30, 70, 3)])))
+    tests.append(dict(
+        name="flat memory with noise: no AppMemoryGrowing",
+        interval=at(p, 1),
+        input_series=[dict(series=rss, values=cycle([40 * mb, 42 * mb, 39 * mb, 41 * mb], 60))],
+        alert_rule_test=silent(["AppMemoryGrowing"], [at(p, t) for t in (10, 30, 59)])))
+
+    cpu = f'process_cpu_seconds_total{{{APP},instance="{INSTANCE}"}}'
+    tests.append(dict(
+        name="cpu_burn with one thread: a full core: AppCPUSaturated",
+        interval=at(p, 1),
+        input_series=[dict(series=cpu, values=counter([(30, 0.05 * p.interval_s), (30, 1.05 * p.interval_s)],
+                                                        start=3))],
+        alert_rule_test=(silent(["AppCPUSaturated"], [at(p, 33)])
+                         + [firing(p, "AppCPUSaturated", at(p, 35 + after_for(p, "AppCPUSaturated", 0)), "105%", inst,
+                                   INSTANCE)])))
+    tests.append(dict(
+        name="two samples of a busy core are a blip: no AppCPUSaturated",
+        interval=at(p, 1),
+        input_series=[dict(series=cpu, values=counter([(30, 0.05 * p.interval_s), (2, 1.05 * p.interval_s),
+                                                        (30, 0.05 * p.interval_s)], start=3))],
+        alert_rule_test=silent(["AppCPUSaturated"], [at(p, t) for t in (31, 33, 35, 40, 45)])))
+    return tests
+
+
+def dependency_tests(p):
+    tests = []
+    inst = dict(job="app", instance=INSTANCE)
+    app_job = dict(job="app")
+
+    def calls(ok, err):
+        """Store calls per sample: ping 2, add and list by weight; `err` of every kind fail."""
+        out = []
+        for op in ("ping", "add", "list"):
+            out.append(dict(series=f'app_store_calls_total{{{APP},instance="{INSTANCE}",operation="{op}",result="ok"}}',
+                            values=counter([(n, k) for n, k in ok])))
+            if err:
+                out.append(dict(series=f'app_store_calls_total{{{APP},instance="{INSTANCE}",operation="{op}",'
+                                       'result="error"}', values=counter([(n, k) for n, k in err])))
+        return out
+
+    tests.append(dict(
+        name="dependency_down: every store call fails: AppStoreErrors",
+        interval=at(p, 1),
+        input_series=calls([(10, 10), (20, 0)], [(10, 0), (20, 10)]),
+        alert_rule_test=(silent(["AppStoreErrors"], [at(p, 5), at(p, 11)])
+                         + [firing(p, "AppStoreErrors", at(p, 11 + after_for(p, "AppStoreErrors", 0)), "100%",
+                                   app_job)])))
+    tests.append(dict(
+        name="a tenth of the store calls fail for one sample: no AppStoreErrors",
+        interval=at(p, 1),
+        input_series=calls([(10, 10), (1, 9), (20, 10)], [(10, 0), (1, 1), (20, 0)]),
+        alert_rule_test=silent(["AppStoreErrors"], [at(p, t) for t in (10, 11, 12, 14, 16, 20)])))
+    store = f'app_not_ready{{{APP},instance="{INSTANCE}",reason="store"}}'
+    labels = dict(inst, reason="store")
+    tests.append(dict(
+        name="readiness reports reason=store: AppStoreNotReady",
+        interval=at(p, 1),
+        input_series=[dict(series=store, values=gauge([(10, 0), (20, 1)]))],
+        alert_rule_test=(silent(["AppStoreNotReady"], [at(p, 11)])
+                         + [firing(p, "AppStoreNotReady", at(p, 12 + after_for(p, "AppStoreNotReady", 0)), "100%",
+                                   labels, INSTANCE)])))
+    tests.append(dict(
+        name="two samples of reason=store are a blip: no AppStoreNotReady",
+        interval=at(p, 1),
+        input_series=[dict(series=store, values=gauge([(10, 0), (2, 1), (20, 0)]))],
+        alert_rule_test=silent(["AppStoreNotReady"], [at(p, t) for t in (10, 11, 12, 14, 16, 20)])))
+    return tests
+
+
+TEST_FILES = [("slo", slo_tests), ("availability", availability_tests), ("saturation", saturation_tests),
+              ("dependencies", dependency_tests)]
+
+# --------------------------------------------------------------------------------------------------
+# YAML text
+# --------------------------------------------------------------------------------------------------
+
+
+PLAIN = re.compile(r"^[A-Za-z_./][A-Za-z0-9_.:/+-]*$")
+YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"}
+
+
+def scalar(v):
+    """A YAML scalar: plain when unambiguous, else single-quoted, else JSON-style double-quoted."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return num(v)
+    if re.fullmatch(r"([0-9]+[smhdwy])+", v) or (
+            PLAIN.match(v) and v.lower() not in YAML_WORDS and not re.match(r"^[0-9.+-]", v)):
+        return v
+    if "'" not in v and "\\" not in v and v.isprintable():
+        return "'" + v + "'"
+    return json.dumps(v, ensure_ascii=False)
+
+
+def yaml_lines(obj, indent=0):
+    pad = " " * indent
+    lines = []
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k == "_comment":
+                continue
+            if isinstance(v, str) and "\n" in v:
+                lines.append(f"{pad}{k}: |-")
+                lines += [f"{pad}  {line}" if line else "" for line in v.split("\n")]
+            elif isinstance(v, (dict, list)) and v:
+                lines.append(f"{pad}{k}:")
+                lines += yaml_lines(v, indent + 2)
+            elif isinstance(v, (dict, list)):
+                lines.append(f"{pad}{k}: {'{}' if isinstance(v, dict) else '[]'}")
+            else:
+                lines.append(f"{pad}{k}: {scalar(v)}")
+    elif isinstance(obj, list):
+        for item in obj:
+            if isinstance(item, dict):
+                for c in wrap(item.get("_comment", ""), 110 - indent):
+                    lines.append(f"{pad}# {c}")
+                inner = yaml_lines(item, indent + 2)
+                lines.append(f"{pad}- {inner[0].lstrip()}")
+                lines += inner[1:]
+            else:
+                lines.append(f"{pad}- {scalar(item)}")
+    return lines
+
+
+def wrap(text, width):
+    out, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            out.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return out + ([line] if line else [])
+
+
+def header(p, what):
+    text = [
+        f"{what} for app, {p.name} profile.",
+        "GENERATED by scripts/make_rules.py from its one definition: do not edit; change the script and run "
+        "it (scripts/make_rules.py --check tells when this file is stale).",
+        p.note,
+        f"SLOs: {SLO_AVAILABILITY:.1%} of user requests answered without a 5xx (aborts count as 599) over "
+        f"{SLO_PERIOD_DAYS} days (error budget {ERROR_BUDGET:.1%}); {LATENCY_QUANTILE:.0%} of user requests "
+        f"answered within {LATENCY_OBJECTIVE_S * 1000:g} ms.",
+        "No rule reads app_faults_*: a real outage carries no label saying what broke.",
+    ]
+    return "".join(f"# {line}\n" for t in text for line in wrap(t, 108))
+
+
+def document(p, what, obj):
+    return header(p, what) + "\n".join(yaml_lines(obj)) + "\n"
+
+
+def outputs():
+    files = {}
+    for p in PROFILES:
+        files[RULES_DIR / p.name / "sli.yml"] = document(p, "Recording rules (service level indicators)",
+                                                       dict(groups=recording_rules(p)))
+        files[RULES_DIR / p.name / "alerts.yml"] = document(p, "Alerting rules", dict(groups=alert_groups(p)))
+        for name, make in TEST_FILES:
+            test = dict(
+                rule_files=[f"../../rules/{p.name}/sli.yml", f"../../rules/{p.name}/alerts.yml"],
+                evaluation_interval=at(p, 1),
+                # Recording rules first, so each alert reads the indicators of the same evaluation (without
+                # an order promtool picks one at random, and values one evaluation apart).
+                group_eval_order=[g["name"] for g in recording_rules(p) + alert_groups(p)],
+                tests=make(p))
+            files[TESTS_DIR / p.name / f"{name}_test.yml"] = document(p, f"promtool tests ({name})", test)
+    return files
+
+
+def problems():
+    """What the definition itself gets wrong: a rule reading app_faults_*, an alert without a runbook or
+    without a test that it fires and one that it stays silent, in each profile."""
+    found = []
+    for p in PROFILES:
+        exprs = [r["expr"] for g in recording_rules(p) + alert_groups(p) for r in g["rules"]]
+        found += [f"{p.name}: a rule reads app_faults_*: {e!r}" for e in exprs if "app_faults_" in e]
+        fires, quiet = set(), set()
+        for _, make in TEST_FILES:
+            for test in make(p):
+                for check in test.get("alert_rule_test", []):
+                    (fires if check["exp_alerts"] else quiet).add(check["alertname"])
+        for a in ALERTS:
+            if a.name not in fires:
+                found.append(f"{p.name}: no test shows {a.name} firing")
+            if a.name not in quiet:
+                found.append(f"{p.name}: no test shows {a.name} silent")
+    for a in ALERTS:
+        if not (ROOT / RUNBOOK_BASE / f"{a.name}.md").exists():
+            found.append(f"no runbook {RUNBOOK_BASE}{a.name}.md")
+    return found
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if a committed file is missing or stale")
+    args = parser.parse_args()
+    files = outputs()
+    for problem in problems():
+        print(f"make_rules: {problem}", file=sys.stderr)
+    if problems():
+        return 1
+    stale = []
+    for path, text in files.items():
+        full = ROOT / path
+        current = full.read_text() if full.exists() else None
+        if current == text:
+            continue
+        stale.append(path)
+        if not args.check:
+            full.parent.mkdir(parents=True, exist_ok=True)
+            full.write_text(text)
+    # Files in the generated folders that the script no longer makes.
+    extra = sorted(f.relative_to(ROOT) for d in (RULES_DIR, TESTS_DIR) for f in (ROOT / d).glob("*/*.yml")
+                   if f.relative_to(ROOT) not in files)
+    if args.check:
+        for path in stale:
+            print(f"stale or missing: {path}", file=sys.stderr)
+        for path in extra:
+            print(f"not made by this script: {path}", file=sys.stderr)
+        if stale or extra:
+            print("run scripts/make_rules.py and commit the result", file=sys.stderr)
+            return 1
+        print(f"make_rules: {len(files)} generated files are up to date")
+        return 0
+    for path in extra:
+        (ROOT / path).unlink()
+        print(f"removed {path}")
+    print(f"make_rules: wrote {len(stale)} of {len(files)} files")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
