@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "incident", targets: ["incident"]),
         .executable(name: "app", targets: ["app"]),
+        .executable(name: "incident-serve", targets: ["incident-serve"]),
         .library(name: "IncidentKit", targets: ["IncidentKit"]),
         .library(name: "FaultLab", targets: ["FaultLab"]),
     ],
@@ -50,6 +51,18 @@ let package = Package(
             name: "GameDay",
             dependencies: ["Conventions", "FaultCatalog", "IncidentKit", "LabHTTP", "StrictYAML"]
         ),
+        // Alertmanager's webhook payload turned into store calls; no server code.
+        .target(name: "AlertIntake", dependencies: ["IncidentKit", "RFC3339"]),
+        // The receiver's routes and server, for incident-serve (Hummingbird).
+        .target(
+            name: "IncidentServer",
+            dependencies: [
+                "AlertIntake", "Conventions", "IncidentKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The service under test: routes, fault injection, metrics, logs, graceful shutdown.
         .target(
             name: "FaultLab",
@@ -70,6 +83,14 @@ let package = Package(
             dependencies: [
                 "Conventions", "GameDay", "IncidentKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "incident-serve",
+            dependencies: [
+                "Conventions", "IncidentKit", "IncidentServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(

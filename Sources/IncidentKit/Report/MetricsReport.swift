@@ -117,6 +117,8 @@ public struct MetricsReport: Encodable, Sendable {
         public var byFaultType: [FaultDetection]
         public var byMethod: [MethodDetection]
         public var undetected: [IncidentReference]
+        /// Undetected injected failures a detector fired on only after they had recovered.
+        public var detectedAfterRecovery: Int
     }
 
     public struct FaultDetection: Encodable, Sendable, Equatable {

@@ -26,6 +26,15 @@ public protocol IncidentRepository: Sendable {
         by author: String, now: Timestamp
     ) async throws -> DetectionRecord
 
+    /// Records an alert from Alertmanager and what it means for the incidents of its service, once: the same
+    /// notification again (same fingerprint, start and status) changes nothing. A firing alert detects the
+    /// open, undetected incident of its service (injected first, then the most recently started) at its
+    /// `startsAt`; is noted on an open incident already detected; is a late detection (a timeline event;
+    /// `detected_at` stays unset) of an incident that recovered undetected within `lateWindow` seconds
+    /// before it; or else opens a real incident started and detected at its `startsAt`. A resolved alert is
+    /// a note on the incident its firing went to: it never records recovery by itself.
+    func recordAlert(_ notice: AlertNotice, lateWindow: Double, by author: String, now: Timestamp) async throws -> Alert
+
     /// Adds incidents made from outside records (a Chaos Toolkit journal, CI runs), with new ids, each
     /// checked as an import checks it; one whose source key is stored already is skipped, so importing the
     /// same record twice adds it once. All or nothing.

@@ -89,6 +89,27 @@ enum Schema {
                     CREATE INDEX incident_target_fault ON incident(target, fault_id);
                     """)
         }
+        migrator.registerMigration("v4 alerts") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE alert (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        fingerprint TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        service TEXT NOT NULL,
+                        status TEXT NOT NULL CHECK (status IN ('firing', 'resolved')),
+                        starts_at INTEGER NOT NULL,
+                        ends_at INTEGER,
+                        labels TEXT NOT NULL,
+                        annotations TEXT NOT NULL,
+                        received_at INTEGER NOT NULL,
+                        incident_id INTEGER REFERENCES incident(id) ON DELETE SET NULL,
+                        outcome TEXT NOT NULL,
+                        UNIQUE (fingerprint, starts_at, status)
+                    );
+                    CREATE INDEX alert_incident ON alert(incident_id);
+                    """)
+        }
         return migrator
     }()
 }

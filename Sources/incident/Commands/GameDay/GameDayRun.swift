@@ -46,6 +46,18 @@ extension IncidentCommand {
         @Option(help: ArgumentHelp("Where the supervised app's output goes (default: discarded).", valueName: "file"))
         var superviseLog: String?
 
+        @Option(
+            help: ArgumentHelp(
+                "Who detects: probe (the built-in prober) or alerts (alerts arriving at `incident serve`; the prober "
+                    + "still measures recovery).", valueName: "probe|alerts"))
+        var detector = "probe"
+
+        @Option(
+            help: ArgumentHelp(
+                "Prometheus's URL, with --detector alerts: between steps the game day waits until no paging alert "
+                    + "is pending or firing.", valueName: "url"))
+        var prometheus: String?
+
         @Flag(help: "Print the scorecard as JSON.")
         var json = false
 
@@ -53,8 +65,19 @@ extension IncidentCommand {
         @OptionGroup var target: TargetOptions
         @OptionGroup var options: WriteOptions
 
+        func validate() throws {
+            guard ["probe", "alerts"].contains(detector) else {
+                throw ValidationError("--detector is probe or alerts, not '\(detector)'")
+            }
+            if detector == "alerts" && prometheus == nil {
+                throw ValidationError(
+                    "--detector alerts needs --prometheus URL, to wait for alerts to end between steps")
+            }
+        }
+
         func run() async throws {
             let scenario = try Scenario.read(file: scenario)
+            let detector: Detector = prometheus.map { .alerts(prometheus: PrometheusQuery(url: $0)) } ?? .probe
             let admin = try target.admin()
             let probes = try probe.settings(target: admin.target)
             let output = try output.map { try OutputFile(path: $0, replacing: true) }
@@ -71,7 +94,7 @@ extension IncidentCommand {
             let scorecard = try await options.database.writing { store in
                 try await GameDayRunner(
                     scenario: scenario, admin: admin, probes: probes, store: store, author: author, stop: stop,
-                    supervisor: supervisor,
+                    supervisor: supervisor, detector: self.detector == "alerts" ? detector : .probe,
                     progress: { line in
                         if !json { print(line) }
                         _ = Output.flushStandardOutput()
