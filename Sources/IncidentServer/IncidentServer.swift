@@ -37,9 +37,9 @@ public func buildApplication(store: any IncidentRepository, configuration: Serve
 
 /// The receiver's routes.
 public func buildRouter(store: any IncidentRepository, configuration: ServeConfiguration, logger: Logger)
-    -> Router<BasicRequestContext>
+    -> Router<ReceiverContext>
 {
-    let router = Router()
+    let router = Router(context: ReceiverContext.self)
     router.add(middleware: JSONErrorMiddleware())
     router.get("healthz") { _, _ in Reply(status: "ok") }
     router.post("alertmanager") { request, context -> Reply in
@@ -80,6 +80,20 @@ public func buildRouter(store: any IncidentRepository, configuration: ServeConfi
     return router
 }
 
+/// The receiver's request context: Hummingbird's, with JSON answers written with keys sorted and slashes
+/// unescaped.
+public struct ReceiverContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+    }
+
+    public var responseEncoder: JSONEncoder { Self.encoder }
+
+    private static let encoder = JSONEncoder.stable()
+}
+
 /// Refuses a request without `Authorization: Bearer TOKEN` (the scheme in any case, RFC 9110), comparing the
 /// token in constant time.
 func authorize(_ request: Request, token: String) throws {
@@ -112,7 +126,7 @@ struct Reply: ResponseEncodable {
 
 /// Every error answer as JSON, `{"error":{"message":…}}`, unknown paths and methods included.
 struct JSONErrorMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = ReceiverContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
