@@ -14,9 +14,13 @@ extension IncidentCommand {
                 recurring causes. Only resolved incidents are averaged; cancelled ones never count. Periods are
                 cut in the local time zone (TZ).
 
+                --html writes one self-contained page (no script, font or network request) with the tables and
+                SVG charts of TTD and TTR per period (median and p90) and of the detection rate per fault type.
+
                 Examples:
                   incident report --since -90d
                   incident report --period week --kind injected --markdown > gameday.md
+                  incident report --html --output report.html
                 """)
 
         @Option(
@@ -37,10 +41,22 @@ extension IncidentCommand {
         @Flag(help: "Print every figure as JSON, durations in seconds.")
         var json = false
 
+        @Flag(help: "Print one self-contained HTML page with SVG charts.")
+        var html = false
+
+        @Option(help: ArgumentHelp(
+            "Write the markdown, JSON or HTML to this file instead of standard output (replaced).", valueName: "file"))
+        var output: String?
+
         @OptionGroup var database: DatabaseOption
 
         func validate() throws {
-            if markdown && json { throw ValidationError("--markdown and --json cannot be used together; choose one") }
+            if [markdown, json, html].filter({ $0 }).count > 1 {
+                throw ValidationError("--markdown, --json and --html each choose the format; give one")
+            }
+            if output != nil && !(markdown || json || html) {
+                throw ValidationError("--output writes --markdown, --json or --html; give one of them")
+            }
         }
 
         func run() async throws {
@@ -52,10 +68,19 @@ extension IncidentCommand {
                 throw IncidentError.invalidInput("--until \(until) is not after --since \(since); swap them")
             }
             let report = try await database.reading().report(request)
-            if json {
-                try Output.json(report, snakeCase: true)
-            } else if markdown {
-                print(report.markdown, terminator: "")
+            let text =
+                json ? try Output.jsonText(report, snakeCase: true) + "\n" : markdown ? report.markdown : html ? report.html : nil
+            if let text, let output {
+                let file = try OutputFile(path: output, replacing: true)
+                do {
+                    try file.write(text)
+                    try file.commit()
+                } catch {
+                    file.discard()
+                    throw error
+                }
+            } else if let text {
+                print(text, terminator: "")
             } else {
                 Self.printText(report)
             }
