@@ -9,7 +9,8 @@
 #   scripts/lab.sh down     stops everything; no process left, no port held
 #
 # LAB_DIR (default .lab/) holds the data, logs and lab.env. LAB_BUILD=debug uses .build/debug binaries
-# (as CI does after `swift test`) instead of building release ones. APP_ADMIN_TOKEN and the receiver's
+# (as CI does after `swift test`) instead of building release ones. LAB_OPS_REV=COMMIT takes the monitoring
+# (ops/) as it was at that commit, to measure the alerts before a change against the alerts after it. APP_ADMIN_TOKEN and the receiver's
 # token are made up when not set. Needs prometheus, prometheus-alertmanager and
 # prometheus-blackbox-exporter (Debian packages) and python3.
 set -euo pipefail
@@ -87,9 +88,16 @@ up() {
     local serve_token=${INCIDENT_SERVE_TOKEN:-lab-receiver-$RANDOM$RANDOM$RANDOM}
     echo "$serve_token" > "$LAB_DIR/receiver.token"
     chmod 600 "$LAB_DIR/receiver.token"
+    local ops=$ROOT
+    if [[ -n ${LAB_OPS_REV:-} ]]; then
+        ops=$LAB_DIR/ops-$LAB_OPS_REV
+        mkdir -p "$ops"
+        git archive "$LAB_OPS_REV" ops scripts/render-ops-config.sh | tar -x -C "$ops" \
+            || die "cannot read ops/ at $LAB_OPS_REV"
+    fi
     APP_ADDRESS=127.0.0.1:$app_port BLACKBOX_ADDRESS=127.0.0.1:$blackbox_port \
         ALERTMANAGER_ADDRESS=127.0.0.1:$alertmanager_port INCIDENT_SERVE_ADDRESS=127.0.0.1:$serve_port \
-        INCIDENT_WEBHOOK_TOKEN_FILE=$LAB_DIR/receiver.token scripts/render-ops-config.sh "$LAB_DIR/config" >/dev/null
+        INCIDENT_WEBHOOK_TOKEN_FILE=$LAB_DIR/receiver.token "$ops/scripts/render-ops-config.sh" "$LAB_DIR/config" >/dev/null
     cat > "$ENV_FILE" <<EOF
 # Written by scripts/lab.sh up; source it to talk to the lab.
 export LAB_DIR=$LAB_DIR
