@@ -80,7 +80,7 @@ extension IncidentStore {
         by author: String, now: Timestamp = .now
     ) async throws -> DetectionRecord {
         let method = try Detection.validated(via)
-        let service = try Validate.word(service, field: "service")
+        let service = try Validate.service(service)
         let opening = try IncidentRules.checked(
             Incident(title: title, service: service, startedAt: min(startedAt, at)), now: now)
         let note = try note.map { try Validate.text($0, field: "note") }
