@@ -12,11 +12,12 @@ extension IncidentCommand {
                 a trend per period with the change against the previous one, breakdowns by service, severity,
                 fault type, detection and cause category, the detection scorecard of injected failures, and
                 recurring causes. Only resolved incidents are averaged; cancelled ones never count. Periods are
-                cut in the local time zone (TZ).
+                cut in the local time zone (TZ). --service is a glob; for CI pipelines (ci/…) TTR is time to green.
 
                 Examples:
                   incident report --since -90d
                   incident report --period week --kind injected --markdown > gameday.md
+                  incident report --service 'ci/*'
                 """)
 
         @Option(
