@@ -53,11 +53,9 @@ public struct GitHubRunList {
             }
         }
         guard problems.isEmpty else {
-            let shown = problems.prefix(50).joined(separator: "\n  ")
-            let more = problems.count > 50 ? "\n  … and \(problems.count - 50) more" : ""
             throw IncidentError.malformed(
                 "\(file) has \(problems.count) bad run(s); nothing was imported. It should be the output of "
-                    + "`\(Self.command)`:\n  \(shown)\(more)")
+                    + "`\(Self.command)`:\(ProblemList.text(problems))")
         }
         runs.sort(by: PipelineRun.finishedFirst)
     }
