@@ -89,7 +89,7 @@ enum Schema {
                     CREATE INDEX incident_target_fault ON incident(target, fault_id);
                     """)
         }
-        migrator.registerMigration("v4 pipeline runs") { db in
+        migrator.registerMigration("v5 pipeline runs") { db in
             // The CI runs recorded on pipeline incidents, read from their source keys
             // (`gh-run:ID#ATTEMPT@BRANCH`, see PipelineRun.source), so that export and import carry them
             // like any source. It also marks the file as holding `pipeline_run` timeline entries, which an
