@@ -30,7 +30,7 @@ struct ReportBuilder {
         }
         add("started_at >= ?", request.since)
         add("started_at < ?", request.until)
-        add("service = ?", request.service?.lowercased())
+        add("service GLOB ?", request.service?.lowercased())
         add("kind = ?", request.kind)
         add("severity = ?", request.severity)
         scope = conditions.joined(separator: " AND ")

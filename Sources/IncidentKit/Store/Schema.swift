@@ -110,6 +110,20 @@ enum Schema {
                     CREATE INDEX alert_incident ON alert(incident_id);
                     """)
         }
+        migrator.registerMigration("v5 pipeline runs") { db in
+            // The CI runs recorded on pipeline incidents, read from their source keys
+            // (`gh-run:ID#ATTEMPT@BRANCH`, see PipelineRun.source), so that export and import carry them
+            // like any source. It also marks the file as holding `pipeline_run` timeline entries, which an
+            // older incident would not know how to read.
+            try db.execute(
+                sql: """
+                    CREATE VIEW pipeline_run AS
+                    SELECT incident_source.key AS key, incident_id, incident.service AS service,
+                           substr(incident_source.key, instr(incident_source.key, '@') + 1) AS branch
+                    FROM incident_source JOIN incident ON incident.id = incident_source.incident_id
+                    WHERE incident_source.key GLOB 'gh-run:*';
+                    """)
+        }
         return migrator
     }()
 }

@@ -12,7 +12,7 @@ extension IncidentCommand {
                 a trend per period with the change against the previous one, breakdowns by service, severity,
                 fault type, detection and cause category, the detection scorecard of injected failures, and
                 recurring causes. Only resolved incidents are averaged; cancelled ones never count. Periods are
-                cut in the local time zone (TZ).
+                cut in the local time zone (TZ). --service is a glob; for CI pipelines (ci/…) TTR is time to green.
 
                 --html writes one self-contained page (no script, font or network request) with the tables and
                 SVG charts of TTD and TTR per period (median and p90) and of the detection rate per fault type.
@@ -21,6 +21,7 @@ extension IncidentCommand {
                   incident report --since -90d
                   incident report --period week --kind injected --markdown > gameday.md
                   incident report --html --output report.html
+                  incident report --service 'ci/*'
                 """)
 
         @Option(
