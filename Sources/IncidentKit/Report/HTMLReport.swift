@@ -24,10 +24,11 @@ public enum HTML {
     /// A table; every cell is escaped. Numeric columns are aligned right.
     static func table(header: [String], rows: [[String]]) -> String {
         let numeric = header.indices.map { column in
-            !rows.isEmpty && rows.allSatisfy { row in
-                let cell = row[column]
-                return cell == "-" || cell.first.map { $0.isNumber || $0 == "+" || $0 == "-" } == true
-            }
+            !rows.isEmpty
+                && rows.allSatisfy { row in
+                    let cell = row[column]
+                    return cell == "-" || cell.first.map { $0.isNumber || $0 == "+" || $0 == "-" } == true
+                }
         }
         func cells(_ row: [String], _ tag: String) -> String {
             row.enumerated().map { column, cell in
@@ -64,7 +65,8 @@ enum SVGChart {
         svg += grid(top: top, unit: unit, y: y)
         let labelEvery = max(1, Int((Double(categories.count) / 12).rounded(.up)))
         for (index, category) in categories.enumerated() where index % labelEvery == 0 {
-            svg += "<text x=\"\(format(x(index)))\" y=\"\(format(height - margin.bottom + 16))\" class=\"axis\" "
+            svg +=
+                "<text x=\"\(format(x(index)))\" y=\"\(format(height - margin.bottom + 16))\" class=\"axis\" "
                 + "text-anchor=\"end\" transform=\"rotate(-35 \(format(x(index))) \(format(height - margin.bottom + 16)))\">"
                 + "\(HTML.escape(category))</text>\n"
         }
@@ -75,10 +77,12 @@ enum SVGChart {
             }
             for segment in segments where !segment.isEmpty {
                 let points = segment.map { "\(format($0.0)),\(format($0.1))" }.joined(separator: " ")
-                svg += "<polyline class=\"series\" fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"2\""
+                svg +=
+                    "<polyline class=\"series\" fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"2\""
                     + (line.dashed ? " stroke-dasharray=\"6 4\"" : "") + " points=\"\(points)\"/>\n"
                 for point in segment {
-                    svg += "<circle cx=\"\(format(point.0))\" cy=\"\(format(point.1))\" r=\"2.5\" fill=\"\(line.color)\"/>\n"
+                    svg +=
+                        "<circle cx=\"\(format(point.0))\" cy=\"\(format(point.1))\" r=\"2.5\" fill=\"\(line.color)\"/>\n"
                 }
             }
         }
@@ -100,7 +104,8 @@ enum SVGChart {
         for (index, label) in labels.enumerated() {
             let y = margin.top + rowHeight * Double(index)
             let value = min(max(values[index], 0), 1)
-            svg += "<text x=\"\(format(left - 8))\" y=\"\(format(y + 16))\" class=\"axis\" text-anchor=\"end\">"
+            svg +=
+                "<text x=\"\(format(left - 8))\" y=\"\(format(y + 16))\" class=\"axis\" text-anchor=\"end\">"
                 + "\(HTML.escape(label))</text>\n"
                 + "<rect x=\"\(format(left))\" y=\"\(format(y + 4))\" width=\"\(format(plotWidth))\" height=\"16\" class=\"track\"/>\n"
                 + "<rect class=\"bar\" x=\"\(format(left))\" y=\"\(format(y + 4))\" width=\"\(format(plotWidth * value))\" "
@@ -121,7 +126,8 @@ enum SVGChart {
     private static func grid(top: Double, unit: String, y: (Double) -> Double) -> String {
         (0...4).map { tick in
             let value = top * Double(tick) / 4
-            return "<line x1=\"\(format(margin.left))\" x2=\"\(format(width - margin.right))\" y1=\"\(format(y(value)))\" "
+            return
+                "<line x1=\"\(format(margin.left))\" x2=\"\(format(width - margin.right))\" y1=\"\(format(y(value)))\" "
                 + "y2=\"\(format(y(value)))\" class=\"gridline\"/>\n"
                 + "<text x=\"\(format(margin.left - 6))\" y=\"\(format(y(value) + 4))\" class=\"axis\" text-anchor=\"end\">"
                 + "\(value.plain)\(tick == 4 ? " \(unit)" : "")</text>\n"
@@ -157,7 +163,9 @@ extension MetricsReport {
     public var html: String {
         var body = ""
         for (index, section) in sections.enumerated() {
-            body += index == 0 ? "<h1>\(HTML.escape(section.title))</h1>\n" : "<section>\n<h2>\(HTML.escape(section.title))</h2>\n"
+            body +=
+                index == 0
+                ? "<h1>\(HTML.escape(section.title))</h1>\n" : "<section>\n<h2>\(HTML.escape(section.title))</h2>\n"
             if section.title.hasPrefix("Detection") && !detection.byFaultType.isEmpty {
                 body += detectionChart + "\n"
             }

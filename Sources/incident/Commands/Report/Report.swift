@@ -53,7 +53,7 @@ extension IncidentCommand {
 
         func validate() throws {
             if [markdown, json, html].filter({ $0 }).count > 1 {
-                throw ValidationError("--markdown, --json and --html each choose the format; give one")
+                throw ValidationError("--markdown, --json and --html cannot be used together; choose one")
             }
             if output != nil && !(markdown || json || html) {
                 throw ValidationError("--output writes --markdown, --json or --html; give one of them")
