@@ -45,8 +45,10 @@ extension IncidentCommand {
         @Flag(help: "Print one self-contained HTML page with SVG charts.")
         var html = false
 
-        @Option(help: ArgumentHelp(
-            "Write the markdown, JSON or HTML to this file instead of standard output (replaced).", valueName: "file"))
+        @Option(
+            help: ArgumentHelp(
+                "Write the markdown, JSON or HTML to this file instead of standard output (replaced).",
+                valueName: "file"))
         var output: String?
 
         @OptionGroup var database: DatabaseOption
@@ -70,7 +72,9 @@ extension IncidentCommand {
             }
             let report = try await database.reading().report(request)
             let text =
-                json ? try Output.jsonText(report, snakeCase: true) + "\n" : markdown ? report.markdown : html ? report.html : nil
+                json
+                ? try Output.jsonText(report, snakeCase: true) + "\n"
+                : markdown ? report.markdown : html ? report.html : nil
             if let text, let output {
                 let file = try OutputFile(path: output, replacing: true)
                 do {
