@@ -13,15 +13,15 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "incident serve",
         abstract: "Receive Alertmanager's alerts and record them as detections in the incident store.",
         discussion: """
-            Alertmanager's webhook (payload version 4) posts to /alertmanager with 'Authorization: Bearer TOKEN';
-            the token comes from --token-file, else $INCIDENT_SERVE_TOKEN. Every alert is kept. A firing alert
-            detects the open, undetected incident of its service (label service, else job) at its startsAt,
-            injected ones first; with none, it opens a real incident. A resolved alert is a note: alerts resolve
-            as their windows drain, and on a dead target by themselves, so recovery comes from the prober or
+            Alertmanager's webhook (payload version 4) posts to /alertmanager with 'Authorization: Bearer TOKEN'; \
+            the token comes from --token-file, else $INCIDENT_SERVE_TOKEN. Every alert is kept. A firing alert \
+            detects the open, undetected incident of its service (label service, else job) at its startsAt, \
+            injected ones first; with none, it opens a real incident. A resolved alert is a note: alerts resolve \
+            as their windows drain, and on a dead target by themselves, so recovery comes from the prober or \
             a person. An alert that fires after the incident recovered undetected is a late detection.
 
-            Answers: 200, 400 (not Alertmanager's payload, naming what is wrong), 401 (token), 413 (over 1 MiB),
-            503 (the database is busy or failing: Alertmanager retries). GET /healthz answers 200. SIGTERM
+            Answers: 200, 400 (not Alertmanager's payload, naming what is wrong), 401 (token), 413 (over 1 MiB), \
+            503 (the database is busy or failing: Alertmanager retries). GET /healthz answers 200. SIGTERM \
             finishes the request in progress and exits 0.
 
             Example: INCIDENT_SERVE_TOKEN=secret incident serve --listen 127.0.0.1:9095

@@ -8,7 +8,7 @@ extension IncidentCommand {
             commandName: "serve",
             abstract: "Receive Alertmanager's alerts as detections (runs incident-serve; see its --help).",
             discussion: """
-                The receiver is the executable incident-serve beside incident, so that the lifecycle commands
+                The receiver is the executable incident-serve beside incident, so that the lifecycle commands \
                 never load a server. `incident serve --help` shows its options:
                   --listen HOST:PORT (127.0.0.1:9095), --token-file FILE ($INCIDENT_SERVE_TOKEN), --late-window
                   DURATION (15m), --db PATH.

@@ -10,20 +10,20 @@ extension IncidentCommand {
             commandName: "run",
             abstract: "Play a scenario against the app and print its scorecard.",
             discussion: """
-                For each step of the scenario (YAML or JSON; see examples/gameday/all-faults.yaml) it injects the
-                fault and records the injected incident, probes until the failure is detected or detect_within
-                passes (an undetected failure stays on record undetected: that is the finding), clears the fault
-                after its hold, probes until the app is healthy or recover_within passes, and resolves the
+                For each step of the scenario (YAML or JSON; see examples/gameday/all-faults.yaml) it injects the \
+                fault and records the injected incident, probes until the failure is detected or detect_within \
+                passes (an undetected failure stays on record undetected: that is the finding), clears the fault \
+                after its hold, probes until the app is healthy or recover_within passes, and resolves the \
                 incident with the step's cause. Between steps it waits until the app is healthy again.
 
-                The scorecard gives per step the fault, whether and how fast it was detected (TTD) and recovered
-                (TTR), and totals; --output also writes it as markdown. A run that completes exits 0 whatever it
-                found; a scenario that cannot run exits 64, 65, 69 or 77. Ctrl-C clears every fault it injected,
+                The scorecard gives per step the fault, whether and how fast it was detected (TTD) and recovered \
+                (TTR), and totals; --output also writes it as markdown. A run that completes exits 0 whatever it \
+                found; a scenario that cannot run exits 64, 65, 69 or 77. Ctrl-C clears every fault it injected, \
                 prints the scorecard so far and exits 130.
 
-                --supervise "COMMAND" starts the app itself and restarts it whenever it exits (a restart
-                policy, like systemd's or a container runtime's), so that a crash step can recover and its TTR
-                includes the restart; without it, a crashed app is reported as not recovered. The supervised app
+                --supervise "COMMAND" starts the app itself and restarts it whenever it exits (a restart \
+                policy, like systemd's or a container runtime's), so that a crash step can recover and its TTR \
+                includes the restart; without it, a crashed app is reported as not recovered. The supervised app \
                 is stopped at the end.
 
                 Examples:

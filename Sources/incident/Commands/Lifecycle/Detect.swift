@@ -7,8 +7,8 @@ extension IncidentCommand {
             commandName: "detect",
             abstract: "Record when and how a failure was noticed.",
             discussion: """
-                --via says who or what noticed it first: alert, probe, customer, manual, pipeline (a CI run), other,
-                or alert:NAME for a named alert rule. For injected incidents this time gives the exact time to
+                --via says who or what noticed it first: alert, probe, customer, manual, pipeline (a CI run), other, \
+                or alert:NAME for a named alert rule. For injected incidents this time gives the exact time to \
                 detect.
 
                 Example: incident detect 12 --via alert:HighErrorRate --at -3m

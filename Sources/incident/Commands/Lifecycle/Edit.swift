@@ -8,8 +8,8 @@ extension IncidentCommand {
             commandName: "edit",
             abstract: "Correct or complete an incident's fields; each change is kept on its timeline.",
             discussion: """
-                Times (--started-at, --detected-at, …) accept \(TimeInput.help), and are checked against each
-                other as when first recorded. Narrative fields (summary, impact, trigger, lessons) feed the
+                Times (--started-at, --detected-at, …) accept \(TimeInput.help), and are checked against each \
+                other as when first recorded. Narrative fields (summary, impact, trigger, lessons) feed the \
                 postmortem.
 
                 Examples:

@@ -8,13 +8,13 @@ extension IncidentCommand {
             commandName: "record",
             abstract: "Record this GitHub Actions run: a failure opens its pipeline's incident, a success resolves it.",
             discussion: """
-                Meant for the last job or step of a workflow, one that always runs (`if: always()`). It reads the
+                Meant for the last job or step of a workflow, one that always runs (`if: always()`). It reads the \
                 run from the variables every GitHub Actions job has,
                   \(PipelineRun.gitHubVariables.joined(separator: " "))
-                (and GITHUB_HEAD_REF for a pull request, GITHUB_EVENT_PATH for its title), and does what
-                `incident import --format gh-runs` does with the same run: a failure on a
-                workflow and branch with no open pipeline incident opens one (service ci/WORKFLOW, detected via
-                pipeline now), a further failure or a cancelled run joins it, and a success resolves it (time to
+                (and GITHUB_HEAD_REF for a pull request, GITHUB_EVENT_PATH for its title), and does what \
+                `incident import --format gh-runs` does with the same run: a failure on a \
+                workflow and branch with no open pipeline incident opens one (service ci/WORKFLOW, detected via \
+                pipeline now), a further failure or a cancelled run joins it, and a success resolves it (time to \
                 green). A run recorded before is skipped, also when a later import reads it again.
 
                 Example (a job that needs the others):

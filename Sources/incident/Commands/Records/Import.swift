@@ -16,24 +16,23 @@ extension IncidentCommand {
                 "Add the incidents of an export (JSONL or CSV), Chaos Toolkit journals or GitHub Actions runs, all or "
                 + "nothing.",
             discussion: """
-                An export's records are checked as the commands would check them (times in order, known
-                severities, text limits); if any is bad, nothing is imported and each bad record is reported with
+                An export's records are checked as the commands would check them (times in order, known \
+                severities, text limits); if any is bad, nothing is imported and each bad record is reported with \
                 its line. Ids are kept, so importing into a database that already holds one of them is refused.
 
-                --format chaostoolkit reads Chaos Toolkit run journals (`chaos run --journal-path FILE`), one
-                injected incident each, with new ids: started at the injection action (the app's activated_at
-                when its answer has it), detected via probe when a steady-state probe was not met, mitigated at
-                the last rollback's end, resolved at the journal's end. A journal imported before is skipped. A
+                --format chaostoolkit reads Chaos Toolkit run journals (`chaos run --journal-path FILE`), one \
+                injected incident each, with new ids: started at the injection action (the app's activated_at \
+                when its answer has it), detected via probe when a steady-state probe was not met, mitigated at \
+                the last rollback's end, resolved at the journal's end. A journal imported before is skipped. A \
                 journal whose injection the app refused (HTTP 4xx or 5xx) is refused.
 
-                --format gh-runs reads the runs of GitHub Actions workflows, as printed by
-                  \(GitHubRunList.command)
-                Each unbroken streak of failed runs (failure, timed_out, startup_failure) of one workflow on one
-                branch is one incident of the service ci/WORKFLOW: started when its first failing run was created,
-                detected via pipeline when that run failed, mitigated and resolved when the next successful run
-                finished. Cancelled, skipped and other runs neither start nor end a streak; unfinished runs are
-                ignored. A run imported before is skipped, so an overlapping export adds only what is new, and can
-                resolve a streak the previous import left failing. `[gameday]` in a run's title records its streak
+                --format gh-runs reads the runs of GitHub Actions workflows, as the gh command of the examples \
+                prints them. Each unbroken streak of failed runs (failure, timed_out, startup_failure) of one workflow on one \
+                branch is one incident of the service ci/WORKFLOW: started when its first failing run was created, \
+                detected via pipeline when that run failed, mitigated and resolved when the next successful run \
+                finished. Cancelled, skipped and other runs neither start nor end a streak; unfinished runs are \
+                ignored. A run imported before is skipped, so an overlapping export adds only what is new, and can \
+                resolve a streak the previous import left failing. `[gameday]` in a run's title records its streak \
                 as injected.
 
                 Examples:

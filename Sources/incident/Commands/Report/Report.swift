@@ -8,13 +8,13 @@ extension IncidentCommand {
             commandName: "report",
             abstract: "How fast failures are detected and recovered, whether it improves, and what recurs.",
             discussion: """
-                Shows TTD, TTA, TTR, TTC and MTBF (n, mean, median, p90, max) for injected and real incidents,
-                a trend per period with the change against the previous one, breakdowns by service, severity,
-                fault type, detection and cause category, the detection scorecard of injected failures, and
-                recurring causes. Only resolved incidents are averaged; cancelled ones never count. Periods are
+                Shows TTD, TTA, TTR, TTC and MTBF (n, mean, median, p90, max) for injected and real incidents, \
+                a trend per period with the change against the previous one, breakdowns by service, severity, \
+                fault type, detection and cause category, the detection scorecard of injected failures, and \
+                recurring causes. Only resolved incidents are averaged; cancelled ones never count. Periods are \
                 cut in the local time zone (TZ). --service is a glob; for CI pipelines (ci/…) TTR is time to green.
 
-                --html writes one self-contained page (no script, font or network request) with the tables and
+                --html writes one self-contained page (no script, font or network request) with the tables and \
                 SVG charts of TTD and TTR per period (median and p90) and of the detection rate per fault type.
 
                 Examples:
