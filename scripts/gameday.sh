@@ -33,5 +33,4 @@ options=(--detector "$detector")
 [[ $detector == alerts ]] && options+=(--prometheus "$PROMETHEUS_URL")
 [[ -n $output ]] && options+=(--output "$output")
 "$LAB_BIN/incident" gameday run "$scenario" "${options[@]}" "${extra[@]}"
-echo
-echo "the incidents are in $INCIDENT_DB: \`source $LAB_DIR/lab.env; incident report --kind injected\`"
+echo "the incidents are in $INCIDENT_DB: \`source $LAB_DIR/lab.env; incident report --kind injected\`" >&2

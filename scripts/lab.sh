@@ -58,6 +58,7 @@ connection = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=1
 connection.request("GET", sys.argv[2])
 connection.getresponse()
 EOF
+        running "$3" || die "$3 exited: $(tail -n 3 "$LAB_DIR/$3.log")"
         sleep 0.2
     done
     die "$3 did not answer on 127.0.0.1:$1$2; see $LAB_DIR/$3.log"
@@ -79,8 +80,13 @@ up() {
     if [[ -f $ENV_FILE ]] && running_any; then die "the lab runs already ($LAB_DIR); run scripts/lab.sh down first"; fi
     local bin
     bin=$(binaries)
+    # The folder is replaced: only one a lab made before (it holds the marker), or an empty one.
+    if [[ -d $LAB_DIR && ! -f $LAB_DIR/.lab-dir && -n $(ls -A "$LAB_DIR") ]]; then
+        die "$LAB_DIR holds files that are not a lab's; set LAB_DIR to an empty or new folder"
+    fi
     rm -rf "$LAB_DIR"
     mkdir -p "$LAB_DIR"
+    touch "$LAB_DIR/.lab-dir"
     local app_port blackbox_port prometheus_port alertmanager_port serve_port
     app_port=$(free_port); blackbox_port=$(free_port); prometheus_port=$(free_port)
     alertmanager_port=$(free_port); serve_port=$(free_port)
@@ -111,6 +117,8 @@ export BLACKBOX_URL=http://127.0.0.1:$blackbox_port
 export INCIDENT_SERVE_URL=http://127.0.0.1:$serve_port
 LAB_PORTS="$app_port $blackbox_port $prometheus_port $alertmanager_port $serve_port"
 EOF
+    # A component that does not start leaves none of the others running.
+    trap 'if (( $? != 0 )); then echo "lab: up failed; stopping what it started" >&2; down >/dev/null 2>&1; fi' EXIT
     # The app restarts whenever it exits, as a container runtime's restart policy would: a crash game day
     # then recovers by itself, and its time to recover includes the restart.
     start app bash -c "while true; do APP_ADMIN_TOKEN='$admin_token' APP_PORT=$app_port APP_DATA='$LAB_DIR/app.db' \
@@ -130,6 +138,7 @@ EOF
     start serve env INCIDENT_DB="$LAB_DIR/incidents.db" INCIDENT_AUTHOR=alertmanager "$bin/incident-serve" \
         --listen 127.0.0.1:$serve_port --token-file "$LAB_DIR/receiver.token"
     wait_for "$serve_port" /healthz serve
+    trap - EXIT
     echo "lab: up in $LAB_DIR; source $ENV_FILE to use it"
     echo "  app            http://127.0.0.1:$app_port/        (admin token in \$APP_ADMIN_TOKEN)"
     echo "  Prometheus     http://127.0.0.1:$prometheus_port/alerts"

@@ -38,10 +38,13 @@ while (( SECONDS < end )); do
     sleep 2
 done
 echo "no alert fired in $QUIET_SECONDS s"
+kill "$TRAFFIC_PID" 2>/dev/null || true
+TRAFFIC_PID=
+scripts/lab.sh status
 
-echo "== the all-faults game day, alerts as the detector"
-"$LAB_BIN/incident" gameday run examples/gameday/all-faults.yaml --detector alerts --prometheus "$PROMETHEUS_URL" \
-    --json >"$LAB_DIR/scorecard.json" || fail "the game day did not complete (exit $?)"
+echo "== the all-faults game day, alerts as the detector (scripts/gameday.sh, as a user runs it)"
+scripts/gameday.sh examples/gameday/all-faults.yaml --detector alerts -- --json >"$LAB_DIR/scorecard.json" \
+    || fail "the game day did not complete (exit $?)"
 
 "$LAB_BIN/incident" list --json >"$LAB_DIR/incidents.json"
 python3 - "$LAB_DIR/scorecard.json" "$LAB_DIR/incidents.json" <<'PYTHON'
@@ -75,7 +78,5 @@ for failure in failures:
     print("FAILED:", failure)
 sys.exit(1 if failures else 0)
 PYTHON
-kill "$TRAFFIC_PID" 2>/dev/null || true
-TRAFFIC_PID=
 scripts/lab.sh down
 echo "observe-e2e: every fault type was caught by an alert; nothing left running"
