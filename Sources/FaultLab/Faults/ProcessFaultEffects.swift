@@ -25,14 +25,28 @@ final class Crash: ProcessFaultEffect {
     func stop() { task.cancel() }
 }
 
-/// Allocates and touches memory at a steady rate up to a cap, so resident memory really grows; `stop()`
-/// frees it all. Chunks of 1 MiB are above glibc's mmap threshold, so freeing returns them to the system.
+/// Maps and touches memory at a steady rate up to a cap, so resident memory really grows; `stop()` gives it
+/// all back. Each chunk is its own `mmap` and `munmap`, not `malloc` and `free`: glibc raises its mmap
+/// threshold after freeing a large block, so a second leak's chunks would come from the heap, and freeing
+/// them would leave the process as large as before.
 final class MemoryLeak: ProcessFaultEffect {
     private static let chunkBytes = 1 << 20
 
-    /// A block of leaked memory, owned by the leak's lock.
+    /// A mapped block of leaked memory, owned by the leak's lock.
     private struct Chunk: @unchecked Sendable {
         let pointer: UnsafeMutableRawPointer
+
+        /// A fresh mapping with every page written, so it counts as resident; nil when the system refuses.
+        static func map() -> Chunk? {
+            let pointer = mmap(nil, chunkBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+            guard let pointer, pointer != UnsafeMutableRawPointer(bitPattern: -1) else { return nil }
+            pointer.initializeMemory(as: UInt8.self, repeating: 0xA5, count: chunkBytes)
+            return Chunk(pointer: pointer)
+        }
+
+        func unmap() {
+            munmap(pointer, MemoryLeak.chunkBytes)
+        }
     }
 
     private struct Leaked {
@@ -47,13 +61,12 @@ final class MemoryLeak: ProcessFaultEffect {
         let interval = Duration.seconds(1) / megabytesPerSecond
         let grow = Task { [self] in
             for _ in 0..<maxMegabytes {
-                let chunk = Chunk(pointer: .allocate(byteCount: Self.chunkBytes, alignment: 16))
-                chunk.pointer.initializeMemory(as: UInt8.self, repeating: 0xA5, count: Self.chunkBytes)
+                guard let chunk = Chunk.map() else { return }
                 let kept = leaked.withLock { leaked in
                     if !leaked.stopped { leaked.chunks.append(chunk) }
                     return !leaked.stopped
                 }
-                guard kept else { return chunk.pointer.deallocate() }
+                guard kept else { return chunk.unmap() }
                 try? await Task.sleep(for: interval)
             }
         }
@@ -67,7 +80,7 @@ final class MemoryLeak: ProcessFaultEffect {
             defer { leaked.chunks = [] }
             return leaked.chunks
         }
-        for chunk in chunks { chunk.pointer.deallocate() }
+        for chunk in chunks { chunk.unmap() }
     }
 }
 
