@@ -13,8 +13,10 @@ public struct AppConfiguration: Sendable {
     /// Enables the admin API; nil or empty leaves it answering 404.
     public var adminToken: String?
     public var logLevel = Logger.Level.info
-    /// Faults put in force at start-up, as a bad deploy would bring them.
-    public var startupFaults: [FaultSpec] = []
+    /// Faults put in force at start-up, as a bad deploy would bring them; admitted against ``faultCaps``.
+    public private(set) var startupFaults: [FaultSpec] = []
+    /// How much fault may be in force at once.
+    public private(set) var faultCaps = FaultCaps()
     /// How long the server keeps serving after SIGTERM with readiness at 503.
     public var drainDelay = Duration.seconds(2)
     /// Off removes the fault middleware and the admin API, as production builds of a game-day service
@@ -24,7 +26,8 @@ public struct AppConfiguration: Sendable {
     static let drainDelayLimit = 0.0...30
 
     /// Reads `APP_HOST`, `APP_PORT`, `APP_DATA`, `APP_ADMIN_TOKEN`, `APP_LOG_LEVEL`, `APP_FAULTS`,
-    /// `APP_DRAIN_DELAY_S` and `APP_FAULT_INJECTION`.
+    /// `APP_DRAIN_DELAY_S`, `APP_FAULT_INJECTION`, `APP_MAX_FAULTS`, `APP_MAX_LEAK_MB` and
+    /// `APP_MAX_BURN_THREADS`.
     public init(environment: [String: String]) throws(ConfigurationError) {
         if let host = environment["APP_HOST"] { self.host = host }
         if let port = environment["APP_PORT"] { try setPort(port, source: "APP_PORT") }
@@ -39,6 +42,19 @@ public struct AppConfiguration: Sendable {
             default: throw ConfigurationError("APP_FAULT_INJECTION is '\(switchValue)'; use on or off")
             }
         }
+        let caps = [
+            ("APP_MAX_FAULTS", \FaultCaps.faults, FaultCaps.faultsRange, "a number of faults"),
+            ("APP_MAX_LEAK_MB", \.leakMegabytes, FaultCaps.leakMegabytesRange, "megabytes"),
+            ("APP_MAX_BURN_THREADS", \.burnThreads, FaultCaps.burnThreadsRange, "a number of threads"),
+        ]
+        for (name, cap, range, unit) in caps {
+            guard let text = environment[name] else { continue }
+            guard let value = Int(text), range.contains(value) else {
+                throw ConfigurationError(
+                    "\(name) is '\(text)'; give \(unit) from \(range.lowerBound) to \(range.upperBound)")
+            }
+            faultCaps[keyPath: cap] = value
+        }
         if let faults = environment["APP_FAULTS"], !faults.isEmpty {
             guard faultInjection else {
                 throw ConfigurationError("APP_FAULTS is set but APP_FAULT_INJECTION is off; unset one of them")
@@ -47,6 +63,13 @@ public struct AppConfiguration: Sendable {
                 startupFaults = try FaultSpec.list(json: Data(faults.utf8))
             } catch {
                 throw ConfigurationError(error.description)
+            }
+            for (index, spec) in startupFaults.enumerated() {
+                do {
+                    try faultCaps.admit(spec, alongside: Array(startupFaults[..<index]))
+                } catch {
+                    throw ConfigurationError("APP_FAULTS[\(index)]: \(error.description)")
+                }
             }
         }
     }

@@ -18,10 +18,10 @@ public struct ServiceState: Sendable {
         self.configuration = configuration
         self.logger = logger
         metrics = AppMetrics(version: AppVersion.current)
-        faults = FaultRegistry(metrics: metrics, logger: logger)
+        faults = FaultRegistry(caps: configuration.faultCaps, metrics: metrics, logger: logger)
         store = NoteStore(writer: try NoteStore.open(path: configuration.dataPath), faults: faults)
         for spec in configuration.startupFaults {
-            _ = faults.activate(spec)
+            _ = try! faults.activate(spec)  // AppConfiguration admitted them against these same caps
         }
     }
 }

@@ -204,6 +204,12 @@ struct LiveAppTests {
             (["APP_LOG_LEVEL": "loud"], 64, "APP_LOG_LEVEL is 'loud'; use one of trace, debug"),
             (["APP_FAULTS": #"[{"type":"hang","max_s":86400}]"#], 64, "APP_FAULTS[0]: field 'max_s' is 86400"),
             (["APP_FAULT_INJECTION": "maybe"], 64, "APP_FAULT_INJECTION is 'maybe'"),
+            (["APP_MAX_FAULTS": "0"], 64, "APP_MAX_FAULTS is '0'; give a number of faults from 1 to 10000"),
+            (["APP_MAX_LEAK_MB": "lots"], 64, "APP_MAX_LEAK_MB is 'lots'; give megabytes from 0 to 65536"),
+            (
+                ["APP_FAULTS": #"[{"type":"cpu_burn","threads":20},{"type":"cpu_burn","threads":20}]"#], 64,
+                "APP_FAULTS[1]: cpu_burn faults would spin 40 threads together, over the 32 APP_MAX_BURN_THREADS allows"
+            ),
             (["APP_DATA": "/nonexistent/dir/app.db"], 74, "cannot open the data file /nonexistent/dir/app.db"),
         ])
     func refusesBadSettings(environment: [String: String], status: Int32, message: String) throws {

@@ -3,7 +3,8 @@ import Foundation
 import Logging
 import Synchronization
 
-/// The faults in force. Activating one starts its effect and its expiry; clearing or expiry stops both.
+/// The faults in force, within their ``FaultCaps``. Activating one starts its effect and its expiry; clearing
+/// or expiry stops both.
 /// Every change is logged and reflected in `app_faults_active`; every time a fault acts it counts in
 /// `app_faults_injected_total`.
 public final class FaultRegistry: Sendable {
@@ -19,19 +20,22 @@ public final class FaultRegistry: Sendable {
     }
 
     private let state = Mutex(State())
+    private let caps: FaultCaps
     /// How many request faults are in force: with none, requests skip the lock.
     private let requestFaultCount = Atomic(0)
     private let metrics: AppMetrics
     private let logger: Logger
 
-    init(metrics: AppMetrics, logger: Logger) {
+    init(caps: FaultCaps, metrics: AppMetrics, logger: Logger) {
+        self.caps = caps
         self.metrics = metrics
         self.logger = logger
     }
 
-    /// Puts `spec` in force now and returns it with its id and times.
-    func activate(_ spec: FaultSpec) -> ActiveFault {
-        let fault = state.withLock { state in
+    /// Puts `spec` in force now and returns it with its id and times, unless it would pass a cap.
+    func activate(_ spec: FaultSpec) throws(FaultCapExceeded) -> ActiveFault {
+        let fault = try state.withLock { state throws(FaultCapExceeded) in
+            try caps.admit(spec, alongside: state.entries.map(\.fault.spec))
             let fault = ActiveFault(id: state.nextID, spec: spec, activatedAt: Date())
             state.nextID += 1
             let expiry = Task { [weak self] in

@@ -5,7 +5,7 @@ import Hummingbird
 /// The fault API, under `/admin`, registered only when an admin token is configured (else every admin path
 /// answers 404). Every request needs `Authorization: Bearer TOKEN` (else 401).
 ///
-/// `POST /admin/faults` activates a fault, `GET /admin/faults` lists those in force,
+/// `POST /admin/faults` activates a fault (409 past a ``FaultCaps`` cap), `GET /admin/faults` lists those in force,
 /// `DELETE /admin/faults/{id}` clears one and `DELETE /admin/faults` clears them all.
 struct AdminRoutes {
     let faults: FaultRegistry
@@ -28,7 +28,12 @@ struct AdminRoutes {
             } catch {
                 throw HTTPError(.badRequest, message: error.description)
             }
-            let fault = faults.activate(spec)
+            let fault: ActiveFault
+            do throws(FaultCapExceeded) {
+                fault = try faults.activate(spec)
+            } catch {
+                throw HTTPError(.conflict, message: error.description)
+            }
             return EditedResponse(status: .created, headers: [.location: "/admin/faults/\(fault.id)"], response: fault)
         }
         admin.get("faults") { _, _ in FaultList(faults: faults.active) }
