@@ -22,12 +22,18 @@ public struct AppConfiguration: Sendable {
     /// Off removes the fault middleware and the admin API, as production builds of a game-day service
     /// would run.
     public var faultInjection = true
+    /// How long a connection may stay open with no request in progress, kept-alive ones included.
+    public private(set) var idleTimeout = Duration.seconds(60)
+    /// How long a request head may take to arrive in full, counted from the connection's opening or, on a
+    /// kept-alive connection, from the request's first byte: slower clients (slowloris) are disconnected.
+    public private(set) var headerTimeout = Duration.seconds(10)
 
     static let drainDelayLimit = 0.0...30
+    static let connectionTimeoutLimit = 0.1...3600
 
     /// Reads `APP_HOST`, `APP_PORT`, `APP_DATA`, `APP_ADMIN_TOKEN`, `APP_LOG_LEVEL`, `APP_FAULTS`,
-    /// `APP_DRAIN_DELAY_S`, `APP_FAULT_INJECTION`, `APP_MAX_FAULTS`, `APP_MAX_LEAK_MB` and
-    /// `APP_MAX_BURN_THREADS`.
+    /// `APP_DRAIN_DELAY_S`, `APP_FAULT_INJECTION`, `APP_IDLE_TIMEOUT_S`, `APP_HEADER_TIMEOUT_S`,
+    /// `APP_MAX_FAULTS`, `APP_MAX_LEAK_MB` and `APP_MAX_BURN_THREADS`.
     public init(environment: [String: String]) throws(ConfigurationError) {
         if let host = environment["APP_HOST"] { self.host = host }
         if let port = environment["APP_PORT"] { try setPort(port, source: "APP_PORT") }
@@ -35,6 +41,12 @@ public struct AppConfiguration: Sendable {
         if let token = environment["APP_ADMIN_TOKEN"], !token.isEmpty { adminToken = token }
         if let level = environment["APP_LOG_LEVEL"] { try setLogLevel(level, source: "APP_LOG_LEVEL") }
         if let delay = environment["APP_DRAIN_DELAY_S"] { try setDrainDelay(delay, source: "APP_DRAIN_DELAY_S") }
+        if let idle = environment["APP_IDLE_TIMEOUT_S"] {
+            idleTimeout = try Self.seconds(idle, source: "APP_IDLE_TIMEOUT_S", in: Self.connectionTimeoutLimit)
+        }
+        if let header = environment["APP_HEADER_TIMEOUT_S"] {
+            headerTimeout = try Self.seconds(header, source: "APP_HEADER_TIMEOUT_S", in: Self.connectionTimeoutLimit)
+        }
         if let switchValue = environment["APP_FAULT_INJECTION"] {
             switch switchValue.lowercased() {
             case "on", "1", "true": faultInjection = true
@@ -90,11 +102,18 @@ public struct AppConfiguration: Sendable {
     }
 
     public mutating func setDrainDelay(_ text: String, source: String) throws(ConfigurationError) {
-        guard let seconds = Double(text), Self.drainDelayLimit.contains(seconds) else {
+        drainDelay = try Self.seconds(text, source: source, in: Self.drainDelayLimit)
+    }
+
+    /// `text` as a number of seconds within `range`; the error names `source` and the range.
+    private static func seconds(_ text: String, source: String, in range: ClosedRange<Double>)
+        throws(ConfigurationError) -> Duration
+    {
+        guard let seconds = Double(text), range.contains(seconds) else {
             throw ConfigurationError(
-                "\(source) is '\(text)'; give seconds from 0 to \(Self.drainDelayLimit.upperBound.plain)")
+                "\(source) is '\(text)'; give seconds from \(range.lowerBound.plain) to \(range.upperBound.plain)")
         }
-        drainDelay = .seconds(seconds)
+        return .seconds(seconds)
     }
 }
 

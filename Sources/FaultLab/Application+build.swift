@@ -49,6 +49,7 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
     }
     let application = Application(
         router: buildRouter(state),
+        server: .http1(idleTimeout: configuration.idleTimeout, headerTimeout: configuration.headerTimeout),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
         onServerRunning: { channel in
             state.lifecycle.markServing()

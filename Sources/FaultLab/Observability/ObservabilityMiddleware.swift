@@ -36,6 +36,9 @@ struct ObservabilityMiddleware: RouterMiddleware {
             response = try HTTPError(.internalServerError, message: "internal error").response(
                 from: request, context: context)
         }
+        if response.status == .contentTooLarge {
+            response.headers[.connection] = "close"  // the rest of the body is never read
+        }
         response.headers[.requestID] = requestID
         record(request, context: context, status: String(response.status.code), since: start)
         return response

@@ -1,0 +1,173 @@
+import Foundation
+import HTTPTypes
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTPTypes
+
+extension HTTPServerBuilder {
+    /// Hummingbird's HTTP/1.1 server with its idle timeout on, plus what it has no setting for: a deadline on
+    /// each request head, and an end to connections that cannot go on after an answer (see ``ExchangeWatcher``).
+    static func http1(idleTimeout: Duration, headerTimeout: Duration) -> HTTPServerBuilder {
+        .init { responder in
+            WatchedHTTP1Channel(
+                http1: HTTP1Channel(responder: responder, configuration: .init(idleTimeout: TimeAmount(idleTimeout))),
+                headerTimeout: TimeAmount(headerTimeout))
+        }
+    }
+}
+
+/// Hummingbird's HTTP/1.1 child channel with an ``ExchangeWatcher`` after the HTTP codec and its
+/// ``RequestBytesWatcher`` at the front of the pipeline.
+struct WatchedHTTP1Channel: ServerChildChannel {
+    typealias Value = HTTP1Channel.Value
+
+    let http1: HTTP1Channel
+    let headerTimeout: TimeAmount
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        http1.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            let pipeline = channel.pipeline.syncOperations
+            let exchanges = ExchangeWatcher(headerTimeout: headerTimeout, logger: logger)
+            let connectionState = try pipeline.handler(type: HTTPConnectionStateHandler.self)
+            try pipeline.addHandler(exchanges, position: .before(connectionState))
+            try pipeline.addHandler(RequestBytesWatcher(exchanges: exchanges), position: .first)
+            return value
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await http1.handle(value: value, logger: logger)
+    }
+}
+
+/// Watches the exchanges of one connection for what Hummingbird's idle timeout leaves open:
+///
+/// - a request head that takes longer than the header timeout to arrive in full (slowloris), counted from the
+///   connection's opening or, between requests, from the next request's first byte, which
+///   ``RequestBytesWatcher`` reports: the connection is closed;
+/// - an exchange the connection cannot go on after, marked `Connection: close` on the request or on the
+///   answer (a 413 whose body was left unread, a 400 for a malformed request): once the answer is out, the
+///   output is shut so that the client reads all of it and then its end, and the connection closes when the
+///   client closes its side, or after a short linger. It is never left half-open waiting for the client.
+final class ExchangeWatcher: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    /// How long a client gets to read a final answer before the connection closes under it; closing at once
+    /// could reset the connection while the answer is still on its way.
+    static let linger = TimeAmount.seconds(1)
+
+    private let headerTimeout: TimeAmount
+    private let logger: Logger
+    private var context: ChannelHandlerContext?
+    /// Requests whose head has arrived and whose answer has not ended.
+    private var openRequests = 0
+    /// After an answer, until the next request's first byte: no head deadline runs.
+    private var awaitingRequest = false
+    private var closeAfterAnswer = false
+    private var headDeadline: Scheduled<Void>?
+    private var lingerDeadline: Scheduled<Void>?
+
+    init(headerTimeout: TimeAmount, logger: Logger) {
+        self.headerTimeout = headerTimeout
+        self.logger = logger
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if context.channel.isActive { startHeadDeadline() }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        headDeadline?.cancel()
+        lingerDeadline?.cancel()
+        self.context = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        startHeadDeadline()
+        context.fireChannelActive()
+    }
+
+    /// Bytes arrived on the connection: after an answer, they start the next request's head deadline.
+    func bytesArrived() {
+        guard awaitingRequest else { return }
+        awaitingRequest = false
+        startHeadDeadline()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .head(let head) = unwrapInboundIn(data) {
+            openRequests += 1
+            awaitingRequest = false
+            headDeadline?.cancel()
+            headDeadline = nil
+            if head.headerFields.closeConnection { closeAfterAnswer = true }
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .head(let head):
+            if head.status.kind != .informational, head.headerFields.closeConnection { closeAfterAnswer = true }
+            context.write(data, promise: promise)
+        case .body:
+            context.write(data, promise: promise)
+        case .end:
+            // A 400 for a request line the decoder refused ends an exchange that never had a head.
+            openRequests = max(openRequests - 1, 0)
+            guard closeAfterAnswer else {
+                if openRequests == 0 { awaitingRequest = true }
+                return context.write(data, promise: promise)
+            }
+            context.writeAndFlush(data, promise: promise)
+            context.close(mode: .output, promise: nil)  // a full close once the client closes its side too
+            lingerDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: Self.linger) {
+                context.close(promise: nil)
+            }
+        }
+    }
+
+    private func startHeadDeadline() {
+        guard let context else { return }
+        headDeadline?.cancel()
+        headDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: headerTimeout) { [logger, headerTimeout] in
+            logger.debug(
+                "closing a connection: no complete request head within the header timeout",
+                metadata: ["header_timeout_s": .stringConvertible(Double(headerTimeout.nanoseconds) / 1e9)])
+            context.close(promise: nil)
+        }
+    }
+}
+
+/// The first handler of the pipeline, before the HTTP decoder: tells the ``ExchangeWatcher`` when bytes
+/// arrive, which the decoder hides until a request head is complete.
+final class RequestBytesWatcher: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    private let exchanges: ExchangeWatcher
+
+    init(exchanges: ExchangeWatcher) {
+        self.exchanges = exchanges
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        exchanges.bytesArrived()
+        context.fireChannelRead(data)
+    }
+}
+
+extension HTTPFields {
+    /// Whether the `Connection` field holds the `close` option (RFC 9110, 7.6.1: a list of case-insensitive
+    /// tokens).
+    var closeConnection: Bool {
+        self[values: .connection].contains { value in
+            value.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == "close" }
+        }
+    }
+}

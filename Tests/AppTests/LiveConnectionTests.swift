@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+
+/// How the live service treats connections: timeouts for slow and idle clients, and the end of connections
+/// that cannot go on. In the serialized live suite, so that the timings do not compete for the cores.
+extension LiveAppTests {
+    @Test("A request head that never completes, or never starts, is cut off after APP_HEADER_TIMEOUT_S")
+    func headerTimeout() async throws {
+        let app = try await LiveApp(environment: ["APP_HEADER_TIMEOUT_S": "0.5", "APP_IDLE_TIMEOUT_S": "30"])
+        let silent = try RawConnection(port: app.port)
+        let slow = try RawConnection(port: app.port)
+        slow.send("GET / HTTP/1.1\r\nHost: x\r\n")
+        let start = ContinuousClock.now
+        var closed = false
+        while !closed, ContinuousClock.now - start < .seconds(5) {  // slowloris: a header line every 100 ms
+            closed = !slow.send("X-Slow: 1\r\n") || slow.receive(for: .milliseconds(100)).closed
+        }
+        #expect(
+            closed && ContinuousClock.now - start < .seconds(3), "slowloris held on for \(ContinuousClock.now - start)")
+        #expect(silent.receive(for: .seconds(3)).closed, "a connection that never sends a byte")
+
+        // Between requests, the idle timeout rules; the deadline starts again with the next request's first byte.
+        let kept = try RawConnection(port: app.port)
+        kept.send("GET /livez HTTP/1.1\r\nHost: x\r\n\r\n")
+        let idle = kept.receive(for: .seconds(1.5))
+        #expect(idle.text.hasPrefix("HTTP/1.1 200") && !idle.closed, "kept alive past the header timeout")
+        kept.send("GET /livez HTTP/1.1\r\n")
+        #expect(kept.receive(for: .seconds(3)).closed, "a second head that never completes")
+    }
+
+    @Test("A connection left idle between requests is closed after APP_IDLE_TIMEOUT_S")
+    func idleTimeout() async throws {
+        let app = try await LiveApp(environment: ["APP_IDLE_TIMEOUT_S": "1", "APP_HEADER_TIMEOUT_S": "30"])
+        let connection = try RawConnection(port: app.port)
+        connection.send("GET /livez HTTP/1.1\r\nHost: x\r\n\r\n")
+        let start = ContinuousClock.now
+        let answer = connection.receive(for: .seconds(5))
+        #expect(answer.text.hasPrefix("HTTP/1.1 200"))
+        #expect(answer.closed)
+        #expect(ContinuousClock.now - start > .milliseconds(800), "not before the idle timeout")
+    }
+
+    @Test("After a 413 or a request it cannot parse, the server closes the connection even if the client never does")
+    func closesAfterFinalAnswers() async throws {
+        let app = try await LiveApp()
+        let socketsBefore = app.openSockets
+        let body = String(repeating: "x", count: 70_000)
+        let requests = [
+            // The body is never read to its end: 70,000 of 100,000 bytes, then the client waits.
+            "POST /api/notes HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n\(body)",
+            "POST /api/notes HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 70000\r\n\r\n\(body)",
+            "NOT HTTP AT ALL\r\n\r\n",
+        ]
+        var connections: [RawConnection] = []  // kept open: these clients never close
+        for request in requests {
+            let connection = try RawConnection(port: app.port)
+            connection.send(request)
+            let answer = connection.receive(for: .seconds(5))
+            #expect(answer.text.hasPrefix("HTTP/1.1 413") || answer.text.hasPrefix("HTTP/1.1 400"), "\(answer.text)")
+            #expect(answer.text.contains("Connection: close"), "\(answer.text.prefix(200))")
+            #expect(answer.closed, "the client reads the answer, then the end of the connection")
+            connections.append(connection)
+        }
+        try await Task.sleep(for: .seconds(2))  // the linger after a final answer is 1 s
+        #expect(app.openSockets == socketsBefore, "the app holds no socket for clients that never close")
+        #expect(connections.count == requests.count)
+    }
+}
