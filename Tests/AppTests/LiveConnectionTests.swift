@@ -66,3 +66,24 @@ extension LiveAppTests {
         #expect(connections.count == requests.count)
     }
 }
+
+extension LiveAppTests {
+    @Test(
+        "A malformed chunked body or an unknown transfer coding gets 400, not 500, and counts as a client error",
+        arguments: [
+            "POST /api/notes HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
+            "POST /api/notes HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\nabc",
+        ])
+    func malformedBody(request: String) async throws {
+        let app = try await LiveApp()
+        let connection = try RawConnection(port: app.port)
+        connection.send(request)
+        let answer = connection.receive(for: .seconds(5))
+        #expect(answer.text.hasPrefix("HTTP/1.1 400"), "\(answer.text)")
+        #expect(answer.text.contains(#"{"error":{"message":"malformed request body ("#))
+        #expect(answer.text.contains("Connection: close") && answer.closed, "nothing after it can be read")
+        let exposition = try await app.request("/metrics").text
+        #expect(sample(exposition, "http_requests_total", #"method="POST",route="/api/notes",status="400""#) == 1)
+        #expect(!exposition.contains(#"status="5"#), "no 5xx series: alerts read them as server errors")
+    }
+}

@@ -2,6 +2,7 @@ import FaultCatalog
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOHTTP1
 
 /// The outermost middleware: gives each request an id (a sane `X-Request-ID` is kept and echoed), turns
 /// errors into answers so that their status is known, and for every request, injected faults included,
@@ -31,6 +32,12 @@ struct ObservabilityMiddleware: RouterMiddleware {
         } catch let error as any HTTPResponseError {
             if let unavailable = error as? DependencyUnavailable { context.injectedFaults.append(unavailable.fault) }
             response = try error.response(from: request, context: context)
+        } catch let error as HTTPParserError {
+            // A body that breaks HTTP's framing (a bad chunk size, an unknown transfer coding) is the client's
+            // error, and nothing after it on the connection can be read.
+            let message = "malformed request body (\(error)); send Content-Length or Transfer-Encoding: chunked"
+            response = try HTTPError(.badRequest, message: message).response(from: request, context: context)
+            response.headers[.connection] = "close"
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(error)"])
             response = try HTTPError(.internalServerError, message: "internal error").response(
