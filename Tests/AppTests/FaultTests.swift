@@ -180,7 +180,8 @@ struct FaultTests {
         }
     }
 
-    @Test("crash, memory_leak and cpu_burn are listed while in force and stop when cleared")
+    @Test(
+        "crash, memory_leak and cpu_burn are listed while in force and stop when cleared; a crash counts when it fires")
     func processFaults() async throws {
         let harness = try ServiceHarness()
         try await harness.test { client in
@@ -193,8 +194,9 @@ struct FaultTests {
             let active = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             for type in ["crash", "memory_leak", "cpu_burn"] {
                 #expect(sample(active, "app_faults_active", #"type="\#(type)""#) == 1)
-                #expect(sample(active, "app_faults_injected_total", #"type="\#(type)""#) == 1)
             }
+            #expect(sample(active, "app_faults_injected_total", #"type="memory_leak""#) == 1, "leaks act at once")
+            #expect(sample(active, "app_faults_injected_total", #"type="cpu_burn""#) == 1, "so do burns")
             #expect(
                 try await client.execute(uri: "/admin/faults", method: .delete, headers: ServiceHarness.adminHeaders)
                     .status == .ok)
@@ -202,6 +204,9 @@ struct FaultTests {
             for type in ["crash", "memory_leak", "cpu_burn"] {
                 #expect(sample(cleared, "app_faults_active", #"type="\#(type)""#) == 0)
             }
+            #expect(
+                sample(cleared, "app_faults_injected_total", #"type="crash""#) == 0,
+                "a crash cleared before it fired never acted")
         }
     }
 }

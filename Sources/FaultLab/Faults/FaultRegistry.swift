@@ -112,16 +112,24 @@ public final class FaultRegistry: Sendable {
         metrics.faultInjected(fault.spec.action.type)
     }
 
+    /// Starts the effect of a process fault. Leaks and burns act at once and count as injected now; a crash
+    /// counts when it fires.
     private func startEffect(of fault: ActiveFault) -> (any ProcessFaultEffect)? {
-        let effect: (any ProcessFaultEffect)? =
-            switch fault.spec.action {
-            case .crash(let exitCode, let delay): Crash(exitCode: exitCode, delaySeconds: delay, logger: logger)
-            case .memoryLeak(let rate, let max): MemoryLeak(megabytesPerSecond: rate, maxMegabytes: max)
-            case .cpuBurn(let threads): CPUBurn(threads: threads)
-            default: nil
+        let type = fault.spec.action.type
+        switch fault.spec.action {
+        case .crash(let exitCode, let delay):
+            return Crash(exitCode: exitCode, delaySeconds: delay, logger: logger) { [metrics] in
+                metrics.faultInjected(type)
             }
-        if effect != nil { metrics.faultInjected(fault.spec.action.type) }
-        return effect
+        case .memoryLeak(let rate, let max):
+            metrics.faultInjected(type)
+            return MemoryLeak(megabytesPerSecond: rate, maxMegabytes: max)
+        case .cpuBurn(let threads):
+            metrics.faultInjected(type)
+            return CPUBurn(threads: threads)
+        default:
+            return nil
+        }
     }
 }
 

@@ -8,14 +8,16 @@ protocol ProcessFaultEffect: Sendable {
 }
 
 /// Ends the process with `exitCode` after the delay, without shutting down: a real crash. The delay is
-/// at least 100 ms so that the admin API's answer leaves first.
+/// at least 100 ms so that the admin API's answer leaves first. `onFire` runs just before the end, so a
+/// crash cleared before its delay never counts as having acted.
 final class Crash: ProcessFaultEffect {
     private let task: Task<Void, Never>
 
-    init(exitCode: Int32, delaySeconds: Double, logger: Logger) {
+    init(exitCode: Int32, delaySeconds: Double, logger: Logger, onFire: @escaping @Sendable () -> Void) {
         task = Task {
             try? await Task.sleep(for: .seconds(max(delaySeconds, 0.1)))
             guard !Task.isCancelled else { return }
+            onFire()
             logger.critical(
                 "crashing on purpose (crash fault)", metadata: ["exit_code": .stringConvertible(Int(exitCode))])
             _exit(exitCode)
