@@ -33,7 +33,7 @@ struct AdminTests {
         let wrong: [HTTPFields] = [
             [:], [.authorization: token], [.authorization: "Basic \(token)"], [.authorization: "Bearer "],
             [.authorization: "Bearer \(token)x"], [.authorization: "Bearer \(token.dropLast())"],
-            [.authorization: "bearer \(token)"],
+            [.authorization: "Bearertoken \(token)"], [.authorization: "Bearer\t\(token)"],
         ]
         try await harness.test { client in
             for headers in wrong {
@@ -45,6 +45,21 @@ struct AdminTests {
             }
         }
         #expect(harness.service.state.faults.active.isEmpty)
+    }
+
+    @Test("The Bearer scheme is matched in any case, and one or more spaces may follow it (RFC 9110)")
+    func bearerSchemeAnyCase() async throws {
+        let harness = try ServiceHarness()
+        try await harness.test { client in
+            for scheme in ["Bearer ", "bearer ", "BEARER ", "bEaReR   "] {
+                let response = try await client.execute(
+                    uri: "/admin/faults", method: .get, headers: [.authorization: scheme + ServiceHarness.token])
+                #expect(response.status == .ok, "\(scheme)")
+            }
+        }
+        #expect(BearerTokenMiddleware.bearerToken(in: "Bearer") == nil)
+        #expect(BearerTokenMiddleware.bearerToken(in: "Basic abc") == nil)
+        #expect(BearerTokenMiddleware.bearerToken(in: "bearer a.b~c") == Array("a.b~c".utf8))
     }
 
     @Test("Constant-time comparison agrees with ==")

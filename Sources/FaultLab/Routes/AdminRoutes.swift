@@ -59,14 +59,24 @@ public struct BearerTokenMiddleware: RouterMiddleware {
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
         async throws -> Response
     {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-            Self.constantTimeEqual(Array(header.utf8.dropFirst(7)), Array(token.utf8))
+        guard let header = request.headers[.authorization], let presented = Self.bearerToken(in: header),
+            Self.constantTimeEqual(presented, Array(token.utf8))
         else {
             throw HTTPError(
                 .unauthorized, headers: [.wwwAuthenticate: "Bearer"],
                 message: "admin API: send the admin token as 'Authorization: Bearer TOKEN'")
         }
         return try await next(request, context)
+    }
+
+    /// The token of `Bearer TOKEN` credentials: the scheme matched in any case, then one or more spaces
+    /// (RFC 9110, 11.1 and 11.4); nil for another scheme or no token.
+    public static func bearerToken(in credentials: String) -> [UInt8]? {
+        let bytes = Array(credentials.utf8)
+        let scheme = bytes.prefix { $0 != UInt8(ascii: " ") }
+        guard String(decoding: scheme, as: UTF8.self).lowercased() == "bearer" else { return nil }
+        let token = bytes.dropFirst(scheme.count).drop { $0 == UInt8(ascii: " ") }
+        return token.isEmpty ? nil : Array(token)
     }
 
     /// Whether `a` and `b` are equal, in a time that depends on their lengths only, never on where they
