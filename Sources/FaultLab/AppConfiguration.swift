@@ -10,7 +10,7 @@ public struct AppConfiguration: Sendable {
     public var port = 8080
     /// The SQLite file of the notes store, the service's dependency.
     public var dataPath = "app.db"
-    /// Enables the admin API; nil or empty leaves it answering 404.
+    /// Enables the admin API; nil leaves it answering 404. Visible ASCII characters only.
     public var adminToken: String?
     public var logLevel = Logger.Level.info
     /// Faults put in force at start-up, as a bad deploy would bring them; admitted against ``faultCaps``.
@@ -38,7 +38,16 @@ public struct AppConfiguration: Sendable {
         if let host = environment["APP_HOST"] { self.host = host }
         if let port = environment["APP_PORT"] { try setPort(port, source: "APP_PORT") }
         if let path = environment["APP_DATA"] { dataPath = path }
-        if let token = environment["APP_ADMIN_TOKEN"], !token.isEmpty { adminToken = token }
+        if let token = environment["APP_ADMIN_TOKEN"], !token.isEmpty {
+            // A blank token would turn the admin API on for anyone who sends 'Bearer ' and a space.
+            guard token.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+                throw ConfigurationError(
+                    "APP_ADMIN_TOKEN is blank or holds spaces or other characters an Authorization header cannot "
+                        + "carry; use visible ASCII characters only, or leave it unset or empty to turn the admin API off"
+                )
+            }
+            adminToken = token
+        }
         if let level = environment["APP_LOG_LEVEL"] { try setLogLevel(level, source: "APP_LOG_LEVEL") }
         if let delay = environment["APP_DRAIN_DELAY_S"] { try setDrainDelay(delay, source: "APP_DRAIN_DELAY_S") }
         if let idle = environment["APP_IDLE_TIMEOUT_S"] {

@@ -26,6 +26,17 @@ struct AdminTests {
         }
     }
 
+    @Test("A blank admin token, or one a header cannot carry, is refused at start-up; an empty one turns /admin off")
+    func refusesBlankTokens() throws {
+        for token in [" ", "\t", "  \n", "secret ", " secret", "sec ret", "sécret"] {
+            #expect(throws: ConfigurationError.self, "\(token.debugDescription)") {
+                try AppConfiguration(environment: ["APP_ADMIN_TOKEN": token])
+            }
+        }
+        #expect(try AppConfiguration(environment: ["APP_ADMIN_TOKEN": ""]).adminToken == nil)
+        #expect(try AppConfiguration(environment: ["APP_ADMIN_TOKEN": "a-b_c.d~e+f/g="]).adminToken == "a-b_c.d~e+f/g=")
+    }
+
     @Test("A missing, malformed or wrong token gets 401 and changes nothing")
     func refusesWrongTokens() async throws {
         let harness = try ServiceHarness()

@@ -204,6 +204,7 @@ struct LiveAppTests {
             (["APP_LOG_LEVEL": "loud"], 64, "APP_LOG_LEVEL is 'loud'; use one of trace, debug"),
             (["APP_FAULTS": #"[{"type":"hang","max_s":86400}]"#], 64, "APP_FAULTS[0]: field 'max_s' is 86400"),
             (["APP_FAULT_INJECTION": "maybe"], 64, "APP_FAULT_INJECTION is 'maybe'"),
+            (["APP_ADMIN_TOKEN": " "], 64, "APP_ADMIN_TOKEN is blank or holds spaces"),
             (["APP_IDLE_TIMEOUT_S": "0"], 64, "APP_IDLE_TIMEOUT_S is '0'; give seconds from 0.1 to 3600"),
             (["APP_HEADER_TIMEOUT_S": "soon"], 64, "APP_HEADER_TIMEOUT_S is 'soon'; give seconds from 0.1 to 3600"),
             (["APP_MAX_FAULTS": "0"], 64, "APP_MAX_FAULTS is '0'; give a number of faults from 1 to 10000"),
