@@ -87,6 +87,27 @@ struct RouteTests {
         }
     }
 
+    @Test("Unknown paths, hidden admin paths and oversized bodies get JSON errors too")
+    func jsonErrors() async throws {
+        for harness in [try ServiceHarness(), try ServiceHarness(adminToken: nil)] {
+            try await harness.test { client in
+                let nowhere = try await client.execute(uri: "/nowhere?x=1", method: .get)
+                #expect(nowhere.status == .notFound)
+                #expect(nowhere.errorMessage == "no route for GET /nowhere")
+                let admin = try await client.execute(uri: "/admin/faults/1", method: .delete)
+                let expected = harness.service.state.configuration.adminToken == nil ? 404 : 401
+                #expect(admin.status.code == expected)
+                #expect(!admin.errorMessage.isEmpty, "\(admin.status)")
+                let oversized = try await client.execute(
+                    uri: "/api/notes", method: .post,
+                    body: ByteBuffer(string: #"{"text":"\#(String(repeating: "x", count: 70_000))"}"#))
+                #expect(oversized.status == .contentTooLarge)
+                #expect(oversized.errorMessage == "the request body is larger than this route accepts")
+                #expect(oversized.headers[.connection] == "close")
+            }
+        }
+    }
+
     @Test("Metrics: counts and durations by route template, never raw paths; promtool's names and help")
     func metrics() async throws {
         let harness = try ServiceHarness()

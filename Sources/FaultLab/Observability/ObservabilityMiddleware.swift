@@ -2,6 +2,7 @@ import FaultCatalog
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 import NIOHTTP1
 
 /// The outermost middleware: gives each request an id (a sane `X-Request-ID` is kept and echoed), turns
@@ -29,6 +30,17 @@ struct ObservabilityMiddleware: RouterMiddleware {
         } catch let error as AbortedConnection {
             record(request, context: context, status: "aborted", since: start)
             throw error
+        } catch is NIOTooManyBytesError {
+            // Hummingbird's refusals carry no message (this one, and no route below): give them one, so that
+            // every error answer is JSON.
+            response = try HTTPError(.contentTooLarge, message: "the request body is larger than this route accepts")
+                .response(from: request, context: context)
+        } catch let error as HTTPError where error.body == nil {
+            let message =
+                error.status == .notFound
+                ? "no route for \(request.method) \(request.uri.path.prefix(200))" : error.status.reasonPhrase
+            response = try HTTPError(error.status, headers: error.headers, message: message).response(
+                from: request, context: context)
         } catch let error as any HTTPResponseError {
             if let unavailable = error as? DependencyUnavailable { context.injectedFaults.append(unavailable.fault) }
             response = try error.response(from: request, context: context)
