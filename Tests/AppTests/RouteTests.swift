@@ -82,6 +82,17 @@ struct RouteTests {
                     uri: uri, method: method, body: body.map { ByteBuffer(string: $0) })
                 #expect(response.status == status, "\(method) \(uri) \(body?.prefix(40) ?? "")")
             }
+            for (body, message) in [
+                (#"{"txt":"typo"}"#, #"field 'text' is required: send {"text":"…"}"#),
+                (#"{"text":7}"#, "field 'text' must be a string"),
+                (#"{"text":null}"#, "field 'text' must be a string"),
+                ("not json", #"the body must be a JSON object such as {"text":"…"}"#),
+                (#"["text"]"#, #"the body must be a JSON object such as {"text":"…"}"#),
+            ] {
+                let refused = try await client.execute(uri: "/api/notes", method: .post, body: ByteBuffer(string: body))
+                #expect(refused.status == .badRequest)
+                #expect(refused.errorMessage == message, "\(body)")
+            }
             let count = try await client.execute(uri: "/api/notes", method: .get).object["notes"] as? [Any]
             #expect(count?.count == 3, "a refused request stores nothing")
         }
