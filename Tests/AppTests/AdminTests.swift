@@ -182,6 +182,9 @@ struct AdminTests {
         #expect(activation["fault_type"] as? String == "error")
         #expect(activation["route"] as? String == "/api/*")
         #expect(activation["status"] as? Double == 503)
+        let line = try #require(harness.logs.text.first { $0.contains(#""message":"fault activated""#) })
+        #expect(line.contains(#""status":503}"#) && line.contains(#""duration_s":120,"#), "\(line)")
+        #expect(line.contains(#""probability":0.5,"#), "fractions stay fractions: \(line)")
         #expect(activation["level"] as? String == "notice")
     }
 

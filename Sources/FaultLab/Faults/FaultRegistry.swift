@@ -163,13 +163,21 @@ extension ActiveFault {
     var logMetadata: Logger.Metadata {
         var metadata: Logger.Metadata = [
             "fault_id": .stringConvertible(id), "fault_type": .string(spec.action.type.rawValue),
-            "duration_s": .stringConvertible(spec.durationSeconds), "expires_at": .string(expiresAt.rfc3339),
+            "duration_s": .number(spec.durationSeconds), "expires_at": .string(expiresAt.rfc3339),
         ]
         for (name, value) in spec.action.parameters {
-            if case .number(let number) = value { metadata[name] = .stringConvertible(number) }
+            if case .number(let number) = value { metadata[name] = .number(number) }
         }
-        if spec.action.type.takesProbability { metadata["probability"] = .stringConvertible(spec.probability) }
+        if spec.action.type.takesProbability { metadata["probability"] = .number(spec.probability) }
         if let route = spec.route { metadata["route"] = "\(route)" }
         return metadata
+    }
+}
+
+extension Logger.MetadataValue {
+    /// A fault parameter as the log writes it: the catalog keeps every number as a `Double`, but a whole
+    /// number prints as one (`503`, not `503.0`).
+    static func number(_ number: Double) -> Self {
+        number == number.rounded() && abs(number) < 1e15 ? .stringConvertible(Int(number)) : .stringConvertible(number)
     }
 }
