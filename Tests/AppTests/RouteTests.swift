@@ -119,6 +119,25 @@ struct RouteTests {
         }
     }
 
+    @Test("JSON answers, errors included, say exactly application/json: RFC 8259 defines no charset")
+    func jsonContentType() async throws {
+        let harness = try ServiceHarness()
+        try await harness.test { client in
+            let created = try await client.execute(
+                uri: "/api/notes", method: .post, body: ByteBuffer(string: #"{"text":"a"}"#))
+            for response in [
+                created, try await client.execute(uri: "/", method: .get),
+                try await client.execute(uri: "/api/notes", method: .get),
+                try await client.execute(uri: "/readyz", method: .get),
+                try await client.execute(uri: "/api/notes/99", method: .get),
+                try await client.execute(uri: "/nowhere", method: .get),
+                try await client.execute(uri: "/admin/faults", method: .get),
+            ] {
+                #expect(response.headers[.contentType] == "application/json", "\(response.status)")
+            }
+        }
+    }
+
     @Test("Metrics: counts and durations by route template, never raw paths; promtool's names and help")
     func metrics() async throws {
         let harness = try ServiceHarness()

@@ -21,7 +21,7 @@ struct OperationsRoutes {
         router.get { _, _ in
             let uptime = (Date().timeIntervalSince(service.startedAt) * 1000).rounded() / 1000
             return Response(
-                status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                status: .ok, headers: [.contentType: JSONAnswerEncoder.contentType],
                 body: .init(byteBuffer: ByteBuffer(string: infoPrefix + "\(uptime)}")))
         }
         router.get("livez") { _, _ in
