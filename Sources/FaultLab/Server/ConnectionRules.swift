@@ -63,11 +63,13 @@ final class ExchangeWatcher: ChannelDuplexHandler, RemovableChannelHandler {
     private let headerTimeout: TimeAmount
     private let logger: Logger
     private var context: ChannelHandlerContext?
-    /// Requests whose head has arrived and whose answer has not ended.
-    private var openRequests = 0
+    /// Request heads read and answers ended on this connection so far (pipelined requests run ahead).
+    private var headsRead = 0
+    private var answersEnded = 0
+    /// The number of the answer after which the connection closes, once a request or an answer asks.
+    private var lastAnswer: Int?
     /// After an answer, until the next request's first byte: no head deadline runs.
     private var awaitingRequest = false
-    private var closeAfterAnswer = false
     private var headDeadline: Scheduled<Void>?
     private var lingerDeadline: Scheduled<Void>?
 
@@ -101,11 +103,11 @@ final class ExchangeWatcher: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case .head(let head) = unwrapInboundIn(data) {
-            openRequests += 1
+            headsRead += 1
             awaitingRequest = false
             headDeadline?.cancel()
             headDeadline = nil
-            if head.headerFields.closeConnection { closeAfterAnswer = true }
+            if head.headerFields.closeConnection { closeAfter(answer: headsRead) }
         }
         context.fireChannelRead(data)
     }
@@ -113,15 +115,17 @@ final class ExchangeWatcher: ChannelDuplexHandler, RemovableChannelHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
         case .head(let head):
-            if head.status.kind != .informational, head.headerFields.closeConnection { closeAfterAnswer = true }
+            if head.status.kind != .informational, head.headerFields.closeConnection {
+                closeAfter(answer: answersEnded + 1)
+            }
             context.write(data, promise: promise)
         case .body:
             context.write(data, promise: promise)
         case .end:
-            // A 400 for a request line the decoder refused ends an exchange that never had a head.
-            openRequests = max(openRequests - 1, 0)
-            guard closeAfterAnswer else {
-                if openRequests == 0 { awaitingRequest = true }
+            answersEnded += 1
+            guard let lastAnswer, answersEnded >= lastAnswer else {
+                // A 400 for a request the decoder refused ends an answer that had no request head.
+                if answersEnded >= headsRead { awaitingRequest = true }
                 return context.write(data, promise: promise)
             }
             context.writeAndFlush(data, promise: promise)
@@ -130,6 +134,10 @@ final class ExchangeWatcher: ChannelDuplexHandler, RemovableChannelHandler {
                 context.close(promise: nil)
             }
         }
+    }
+
+    private func closeAfter(answer number: Int) {
+        lastAnswer = min(lastAnswer ?? number, number)
     }
 
     private func startHeadDeadline() {
