@@ -87,3 +87,21 @@ extension LiveAppTests {
         #expect(!exposition.contains(#"status="5"#), "no 5xx series: alerts read them as server errors")
     }
 }
+
+extension LiveAppTests {
+    @Test("HEAD /livez and /readyz answer 200 with no body; pipelined, Connection: close ends only its own exchange")
+    func headOnTheWire() async throws {
+        let app = try await LiveApp()
+        let connection = try RawConnection(port: app.port)
+        connection.send(
+            "HEAD /livez HTTP/1.1\r\nHost: x\r\n\r\nHEAD /readyz HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET /livez HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let answers = connection.receive(for: .seconds(5))
+        #expect(answers.closed)
+        let parts = answers.text.components(separatedBy: "HTTP/1.1 ")
+        #expect(parts.count == 4, "three answers: \(answers.text)")
+        #expect(parts.dropFirst().allSatisfy { $0.hasPrefix("200 OK\r\n") })
+        #expect(parts[1].hasSuffix("\r\n\r\n") && parts[2].hasSuffix("\r\n\r\n"), "no body after a HEAD answer")
+        #expect(parts[3].hasSuffix(#"{"status":"live"}"#))
+    }
+}

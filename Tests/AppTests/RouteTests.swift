@@ -138,6 +138,28 @@ struct RouteTests {
         }
     }
 
+    @Test("HEAD answers on every GET route with the GET answer's status and headers, and no body")
+    func head() async throws {
+        let harness = try ServiceHarness()
+        try await harness.test { client in
+            _ = try await client.execute(uri: "/api/notes", method: .post, body: ByteBuffer(string: #"{"text":"a"}"#))
+            for uri in ["/", "/livez", "/readyz", "/metrics", "/api/notes", "/api/notes/1", "/api/notes/9", "/nowhere"]
+            {
+                let get = try await client.execute(uri: uri, method: .get)
+                let head = try await client.execute(uri: uri, method: .head)
+                #expect(head.status == get.status, "\(uri)")
+                #expect(head.headers[.contentType] == get.headers[.contentType], "\(uri)")
+                #expect(head.headers[.contentLength] != nil, "\(uri)")
+                #expect(head.body.readableBytes == 0, "\(uri)")
+            }
+            let admin = try await client.execute(
+                uri: "/admin/faults", method: .head, headers: ServiceHarness.adminHeaders)
+            #expect(admin.status == .ok && admin.body.readableBytes == 0)
+        }
+        let logged = harness.logs.events("request").filter { $0["method"] as? String == "HEAD" }
+        #expect(logged.first?["route"] as? String == "/")
+    }
+
     @Test("Metrics: counts and durations by route template, never raw paths; promtool's names and help")
     func metrics() async throws {
         let harness = try ServiceHarness()

@@ -58,6 +58,9 @@ struct ObservabilityMiddleware: RouterMiddleware {
         if response.status == .contentTooLarge {
             response.headers[.connection] = "close"  // the rest of the body is never read
         }
+        if request.method == .head {
+            response = response.createHeadResponse()  // the GET answer's status and headers, for every path
+        }
         response.headers[.requestID] = requestID
         record(request, context: context, status: String(response.status.code), since: start)
         return response
