@@ -91,9 +91,13 @@ struct LiveAppTests {
         _ = try await app.request("/api/notes", method: "POST", body: #"{"text":"a"}"#)
         _ = try await app.request("/api/notes/1")
         _ = try await app.request("/nowhere")
+        _ = try await app.request("/livez", method: "HEAD")
+        _ = try await app.request("/readyz")
         try await app.activate(#"{"type":"error","probability":1,"route":"/api/*"}"#)
         try await app.activate(#"{"type":"latency","ms":1,"jitter_ms":1}"#)
+        try await app.activate(#"{"type":"abort","route":"/"}"#)
         _ = try await app.request("/api/notes")
+        _ = try? await app.request("/", timeout: 5)
         let exposition = try await app.request("/metrics").body
 
         let promtool = Process()
@@ -110,7 +114,15 @@ struct LiveAppTests {
         let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         promtool.waitUntilExit()
         #expect(promtool.terminationStatus == 0, "promtool: \(report)")
-        #expect(String(decoding: exposition, as: UTF8.self).contains(#"app_faults_injected_total{type="error"} 1"#))
+        let text = String(decoding: exposition, as: UTF8.self)
+        #expect(text.contains(#"app_faults_injected_total{type="error"} 1"#))
+        for family in [
+            "http_operational_requests_total", "app_ready", "app_not_ready", "app_store_calls_total",
+            "app_store_call_duration_seconds",
+        ] {
+            #expect(text.contains("# TYPE \(family) "), "\(family)")
+        }
+        #expect(text.contains(#"route="/",status="599",le="1"}"#), "an abort, and a bound as Go writes it")
     }
 
     @Test("abort closes the connection without an answer")
@@ -120,7 +132,7 @@ struct LiveAppTests {
         await #expect(throws: (any Error).self) { try await app.request("/api/notes", timeout: 5) }
         #expect(try await app.request("/").status == 200, "other routes and the server carry on")
         let exposition = try await app.request("/metrics").text
-        #expect(sample(exposition, "http_requests_total", #"method="GET",route="/api/notes",status="aborted""#) == 1)
+        #expect(sample(exposition, "http_requests_total", #"method="GET",route="/api/notes",status="599""#) == 1)
     }
 
     @Test("memory_leak really grows resident memory up to its cap; clearing gives it back, round after round")
