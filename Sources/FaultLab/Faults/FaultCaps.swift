@@ -25,22 +25,25 @@ public struct FaultCaps: Sendable, Equatable {
                 "\(faults) faults are in force, the most APP_MAX_FAULTS allows; clear one first, or raise APP_MAX_FAULTS"
             )
         }
-        if new.action.leakMegabytes > 0 {
-            let total = (active + [new]).reduce(0) { $0 + $1.action.leakMegabytes }
-            guard total <= leakMegabytes else {
-                throw FaultCapExceeded(
-                    "memory_leak faults would hold up to \(total) MB together, over the \(leakMegabytes) MB "
-                        + "APP_MAX_LEAK_MB allows; clear a leak, lower max_mb, or raise APP_MAX_LEAK_MB")
-            }
+        try admitTotal(of: \.leakMegabytes, new, alongside: active, cap: leakMegabytes) { total in
+            "memory_leak faults would hold up to \(total) MB together, over the \(leakMegabytes) MB "
+                + "APP_MAX_LEAK_MB allows; clear a leak, lower max_mb, or raise APP_MAX_LEAK_MB"
         }
-        if new.action.burnThreads > 0 {
-            let total = (active + [new]).reduce(0) { $0 + $1.action.burnThreads }
-            guard total <= burnThreads else {
-                throw FaultCapExceeded(
-                    "cpu_burn faults would spin \(total) threads together, over the \(burnThreads) "
-                        + "APP_MAX_BURN_THREADS allows; clear a burn, lower threads, or raise APP_MAX_BURN_THREADS")
-            }
+        try admitTotal(of: \.burnThreads, new, alongside: active, cap: burnThreads) { total in
+            "cpu_burn faults would spin \(total) threads together, over the \(burnThreads) "
+                + "APP_MAX_BURN_THREADS allows; clear a burn, lower threads, or raise APP_MAX_BURN_THREADS"
         }
+    }
+
+    /// Refuses `new` when it takes some of `amount` and the faults together would take more than `cap`;
+    /// `refusal` words the message for the total.
+    private func admitTotal(
+        of amount: KeyPath<FaultAction, Int>, _ new: FaultSpec, alongside active: [FaultSpec], cap: Int,
+        refusal: (Int) -> String
+    ) throws(FaultCapExceeded) {
+        guard new.action[keyPath: amount] > 0 else { return }
+        let total = (active + [new]).reduce(0) { $0 + $1.action[keyPath: amount] }
+        guard total <= cap else { throw FaultCapExceeded(refusal(total)) }
     }
 }
 
