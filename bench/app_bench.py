@@ -103,7 +103,7 @@ def wrk(port: int, duration: int, connections: int) -> dict:
     output = subprocess.run(
         ["wrk", "--latency", "-t", "2", "-c", str(connections), "-d", f"{duration}s", f"http://127.0.0.1:{port}/"],
         check=True, capture_output=True, text=True).stdout
-    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.MULTILINE))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     requests = int(re.search(r"(\d+) requests in", output).group(1))
     return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
