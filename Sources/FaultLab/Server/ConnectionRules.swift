@@ -70,7 +70,12 @@ final class ExchangeWatcher: ChannelDuplexHandler, RemovableChannelHandler {
     private var lastAnswer: Int?
     /// After an answer, until the next request's first byte: no head deadline runs.
     private var awaitingRequest = false
-    private var headDeadline: Scheduled<Void>?
+    /// When the request head being awaited started to count; nil while none is.
+    private var headStarted: NIODeadline?
+    /// The one pending check of the head deadline. It is not rescheduled for every request, which would cost
+    /// a timer per request: when it fires it closes the connection, waits for the head that started since,
+    /// or, with no head awaited, lapses until the next one starts.
+    private var headCheck: Scheduled<Void>?
     private var lingerDeadline: Scheduled<Void>?
 
     init(headerTimeout: TimeAmount, logger: Logger) {
@@ -80,17 +85,17 @@ final class ExchangeWatcher: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        if context.channel.isActive { startHeadDeadline() }
+        if context.channel.isActive { startHeadClock() }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        headDeadline?.cancel()
+        headCheck?.cancel()
         lingerDeadline?.cancel()
         self.context = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        startHeadDeadline()
+        startHeadClock()
         context.fireChannelActive()
     }
 
@@ -98,15 +103,14 @@ final class ExchangeWatcher: ChannelDuplexHandler, RemovableChannelHandler {
     func bytesArrived() {
         guard awaitingRequest else { return }
         awaitingRequest = false
-        startHeadDeadline()
+        startHeadClock()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case .head(let head) = unwrapInboundIn(data) {
             headsRead += 1
             awaitingRequest = false
-            headDeadline?.cancel()
-            headDeadline = nil
+            headStarted = nil
             if head.headerFields.closeConnection { closeAfter(answer: headsRead) }
         }
         context.fireChannelRead(data)
@@ -140,10 +144,18 @@ final class ExchangeWatcher: ChannelDuplexHandler, RemovableChannelHandler {
         lastAnswer = min(lastAnswer ?? number, number)
     }
 
-    private func startHeadDeadline() {
+    private func startHeadClock() {
+        headStarted = .now()
+        if headCheck == nil { checkHead(in: headerTimeout) }
+    }
+
+    private func checkHead(in delay: TimeAmount) {
         guard let context else { return }
-        headDeadline?.cancel()
-        headDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: headerTimeout) { [logger, headerTimeout] in
+        headCheck = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [self] in
+            headCheck = nil
+            guard let headStarted else { return }
+            let left = headStarted + headerTimeout - .now()
+            guard left <= .zero else { return checkHead(in: left) }
             logger.debug(
                 "closing a connection: no complete request head within the header timeout",
                 metadata: ["header_timeout_s": .stringConvertible(Double(headerTimeout.nanoseconds) / 1e9)])
@@ -174,8 +186,7 @@ extension HTTPFields {
     /// Whether the `Connection` field holds the `close` option (RFC 9110, 7.6.1: a list of case-insensitive
     /// tokens).
     var closeConnection: Bool {
-        self[values: .connection].contains { value in
-            value.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == "close" }
-        }
+        guard let value = self[.connection] else { return false }  // every value, joined by commas
+        return value.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == "close" }
     }
 }
