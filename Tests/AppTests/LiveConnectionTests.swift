@@ -28,7 +28,7 @@ extension LiveAppTests {
         #expect(kept.receive(for: .seconds(3)).closed, "a second head that never completes")
     }
 
-    @Test("A connection left idle between requests is closed after APP_IDLE_TIMEOUT_S")
+    @Test("A connection idle between requests, or stalled in a request body, is closed after APP_IDLE_TIMEOUT_S")
     func idleTimeout() async throws {
         let app = try await LiveApp(environment: ["APP_IDLE_TIMEOUT_S": "1", "APP_HEADER_TIMEOUT_S": "30"])
         let connection = try RawConnection(port: app.port)
@@ -38,6 +38,33 @@ extension LiveAppTests {
         #expect(answer.text.hasPrefix("HTTP/1.1 200"))
         #expect(answer.closed)
         #expect(ContinuousClock.now - start > .milliseconds(800), "not before the idle timeout")
+
+        let stalled = try RawConnection(port: app.port)
+        stalled.send("POST /api/notes HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"text\":")
+        #expect(stalled.receive(for: .seconds(5)).closed, "a body that stops arriving")
+
+        // An answer in the making is not idleness: a 2 s latency outlives the 1 s timeout.
+        try await app.activate(#"{"type":"latency","ms":2000,"route":"/api/*"}"#)
+        let slow = try RawConnection(port: app.port)
+        slow.send("GET /api/notes HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(slow.receive(for: .seconds(5)).text.hasPrefix("HTTP/1.1 200"))
+    }
+
+    @Test("On SIGTERM, idle kept-alive connections close at once and a request in progress gets its answer")
+    func shutdownClosesConnections() async throws {
+        let app = try await LiveApp(environment: ["APP_DRAIN_DELAY_S": "0"])
+        try await app.activate(#"{"type":"latency","ms":1000,"route":"/api/*"}"#)
+        let idle = try RawConnection(port: app.port)
+        idle.send("GET /livez HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(idle.receive(for: .milliseconds(500)).text.hasPrefix("HTTP/1.1 200"))
+        let busy = try RawConnection(port: app.port)
+        busy.send("GET /api/notes HTTP/1.1\r\nHost: x\r\n\r\n")
+        try await Task.sleep(for: .milliseconds(200))
+        app.signal(SIGTERM)
+        let answer = busy.receive(for: .seconds(5))
+        #expect(answer.text.hasPrefix("HTTP/1.1 200") && answer.closed, "answered, then closed")
+        #expect(idle.receive(for: .seconds(2)).closed)
+        #expect(try await app.exitStatus(within: .seconds(5)) == 0)
     }
 
     @Test("After a 413 or a request it cannot parse, the server closes the connection even if the client never does")
