@@ -173,16 +173,19 @@ final class RawConnection {
         shutdown(socket, Int32(SHUT_WR))
     }
 
-    /// What arrives until the server closes the connection (`closed`) or `timeout` passes.
-    func receive(for timeout: Duration) -> (text: String, closed: Bool) {
+    /// What arrives until the server closes the connection (`closed`) or `timeout` passes. It polls without
+    /// blocking and sleeps between polls: a blocked thread of the test process's small cooperative pool would
+    /// stall every other test running beside this one.
+    func receive(for timeout: Duration) async -> (text: String, closed: Bool) {
         let deadline = ContinuousClock.now + timeout
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let left = deadline - .now
-            guard left > .zero else { break }
+        while ContinuousClock.now < deadline {
             var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
-            guard poll(&descriptor, 1, Int32(max(left / .milliseconds(1), 1))) > 0 else { continue }
+            guard poll(&descriptor, 1, 0) > 0 else {
+                try? await Task.sleep(for: .milliseconds(10))
+                continue
+            }
             let count = buffer.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
             if count <= 0 { return (String(decoding: received, as: UTF8.self), true) }
             received += buffer[..<count]

@@ -13,19 +13,20 @@ extension LiveAppTests {
         let start = ContinuousClock.now
         var closed = false
         while !closed, ContinuousClock.now - start < .seconds(5) {  // slowloris: a header line every 100 ms
-            closed = !slow.send("X-Slow: 1\r\n") || slow.receive(for: .milliseconds(100)).closed
+            let sent = slow.send("X-Slow: 1\r\n")
+            closed = sent ? await slow.receive(for: .milliseconds(100)).closed : true
         }
         #expect(
             closed && ContinuousClock.now - start < .seconds(3), "slowloris held on for \(ContinuousClock.now - start)")
-        #expect(silent.receive(for: .seconds(3)).closed, "a connection that never sends a byte")
+        #expect(await silent.receive(for: .seconds(3)).closed, "a connection that never sends a byte")
 
         // Between requests, the idle timeout rules; the deadline starts again with the next request's first byte.
         let kept = try RawConnection(port: app.port)
         kept.send("GET /livez HTTP/1.1\r\nHost: x\r\n\r\n")
-        let idle = kept.receive(for: .seconds(1.5))
+        let idle = await kept.receive(for: .seconds(1.5))
         #expect(idle.text.hasPrefix("HTTP/1.1 200") && !idle.closed, "kept alive past the header timeout")
         kept.send("GET /livez HTTP/1.1\r\n")
-        #expect(kept.receive(for: .seconds(3)).closed, "a second head that never completes")
+        #expect(await kept.receive(for: .seconds(3)).closed, "a second head that never completes")
     }
 
     @Test("A connection idle between requests, or stalled in a request body, is closed after APP_IDLE_TIMEOUT_S")
@@ -34,20 +35,20 @@ extension LiveAppTests {
         let connection = try RawConnection(port: app.port)
         connection.send("GET /livez HTTP/1.1\r\nHost: x\r\n\r\n")
         let start = ContinuousClock.now
-        let answer = connection.receive(for: .seconds(5))
+        let answer = await connection.receive(for: .seconds(5))
         #expect(answer.text.hasPrefix("HTTP/1.1 200"))
         #expect(answer.closed)
         #expect(ContinuousClock.now - start > .milliseconds(800), "not before the idle timeout")
 
         let stalled = try RawConnection(port: app.port)
         stalled.send("POST /api/notes HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"text\":")
-        #expect(stalled.receive(for: .seconds(5)).closed, "a body that stops arriving")
+        #expect(await stalled.receive(for: .seconds(5)).closed, "a body that stops arriving")
 
         // An answer in the making is not idleness: a 2 s latency outlives the 1 s timeout.
         try await app.activate(#"{"type":"latency","ms":2000,"route":"/api/*"}"#)
         let slow = try RawConnection(port: app.port)
         slow.send("GET /api/notes HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(slow.receive(for: .seconds(5)).text.hasPrefix("HTTP/1.1 200"))
+        #expect(await slow.receive(for: .seconds(5)).text.hasPrefix("HTTP/1.1 200"))
     }
 
     @Test("On SIGTERM, idle kept-alive connections close at once and a request in progress gets its answer")
@@ -56,14 +57,14 @@ extension LiveAppTests {
         try await app.activate(#"{"type":"latency","ms":1000,"route":"/api/*"}"#)
         let idle = try RawConnection(port: app.port)
         idle.send("GET /livez HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(idle.receive(for: .milliseconds(500)).text.hasPrefix("HTTP/1.1 200"))
+        #expect(await idle.receive(for: .milliseconds(500)).text.hasPrefix("HTTP/1.1 200"))
         let busy = try RawConnection(port: app.port)
         busy.send("GET /api/notes HTTP/1.1\r\nHost: x\r\n\r\n")
         try await Task.sleep(for: .milliseconds(200))
         app.signal(SIGTERM)
-        let answer = busy.receive(for: .seconds(5))
+        let answer = await busy.receive(for: .seconds(5))
         #expect(answer.text.hasPrefix("HTTP/1.1 200") && answer.closed, "answered, then closed")
-        #expect(idle.receive(for: .seconds(2)).closed)
+        #expect(await idle.receive(for: .seconds(2)).closed)
         #expect(try await app.exitStatus(within: .seconds(5)) == 0)
     }
 
@@ -82,7 +83,7 @@ extension LiveAppTests {
         for request in requests {
             let connection = try RawConnection(port: app.port)
             connection.send(request)
-            let answer = connection.receive(for: .seconds(5))
+            let answer = await connection.receive(for: .seconds(5))
             #expect(answer.text.hasPrefix("HTTP/1.1 413") || answer.text.hasPrefix("HTTP/1.1 400"), "\(answer.text)")
             #expect(answer.text.contains("Connection: close"), "\(answer.text.prefix(200))")
             #expect(answer.closed, "the client reads the answer, then the end of the connection")
@@ -105,7 +106,7 @@ extension LiveAppTests {
         let app = try await LiveApp()
         let connection = try RawConnection(port: app.port)
         connection.send(request)
-        let answer = connection.receive(for: .seconds(5))
+        let answer = await connection.receive(for: .seconds(5))
         #expect(answer.text.hasPrefix("HTTP/1.1 400"), "\(answer.text)")
         #expect(answer.text.contains(#"{"error":{"message":"malformed request body ("#))
         #expect(answer.text.contains("Connection: close") && answer.closed, "nothing after it can be read")
@@ -123,7 +124,7 @@ extension LiveAppTests {
         connection.send(
             "HEAD /livez HTTP/1.1\r\nHost: x\r\n\r\nHEAD /readyz HTTP/1.1\r\nHost: x\r\n\r\n"
                 + "GET /livez HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        let answers = connection.receive(for: .seconds(5))
+        let answers = await connection.receive(for: .seconds(5))
         #expect(answers.closed)
         let parts = answers.text.components(separatedBy: "HTTP/1.1 ")
         #expect(parts.count == 4, "three answers: \(answers.text)")
