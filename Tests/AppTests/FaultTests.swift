@@ -20,11 +20,9 @@ struct FaultTests {
             var start = clock.now
             #expect(try await client.execute(uri: "/api/notes", method: .get).status == .ok)
             let slow = clock.now - start
-            start = clock.now
             _ = try await client.execute(uri: "/", method: .get)
-            let fast = clock.now - start
-            #expect(slow >= .milliseconds(150) && slow < .milliseconds(1000), "\(slow)")
-            #expect(fast < .milliseconds(100), "/ is outside the route glob")
+            // Upper bounds on wall-clock time are loose: tests run beside each other on a small machine.
+            #expect(slow >= .milliseconds(150) && slow < .seconds(5), "\(slow)")
             let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             #expect(sample(metrics, "app_faults_injected_total", #"type="latency""#) == 1)
             #expect(
@@ -38,6 +36,8 @@ struct FaultTests {
                     #"method="GET",route="/api/notes",status="200",le="1""#) == 1)
             let logged = harness.logs.events("request").first { $0["path"] as? String == "/api/notes" }
             #expect(logged?["faults"] as? [String] == ["latency#\(id)"])
+            let outside = harness.logs.events("request").first { $0["path"] as? String == "/" }
+            #expect(outside != nil && outside?["faults"] == nil, "/ is outside the route glob: \(outside ?? [:])")
         }
     }
 
@@ -120,7 +120,7 @@ struct FaultTests {
             var start = clock.now
             #expect(try await client.execute(uri: "/api/notes", method: .get).status == .serviceUnavailable)
             let held = clock.now - start
-            #expect(held >= .milliseconds(400) && held < .seconds(2), "\(held)")
+            #expect(held >= .milliseconds(400) && held < .seconds(10), "\(held)")
 
             try await ServiceHarness.activate(#"{"type":"hang","max_s":60,"route":"/api/notes/*"}"#, on: client)
             start = clock.now

@@ -200,7 +200,7 @@ struct DatabaseFileTests {
         #expect(!FileManager.default.fileExists(atPath: cli.database + "-wal"))
     }
 
-    @Test func theDatabaseMayBeNamedBeforeTheSubcommand() throws {
+    @Test func theDatabaseMayBeNamedBeforeTheSubcommand() async throws {
         let cli = try CLI()
         let other = cli.directory.path("other.db")
         #expect(try await cli.run("--db", other, "open", "first", "-q").stdout == "1\n")

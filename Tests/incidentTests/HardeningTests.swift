@@ -136,11 +136,11 @@ struct HardeningTests {
         try await expectSuccess(cli, "detect", "3")
         try await expectSuccess(cli, "ack", "3")
         try await expectSuccess(cli, "resolve", "4", "--cause", "c")
-        func titles(_ arguments: String...) throws -> [String] {
+        func titles(_ arguments: String...) async throws -> [String] {
             try #require(try await cli.json(arguments) as? [[String: Any]]).compactMap { $0["title"] as? String }
         }
-        #expect(try titles("list", "--unresolved") == ["acknowledged", "detected", "open"])
-        #expect(try titles("list", "--status", "open", "--status", "acknowledged") == ["acknowledged", "open"])
+        await #expect(try titles("list", "--unresolved") == ["acknowledged", "detected", "open"])
+        await #expect(try titles("list", "--status", "open", "--status", "acknowledged") == ["acknowledged", "open"])
         #expect(try await cli.run("list", "--unresolved", "--status", "open").status == 64)
     }
 
@@ -220,7 +220,7 @@ struct HardeningTests {
 
     @Test(.enabled(if: isRoot, "needs root to mount a small tmpfs"))
     func aFullDiskGetsASentenceAndLeavesNothingBehind() async throws {
-        let disk = try #require(Self.smallDisk(), "mounting a tmpfs failed")
+        let disk = try #require(await Self.smallDisk(), "mounting a tmpfs failed")
         defer { _ = try? Process.run(URL(fileURLWithPath: "/bin/umount"), arguments: [disk.url.path]).waitUntilExit() }
         let cli = try CLI()
         for index in 0..<20 {

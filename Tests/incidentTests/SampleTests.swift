@@ -29,7 +29,7 @@ struct SampleTests {
         #expect(committed.stdout == again.stdout, "incidents.db.sample is stale: run scripts/make_sample.py")
     }
 
-    @Test func readingCommandsLeaveTheFileByteForByteUnchanged() throws {
+    @Test func readingCommandsLeaveTheFileByteForByteUnchanged() async throws {
         let cli = try CLI()
         let copy = cli.directory.path("sample.db")
         try FileManager.default.copyItem(atPath: Self.sample, toPath: copy)
@@ -43,9 +43,9 @@ struct SampleTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: copy)) == before)
     }
 
-    @Test func theSampleCoversEveryFaultDetectionAndOutcome() throws {
+    @Test func theSampleCoversEveryFaultDetectionAndOutcome() async throws {
         let cli = try CLI()
-        let data = try #require(cli.run("list", "--json", "--db", Self.sample).stdout.data(using: .utf8))
+        let data = try await #require(cli.run("list", "--json", "--db", Self.sample).stdout.data(using: .utf8))
         let incidents = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
         #expect(incidents.count >= 40)
         let starts = incidents.compactMap { $0["started_at"] as? String }.sorted()
