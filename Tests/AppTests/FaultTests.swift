@@ -29,11 +29,11 @@ struct FaultTests {
                 sample(
                     metrics, "http_request_duration_seconds_bucket",
                     #"method="GET",route="/api/notes",status="200",le="0.1""#) == 0)
-            // Not le="0.25": 150 to 200 ms of injected delay can pass 250 ms on a loaded machine.
+            // Recorded once, above the delay; no upper bucket is asserted: a loaded machine can add any delay.
             #expect(
                 sample(
-                    metrics, "http_request_duration_seconds_bucket",
-                    #"method="GET",route="/api/notes",status="200",le="1""#) == 1)
+                    metrics, "http_request_duration_seconds_count", #"method="GET",route="/api/notes",status="200""#)
+                    == 1)
             let logged = harness.logs.events("request").first { $0["path"] as? String == "/api/notes" }
             #expect(logged?["faults"] as? [String] == ["latency#\(id)"])
             let outside = harness.logs.events("request").first { $0["path"] as? String == "/" }
