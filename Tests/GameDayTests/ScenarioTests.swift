@@ -1,8 +1,8 @@
 import Foundation
 import GameDay
 import IncidentKit
-import Testing
 import TestSupport
+import Testing
 
 struct ScenarioTests {
     func read(_ text: String) throws -> Scenario {
@@ -26,9 +26,10 @@ struct ScenarioTests {
                 severity: sev1
             """)
         #expect(scenario.name == "two faults" && scenario.service == "app")
-        #expect(scenario.steps.map(\.fault.text) == [
-            "latency ms=800 jitter_ms=0 route=/api/*", "error status=503 probability=0.5",
-        ])
+        #expect(
+            scenario.steps.map(\.fault.text) == [
+                "latency ms=800 jitter_ms=0 route=/api/*", "error status=503 probability=0.5",
+            ])
         #expect(scenario.steps.map(\.hold) == [0.5, 60])
         #expect(scenario.steps.map(\.detectWithin) == [90, 90])
         #expect(scenario.steps.map(\.recoverWithin) == [30, 30])
@@ -37,9 +38,18 @@ struct ScenarioTests {
     }
 
     @Test(arguments: [
-        ("steps:\n  - fault: latency ms=800\n    hodl: 5s\n", "scenario.yaml:3: steps[0].hodl: unknown or unsupported key"),
-        ("steps:\n  - fault: latncy ms=5\n", "scenario.yaml:2: steps[0].fault: field 'type': unknown fault type 'latncy'"),
-        ("steps:\n  - fault: error\n    hold: soon\n", "scenario.yaml:3: steps[0].hold: hold 'soon' is not a length of time"),
+        (
+            "steps:\n  - fault: latency ms=800\n    hodl: 5s\n",
+            "scenario.yaml:3: steps[0].hodl: unknown or unsupported key"
+        ),
+        (
+            "steps:\n  - fault: latncy ms=5\n",
+            "scenario.yaml:2: steps[0].fault: field 'type': unknown fault type 'latncy'"
+        ),
+        (
+            "steps:\n  - fault: error\n    hold: soon\n",
+            "scenario.yaml:3: steps[0].hold: hold 'soon' is not a length of time"
+        ),
         ("steps:\n  - fault: error\n    hold: 2h\n", "is not a length of time from 0 ms to 1 h"),
         ("name: x\n", "steps: is required"),
         ("steps: [\n", "scenario.yaml:2: not valid YAML or JSON"),

@@ -18,14 +18,20 @@ struct ChaosToolkitTests {
         let detail = try incident("deviated.json")
         let incident = detail.incident
         #expect(incident.kind == .injected)
-        #expect(incident.fault == "error status=503 route=/api/* duration_s=120", "the body the action posted, canonical")
-        #expect(incident.startedAt.description == "2026-11-29T09:43:42.761Z", "the app's activated_at, not Chaos Toolkit's clock")
+        #expect(
+            incident.fault == "error status=503 route=/api/* duration_s=120", "the body the action posted, canonical")
+        #expect(
+            incident.startedAt.description == "2026-11-29T09:43:42.761Z",
+            "the app's activated_at, not Chaos Toolkit's clock")
         #expect(incident.detectedAt?.description == "2026-11-29T09:43:44.772Z" && incident.detection == "probe")
         #expect(incident.mitigatedAt?.description == "2026-11-29T09:43:44.778Z", "the last rollback's end")
         #expect(incident.resolvedAt?.description == "2026-11-29T09:43:44.778Z")
         #expect(incident.cause == "chaos experiment: The notes API survives 503s from half its requests")
         #expect(detail.timeline.last?.text.contains("status completed, deviated true") == true)
-        #expect(detail.sources == ["chaostoolkit:The notes API survives 503s from half its requests@2026-11-29T09:43:42.743313+00:00"])
+        #expect(
+            detail.sources == [
+                "chaostoolkit:The notes API survives 503s from half its requests@2026-11-29T09:43:42.743313+00:00"
+            ])
     }
 
     @Test func aHeldHypothesisLeavesTheFailureUndetected() throws {
