@@ -45,6 +45,8 @@ let package = Package(
         ),
         // YAML (and JSON) files read strictly: unknown keys refused, every problem with its file, line and key.
         .target(name: "StrictYAML", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // SLOs as code: OpenSLO v1 files read strictly, Prometheus recording rules and burn-rate alerts.
+        .target(name: "SLOKit", dependencies: ["StrictYAML"]),
         // The game-day loop: inject and clear faults, the black-box prober, scenarios, the supervisor.
         .target(
             name: "GameDay",
@@ -89,6 +91,7 @@ let package = Package(
         .testTarget(name: "RFC3339Tests", dependencies: ["RFC3339"]),
         .testTarget(name: "FaultCatalogTests", dependencies: ["FaultCatalog"]),
         .testTarget(name: "LabHTTPTests", dependencies: ["LabHTTP"]),
+        .testTarget(name: "SLOKitTests", dependencies: ["SLOKit", "StrictYAML", "TestSupport"]),
         .testTarget(name: "GameDayTests", dependencies: ["GameDay", "IncidentKit", "FaultCatalog", "TestSupport"]),
         .testTarget(
             name: "IncidentKitTests",
