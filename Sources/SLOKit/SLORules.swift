@@ -30,7 +30,7 @@ public struct SLORules: Sendable {
 
     /// The rule file, as promtool and Prometheus read it.
     public var text: String {
-        var lines = header.map { "# " + $0 }
+        var lines = header.flatMap { comment($0, indent: 0) }
         lines.append("groups:")
         for slo in slos {
             lines += ["  - name: \(quoted("slo-" + slo.name))", "    rules:"]
@@ -41,9 +41,9 @@ public struct SLORules: Sendable {
                 recorded.append(labels.map { "\($0)=\($1)" })
                 for window in BurnRateAlert.windows {
                     let range = profile.duration(window)
-                    lines.append(
-                        "      # The error ratio of SLO \(slo.name)\(labels.count > 1 ? " within \(objective.threshold!) s" : "") "
-                            + "over \(range): bad events / all events, 0 while none is bad or none counted.")
+                    lines += comment(
+                        "The error ratio of SLO \(slo.name)\(labels.count > 1 ? " within \(objective.threshold!) s" : "") "
+                            + "over \(range): bad events / all events, 0 while none is bad or none counted.", indent: 6)
                     lines.append("      - record: \(ratioName(window))")
                     lines += block("expr", PromQL.errorRatio(slo.events(for: objective), range), indent: 8)
                     lines += mapping("labels", [("service", slo.service)] + labels, indent: 8)
@@ -100,9 +100,8 @@ public struct SLORules: Sendable {
             + "spends \(spent.joined(separator: " or ")) of it within the long window."
         var labels = [("objective", objective.label), ("service", slo.service), ("severity", alert.severity)]
         labels += slo.seriesLabels(for: objective)
-        return [
-            "      # \(alert.severity == "page" ? "Page" : "Ticket"): \(conditionsText(alert)).",
-            "      - alert: \(name)",
+        return comment("\(alert.severity == "page" ? "Page" : "Ticket"): \(conditionsText(alert)).", indent: 6) + [
+            "      - alert: \(name)"
         ] + block("expr", expr, indent: 8) + [
             "        for: \(profile.duration(alert.holdFor))"
         ] + mapping("labels", labels.sorted { $0.0 < $1.0 }, indent: 8)
@@ -122,6 +121,21 @@ public struct SLORules: Sendable {
     /// `2%`, `2.14%`: a share with up to three significant digits.
     static func percent(_ fraction: Double) -> String {
         String(format: "%.3g%%", fraction * 100)
+    }
+
+    /// `text` as comment lines of at most 110 characters, broken between words.
+    private func comment(_ text: String, indent: Int) -> [String] {
+        let prefix = String(repeating: " ", count: indent) + "#"
+        var lines: [String] = []
+        var line = prefix
+        for word in text.split(separator: " ") {
+            if line.count + 1 + word.count > 110 && line != prefix {
+                lines.append(line)
+                line = prefix
+            }
+            line += " " + word
+        }
+        return lines + [line]
     }
 
     private func block(_ key: String, _ text: String, indent: Int) -> [String] {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IncidentKit
+import SLOStatus
 
 extension IncidentCommand {
     struct Report: AsyncParsableCommand {
@@ -14,9 +15,13 @@ extension IncidentCommand {
                 recurring causes. Only resolved incidents are averaged; cancelled ones never count. Periods are
                 cut in the local time zone (TZ).
 
+                With --prometheus, a section on the SLOs of --slo-dir is added: as `incident slo status` shows
+                them, measured now over each SLO's window (only those of --service when it is given).
+
                 Examples:
                   incident report --since -90d
                   incident report --period week --kind injected --markdown > gameday.md
+                  incident report --prometheus http://127.0.0.1:9090 --markdown
                 """)
 
         @Option(
@@ -37,6 +42,8 @@ extension IncidentCommand {
         @Flag(help: "Print every figure as JSON, durations in seconds.")
         var json = false
 
+        @OptionGroup(title: "SLOs (added when --prometheus is given)") var slo: SLOOptions
+
         @OptionGroup var database: DatabaseOption
 
         func validate() throws {
@@ -51,19 +58,47 @@ extension IncidentCommand {
             if let since = request.since, let until = request.until, until <= since {
                 throw IncidentError.invalidInput("--until \(until) is not after --since \(since); swap them")
             }
-            let report = try await database.reading().report(request)
+            let store = try database.reading()
+            let report = try await store.report(request)
+            var sections = report.sections
+            var measurements: [SLOMeasurement]?
+            if let prometheus = slo.prometheus {
+                let slos = try slo.slos().filter { filter.service == nil || $0.service == filter.service }
+                let measured = try await slo.measure(slos, store: store, now: now)
+                // Before the definitions, which stay last.
+                sections.insert(
+                    SLOMeasurement.section(measured, prometheus: prometheus, at: now), at: sections.count - 1)
+                measurements = measured
+            }
             if json {
-                try Output.json(report, snakeCase: true)
+                try Output.json(WithSLOs(report: report, slos: measurements), snakeCase: true)
             } else if markdown {
-                print(report.markdown, terminator: "")
+                print(Markdown.document(sections), terminator: "")
             } else {
-                Self.printText(report)
+                Self.printText(sections)
+            }
+        }
+
+        /// The report's JSON, with `slos` added when they were measured.
+        struct WithSLOs: Encodable {
+            var report: MetricsReport
+            var slos: [SLOMeasurement]?
+
+            enum CodingKeys: CodingKey {
+                case slos
+            }
+
+            func encode(to encoder: any Encoder) throws {
+                try report.encode(to: encoder)
+                guard let slos else { return }
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(slos, forKey: .slos)
             }
         }
 
         /// Aligned tables and a bar chart of median TTR, for a terminal.
-        static func printText(_ report: MetricsReport) {
-            for (index, section) in report.sections.enumerated() {
+        static func printText(_ sections: [ReportSection]) {
+            for (index, section) in sections.enumerated() {
                 print((index == 0 ? "" : "\n") + Output.colored(section.title, "1"))
                 for block in section.blocks {
                     switch block {
