@@ -119,10 +119,3 @@ final class LiveApp: @unchecked Sendable {
 struct LiveAppError: Error, CustomStringConvertible {
     let description: String
 }
-
-/// Whether an executable named `name` is on the PATH.
-func toolAvailable(_ name: String) -> Bool {
-    (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").contains { directory in
-        FileManager.default.isExecutableFile(atPath: "\(directory)/\(name)")
-    }
-}
