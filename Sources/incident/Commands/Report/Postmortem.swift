@@ -50,7 +50,9 @@ extension IncidentCommand {
             if printTemplate {
                 return print(PostmortemDocument.builtInTemplate, terminator: "")
             }
-            let document = PostmortemDocument(try await database.reading().detail(id!))
+            let store = try database.reading()
+            let document = PostmortemDocument(
+                try await store.detail(id!), decisions: try await store.decisions(incident: id!))
             if check {
                 let missing = document.missing
                 guard missing.isEmpty else {
