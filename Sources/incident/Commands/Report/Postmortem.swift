@@ -71,14 +71,7 @@ extension IncidentCommand {
             }
             let markdown = try document.render(template: text)
             guard let output else { return print(markdown, terminator: "") }
-            let file = try OutputFile(path: output, replacing: force)
-            do {
-                try file.write(markdown)
-                try file.commit()
-            } catch {
-                file.discard()
-                throw error
-            }
+            try OutputFile.write(markdown, to: output, replacing: force)
         }
     }
 }

@@ -39,14 +39,7 @@ extension IncidentCommand {
             if profile != .production { command += " --profile \(profile.rawValue)" }
             let text = SLORules(slos: slos, profile: profile.profile, runbookBase: runbookBase, command: command).text
             guard let output else { return print(text, terminator: "") }
-            let file = try OutputFile(path: output, replacing: true)
-            do {
-                try file.write(text)
-                try file.commit()
-            } catch {
-                file.discard()
-                throw error
-            }
+            try OutputFile.write(text, to: output, replacing: true)
         }
     }
 }
