@@ -64,7 +64,7 @@ public struct SLO: Sendable, Equatable {
 
         /// How alerts and reports name the objective: its display name, else its target (and threshold).
         public var label: String {
-            displayName ?? (Self.percent(target) + (threshold.map { " within \($0)" } ?? ""))
+            displayName ?? (Self.percent(target) + (threshold.map { " within \($0) s" } ?? ""))
         }
 
         /// `0.999` as `99.9%`.
