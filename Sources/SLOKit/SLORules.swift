@@ -42,7 +42,7 @@ public struct SLORules: Sendable {
                 for window in BurnRateAlert.windows {
                     let range = profile.duration(window)
                     lines += comment(
-                        "The error ratio of SLO \(slo.name)\(labels.count > 1 ? " within \(objective.threshold!) s" : "") "
+                        "The error ratio of SLO \(slo.name)\(objective.threshold.map { " within \($0) s" } ?? "") "
                             + "over \(range): bad events / all events, 0 while none is bad or none counted.", indent: 6)
                     lines.append("      - record: \(ratioName(window))")
                     lines += block("expr", PromQL.errorRatio(slo.events(for: objective), range), indent: 8)
@@ -59,7 +59,7 @@ public struct SLORules: Sendable {
     }
 
     private var header: [String] {
-        let pages = BurnRateAlert.workbook.map { alert in
+        let alerts = BurnRateAlert.workbook.map { alert in
             "\(alert.suffix), \(alert.severity): " + conditionsText(alert) + ", for \(profile.duration(alert.holdFor))"
         }
         return [
@@ -72,7 +72,7 @@ public struct SLORules: Sendable {
                     + "\(profile.floor)s (ops/README.md, \"Profiles and the scale factor\").",
             "Multi-window, multi-burn-rate alerts (SRE workbook, \"Alerting on SLOs\", table 5-8); an alert fires "
                 + "when the error ratio is above burn × error budget over both windows of a pair.",
-        ] + pages
+        ] + alerts
     }
 
     private func conditionsText(_ alert: BurnRateAlert) -> String {
