@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "incident", targets: ["incident"]),
         .executable(name: "app", targets: ["app"]),
+        .executable(name: "incident-serve", targets: ["incident-serve"]),
         .library(name: "IncidentKit", targets: ["IncidentKit"]),
         .library(name: "FaultLab", targets: ["FaultLab"]),
     ],
@@ -19,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -54,6 +56,18 @@ let package = Package(
             name: "GameDay",
             dependencies: ["Conventions", "FaultCatalog", "IncidentKit", "LabHTTP", "StrictYAML"]
         ),
+        // Alertmanager's webhook payload turned into store calls; no server code.
+        .target(name: "AlertIntake", dependencies: ["IncidentKit", "RFC3339"]),
+        // The receiver's routes and server, for incident-serve (Hummingbird).
+        .target(
+            name: "IncidentServer",
+            dependencies: [
+                "AlertIntake", "Conventions", "IncidentKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The service under test: routes, fault injection, metrics, logs, graceful shutdown.
         .target(
             name: "FaultLab",
@@ -61,10 +75,12 @@ let package = Package(
                 "Conventions", "FaultCatalog", "RFC3339", "SQLiteSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -74,6 +90,14 @@ let package = Package(
             dependencies: [
                 "Conventions", "GameDay", "IncidentKit", "SLOKit", "SLOStatus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "incident-serve",
+            dependencies: [
+                "Conventions", "IncidentKit", "IncidentServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -93,6 +117,13 @@ let package = Package(
         .testTarget(name: "RFC3339Tests", dependencies: ["RFC3339"]),
         .testTarget(name: "FaultCatalogTests", dependencies: ["FaultCatalog"]),
         .testTarget(name: "LabHTTPTests", dependencies: ["LabHTTP"]),
+        .testTarget(
+            name: "IncidentServerTests",
+            dependencies: [
+                "IncidentServer", "IncidentKit", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "SLOKitTests", dependencies: ["SLOKit", "StrictYAML", "TestSupport"]),
         .testTarget(name: "GameDayTests", dependencies: ["GameDay", "IncidentKit", "FaultCatalog", "TestSupport"]),
         .testTarget(

@@ -13,7 +13,9 @@ extension AppCommand {
             discussion: """
                 Settings come from the environment, flags win: APP_HOST, APP_PORT, APP_DATA (SQLite file), \
                 APP_ADMIN_TOKEN (enables /admin), APP_LOG_LEVEL, APP_FAULTS (JSON list of faults in force at \
-                start-up), APP_DRAIN_DELAY_S, APP_FAULT_INJECTION (on|off).
+                start-up), APP_DRAIN_DELAY_S, APP_FAULT_INJECTION (on|off), APP_IDLE_TIMEOUT_S, \
+                APP_HEADER_TIMEOUT_S, APP_MAX_FAULTS, APP_MAX_LEAK_MB, \
+                APP_MAX_BURN_THREADS (caps on the faults in force together).
 
                 Exit status: 0 after a clean stop, 64 bad setting, 69 cannot listen, 74 cannot open the data \
                 file, or the code a crash fault asks for.

@@ -8,10 +8,14 @@
 #   docker.io/library/swift:6.3-bookworm    that plus the official image's packages; this machine's Swift
 #                                           toolchain and package mirror are bound in at build time
 #
+# Every base image the Dockerfile names must be present or pullable; only those two get stand-ins.
+#
 #   scripts/container-test.sh            (as root; needs podman, and debootstrap for the stand-ins)
+#   DOCKERFILE=broken.Dockerfile scripts/container-test.sh     checks another Dockerfile (a pipeline game day)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+DOCKERFILE=${DOCKERFILE:-Dockerfile}
 IMAGE=localhost/incident-app:ci
 RUNTIME_BASE=docker.io/library/debian:bookworm-slim
 BUILDER_BASE=docker.io/library/swift:6.3-bookworm
@@ -105,28 +109,54 @@ EOF
 # The builder stand-in: the runtime stand-in plus the official Swift image's packages.
 make_builder_standin() {
     [ -x /opt/swift/usr/bin/swift ] || fail "no Swift toolchain at /opt/swift to stand in for $BUILDER_BASE"
+    ensure_base_image "$RUNTIME_BASE" make_runtime_standin
     "${PODMAN[@]}" build --quiet --pull=never --format docker --network host "${LIMITS[@]}" \
         --label "$STANDIN_LABEL=$STANDIN_RECIPE" --tag "$BUILDER_BASE" \
         --file scripts/container/swift-standin.Containerfile scripts/container >/dev/null \
         || fail "could not build the $BUILDER_BASE stand-in"
 }
 
-# Makes sure the base image `$1` exists: present (real or a current stand-in), pulled, or made by `$2`.
+# Makes sure the base image `$1` exists: present (real or a current stand-in), pulled, or made by `$2`
+# (none for an image that has no stand-in).
 ensure_base_image() {
     if usable "$1"; then
         echo "$1: present"
     elif "${PODMAN[@]}" pull --quiet "$1" >/dev/null 2>&1; then
         echo "$1: pulled"
-    else
+    elif [ -n "$2" ]; then
         echo "$1: cannot be pulled; making a local stand-in"
         "$2"
         echo "$1: stand-in made"
+    else
+        fail "the base image $1 in $DOCKERFILE is not here and cannot be pulled: does that tag exist?"
     fi
 }
 
+# The images the Dockerfile's FROM lines name (not its own stages), as podman names them:
+# debian:bookworm-slim is docker.io/library/debian:bookworm-slim.
+base_images() {
+    awk 'toupper($1) == "FROM" {
+             image = $2; for (i = 2; i <= NF; i++) if ($i !~ /^--/) { image = $i; break }
+             if (!(image in stages)) print image
+             if (toupper($(NF - 1)) == "AS") stages[$NF] = 1
+         }' "$DOCKERFILE" | while read -r image; do
+        case $image in
+            *.*/* | localhost/*) echo "$image" ;;
+            */*) echo "docker.io/$image" ;;
+            *) echo "docker.io/library/$image" ;;
+        esac
+    done
+}
+
 step "base images"
-ensure_base_image "$RUNTIME_BASE" make_runtime_standin
-ensure_base_image "$BUILDER_BASE" make_builder_standin
+[ -f "$DOCKERFILE" ] || fail "no Dockerfile at $DOCKERFILE"
+for image in $(base_images); do
+    case $image in
+        "$RUNTIME_BASE") ensure_base_image "$image" make_runtime_standin ;;
+        "$BUILDER_BASE") ensure_base_image "$image" make_builder_standin ;;
+        *) ensure_base_image "$image" "" ;;
+    esac
+done
 
 step "build the image from the Dockerfile"
 BUILD_ARGS=(--pull=never --format docker --network host "${LIMITS[@]}" --tag "$IMAGE")
@@ -134,7 +164,7 @@ if is_standin "$BUILDER_BASE"; then
     BUILD_ARGS+=(--volume /opt/swift:/opt/swift:ro --volume /opt/swift-packages:/opt/swift-packages:ro)
 fi
 BUILD_START=$(date +%s)
-"${PODMAN[@]}" build "${BUILD_ARGS[@]}" . || fail "podman build failed"
+"${PODMAN[@]}" build "${BUILD_ARGS[@]}" --file "$DOCKERFILE" . || fail "podman build failed"
 BUILD_SECONDS=$(($(date +%s) - BUILD_START))
 SIZE=$("${PODMAN[@]}" image inspect --format '{{.Size}}' "$IMAGE")
 echo "built in ${BUILD_SECONDS} s; image size $((SIZE / 1000000)) MB ($SIZE bytes)"
@@ -163,7 +193,11 @@ for _ in $(seq 1 20); do
     sleep 0.5
 done
 STATUS=$("${PODMAN[@]}" inspect --format '{{.State.Health.Status}}' "$CONTAINER")
-[ "$STATUS" = healthy ] || fail "health status is '$STATUS'"
+if [ "$STATUS" != healthy ]; then
+    LAST=$("${PODMAN[@]}" inspect --format \
+        '{{range .State.Health.Log}}{{.ExitCode}}: {{.Output}}{{"\n"}}{{end}}' "$CONTAINER" | grep . | tail -1)
+    fail "health status is '$STATUS'; the HEALTHCHECK's last answer: exit ${LAST:-none}"
+fi
 echo "health: $STATUS"
 
 step "runs as a non-root user"

@@ -239,6 +239,15 @@ ALERTS = [
           "The app target <instance> does not answer Prometheus's scrape of /metrics (or no app target is "
           "configured at all): the process is down, crashed, or not reachable.",
           comment="The process is gone or its /metrics does not answer; absent() covers a target that vanished."),
+    Alert("AppRestarted", "ticket", 0,
+          lambda p: f"changes(process_start_time_seconds{{{APP}}}[{p.d(10 * M)}]) > 0",
+          "app restarted",
+          "The process on <instance> started again <value> time(s) in the last [[600]]: it crashed or was "
+          "killed, and a supervisor brought it back. A restart fast enough to be missed by the scrapes and "
+          "probes still shows here.",
+          comment="A crash that a restart policy undoes within a scrape or two never makes AppTargetDown fire; "
+                  "the process's start time changing does. A ticket: one restart is no outage, a crash loop "
+                  "pages through the other alerts."),
     Alert("AppReadinessProbeFailing", "page", 2 * M,
           lambda p: f"avg_over_time({readyz()}[{p.d(5 * M)}]) < {PROBE_SUCCESS_MIN:g}",
           "app /readyz probes are failing",
@@ -311,8 +320,8 @@ def alert_groups(p):
         return dict(name=name, rules=[ALERT[n].rule(p) for n in names])
     return [
         group("app-latency", ["AppLatencyP99High"]),
-        group("app-availability", ["AppTargetDown", "AppReadinessProbeFailing", "AppLivenessProbeFailing",
-                                   "BlackboxExporterDown"]),
+        group("app-availability", ["AppTargetDown", "AppRestarted", "AppReadinessProbeFailing",
+                                   "AppLivenessProbeFailing", "BlackboxExporterDown"]),
         group("app-saturation", ["AppRequestsStuckInFlight", "AppMemoryGrowing", "AppCPUSaturated"]),
         group("app-dependencies", ["AppStoreErrors", "AppStoreNotReady"]),
     ]
@@ -708,6 +717,18 @@ def availability_tests(p):
         alert_rule_test=(silent(["AppTargetDown"], [at(p, 5), at(p, 11)])
                          + [firing(p, "AppTargetDown", at(p, 10 + after_for(p, "AppTargetDown", 0)), "0", target,
                                    INSTANCE)])))
+    start = f'process_start_time_seconds{{{APP},instance="{INSTANCE}"}}'
+    tests.append(dict(
+        name="the process starts again (a crash undone by a restart): AppRestarted",
+        interval=at(p, 1),
+        input_series=[dict(series=start, values=gauge([(10, 1_700_000_000), (20, 1_700_000_600)]))],
+        alert_rule_test=(silent(["AppRestarted"], [at(p, 5), at(p, 9)])
+                         + [firing(p, "AppRestarted", at(p, 11), "1", target, INSTANCE)])))
+    tests.append(dict(
+        name="a process that keeps running never fires AppRestarted",
+        interval=at(p, 1),
+        input_series=[dict(series=start, values=gauge([(30, 1_700_000_000)]))],
+        alert_rule_test=silent(["AppRestarted"], [at(p, t) for t in (1, 10, 20, 29)])))
     tests.append(dict(
         name="one failed scrape is a blip: no AppTargetDown",
         interval=at(p, 1),

@@ -10,34 +10,71 @@ public struct AppConfiguration: Sendable {
     public var port = 8080
     /// The SQLite file of the notes store, the service's dependency.
     public var dataPath = "app.db"
-    /// Enables the admin API; nil or empty leaves it answering 404.
+    /// Enables the admin API; nil leaves it answering 404. Visible ASCII characters only.
     public var adminToken: String?
     public var logLevel = Logger.Level.info
-    /// Faults put in force at start-up, as a bad deploy would bring them.
-    public var startupFaults: [FaultSpec] = []
+    /// Faults put in force at start-up, as a bad deploy would bring them; admitted against ``faultCaps``.
+    public private(set) var startupFaults: [FaultSpec] = []
+    /// How much fault may be in force at once.
+    public private(set) var faultCaps = FaultCaps()
     /// How long the server keeps serving after SIGTERM with readiness at 503.
     public var drainDelay = Duration.seconds(2)
     /// Off removes the fault middleware and the admin API, as production builds of a game-day service
     /// would run.
     public var faultInjection = true
+    /// How long a connection may stay open with no request in progress, kept-alive ones included.
+    public private(set) var idleTimeout = Duration.seconds(60)
+    /// How long a request head may take to arrive in full, counted from the connection's opening or, on a
+    /// kept-alive connection, from the request's first byte: slower clients (slowloris) are disconnected.
+    public private(set) var headerTimeout = Duration.seconds(10)
 
     static let drainDelayLimit = 0.0...30
+    static let connectionTimeoutLimit = 0.1...3600
 
     /// Reads `APP_HOST`, `APP_PORT`, `APP_DATA`, `APP_ADMIN_TOKEN`, `APP_LOG_LEVEL`, `APP_FAULTS`,
-    /// `APP_DRAIN_DELAY_S` and `APP_FAULT_INJECTION`.
+    /// `APP_DRAIN_DELAY_S`, `APP_FAULT_INJECTION`, `APP_IDLE_TIMEOUT_S`, `APP_HEADER_TIMEOUT_S`,
+    /// `APP_MAX_FAULTS`, `APP_MAX_LEAK_MB` and `APP_MAX_BURN_THREADS`.
     public init(environment: [String: String]) throws(ConfigurationError) {
         if let host = environment["APP_HOST"] { self.host = host }
         if let port = environment["APP_PORT"] { try setPort(port, source: "APP_PORT") }
         if let path = environment["APP_DATA"] { dataPath = path }
-        if let token = environment["APP_ADMIN_TOKEN"], !token.isEmpty { adminToken = token }
+        if let token = environment["APP_ADMIN_TOKEN"], !token.isEmpty {
+            // A blank token would turn the admin API on for anyone who sends 'Bearer ' and a space.
+            guard token.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+                throw ConfigurationError(
+                    "APP_ADMIN_TOKEN is blank or holds spaces or other characters an Authorization header cannot "
+                        + "carry; use visible ASCII characters only, or leave it unset or empty to turn the admin API off"
+                )
+            }
+            adminToken = token
+        }
         if let level = environment["APP_LOG_LEVEL"] { try setLogLevel(level, source: "APP_LOG_LEVEL") }
         if let delay = environment["APP_DRAIN_DELAY_S"] { try setDrainDelay(delay, source: "APP_DRAIN_DELAY_S") }
+        if let idle = environment["APP_IDLE_TIMEOUT_S"] {
+            idleTimeout = try Self.seconds(idle, source: "APP_IDLE_TIMEOUT_S", in: Self.connectionTimeoutLimit)
+        }
+        if let header = environment["APP_HEADER_TIMEOUT_S"] {
+            headerTimeout = try Self.seconds(header, source: "APP_HEADER_TIMEOUT_S", in: Self.connectionTimeoutLimit)
+        }
         if let switchValue = environment["APP_FAULT_INJECTION"] {
             switch switchValue.lowercased() {
             case "on", "1", "true": faultInjection = true
             case "off", "0", "false": faultInjection = false
             default: throw ConfigurationError("APP_FAULT_INJECTION is '\(switchValue)'; use on or off")
             }
+        }
+        let caps = [
+            ("APP_MAX_FAULTS", \FaultCaps.faults, FaultCaps.faultsRange, "a number of faults"),
+            ("APP_MAX_LEAK_MB", \.leakMegabytes, FaultCaps.leakMegabytesRange, "megabytes"),
+            ("APP_MAX_BURN_THREADS", \.burnThreads, FaultCaps.burnThreadsRange, "a number of threads"),
+        ]
+        for (name, cap, range, unit) in caps {
+            guard let text = environment[name] else { continue }
+            guard let value = Int(text), range.contains(value) else {
+                throw ConfigurationError(
+                    "\(name) is '\(text)'; give \(unit) from \(range.lowerBound) to \(range.upperBound)")
+            }
+            faultCaps[keyPath: cap] = value
         }
         if let faults = environment["APP_FAULTS"], !faults.isEmpty {
             guard faultInjection else {
@@ -47,6 +84,13 @@ public struct AppConfiguration: Sendable {
                 startupFaults = try FaultSpec.list(json: Data(faults.utf8))
             } catch {
                 throw ConfigurationError(error.description)
+            }
+            for (index, spec) in startupFaults.enumerated() {
+                do {
+                    try faultCaps.admit(spec, alongside: Array(startupFaults[..<index]))
+                } catch {
+                    throw ConfigurationError("APP_FAULTS[\(index)]: \(error.description)")
+                }
             }
         }
     }
@@ -67,11 +111,18 @@ public struct AppConfiguration: Sendable {
     }
 
     public mutating func setDrainDelay(_ text: String, source: String) throws(ConfigurationError) {
-        guard let seconds = Double(text), Self.drainDelayLimit.contains(seconds) else {
+        drainDelay = try Self.seconds(text, source: source, in: Self.drainDelayLimit)
+    }
+
+    /// `text` as a number of seconds within `range`; the error names `source` and the range.
+    private static func seconds(_ text: String, source: String, in range: ClosedRange<Double>)
+        throws(ConfigurationError) -> Duration
+    {
+        guard let seconds = Double(text), range.contains(seconds) else {
             throw ConfigurationError(
-                "\(source) is '\(text)'; give seconds from 0 to \(Self.drainDelayLimit.upperBound.plain)")
+                "\(source) is '\(text)'; give seconds from \(range.lowerBound.plain) to \(range.upperBound.plain)")
         }
-        drainDelay = .seconds(seconds)
+        return .seconds(seconds)
     }
 }
 

@@ -15,13 +15,29 @@ public struct AppRequestContext: RequestContext {
     /// Request bodies are small JSON documents; anything bigger is refused with 413.
     public var maxUploadSize: Int { 64 * 1024 }
 
-    public var responseEncoder: JSONEncoder { Self.encoder }
-
-    private static let encoder = JSONEncoder.stable()
+    public var responseEncoder: JSONAnswerEncoder { JSONAnswerEncoder() }
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         channel = source.channel
+    }
+}
+
+/// Encodes answers with the stable JSON settings and labels them exactly `application/json`: RFC 8259
+/// defines no charset parameter for JSON (it is always UTF-8), and some clients, Chaos Toolkit's HTTP provider
+/// among them, parse only that exact type. Hummingbird's own encoder adds `; charset=utf-8`.
+public struct JSONAnswerEncoder: ResponseEncoder {
+    /// The `Content-Type` of every JSON answer.
+    public static let contentType = "application/json"
+
+    private static let encoder = JSONEncoder.stable()
+
+    public func encode(_ value: some Encodable, from request: Request, context: some RequestContext) throws
+        -> Response
+    {
+        let data = try Self.encoder.encode(value)
+        return Response(
+            status: .ok, headers: [.contentType: Self.contentType], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
 

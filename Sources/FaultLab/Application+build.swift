@@ -49,6 +49,7 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
     }
     let application = Application(
         router: buildRouter(state),
+        server: .http1(idleTimeout: configuration.idleTimeout, headerTimeout: configuration.headerTimeout),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
         onServerRunning: { channel in
             state.lifecycle.markServing()
@@ -64,9 +65,10 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
 }
 
 /// Every route, behind the observability middleware and, when fault injection is on, the fault middleware;
-/// the admin API only with fault injection on and an admin token set.
+/// the admin API only with fault injection on and an admin token set. Every GET route answers HEAD too, as
+/// uptime checkers send it.
 public func buildRouter(_ state: ServiceState) -> Router<AppRequestContext> {
-    let router = Router(context: AppRequestContext.self)
+    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: ObservabilityMiddleware(metrics: state.metrics))
     if state.configuration.faultInjection {
         router.add(middleware: FaultMiddleware(faults: state.faults, lifecycle: state.lifecycle))

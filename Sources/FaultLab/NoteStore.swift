@@ -23,15 +23,18 @@ struct Note: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
 }
 
 /// The service's dependency: notes in a SQLite file. Every call first asks the fault registry whether a
-/// `dependency_down` fault makes it fail.
+/// `dependency_down` fault makes it fail, and counts in `app_store_calls_total` and
+/// `app_store_call_duration_seconds`, failures included.
 struct NoteStore: Sendable {
     private let writer: any DatabaseWriter
     private let faults: FaultRegistry
+    private let metrics: AppMetrics
 
     /// A store over `writer`, which holds the current schema (see ``open(path:)``).
-    init(writer: any DatabaseWriter, faults: FaultRegistry) {
+    init(writer: any DatabaseWriter, faults: FaultRegistry, metrics: AppMetrics) {
         self.writer = writer
         self.faults = faults
+        self.metrics = metrics
     }
 
     /// Opens the file at `path`, creating and migrating it as needed.
@@ -55,30 +58,44 @@ struct NoteStore: Sendable {
     }()
 
     func add(text: String) async throws -> Note {
-        try checkDependency()
-        let note = Note(id: nil, text: text, createdAt: Date().rfc3339)
-        return try await writer.write { db in try note.inserted(db) }
+        try await measured(.add) {
+            let note = Note(id: nil, text: text, createdAt: Date().rfc3339)
+            return try await writer.write { db in try note.inserted(db) }
+        }
     }
 
     /// The newest notes first.
     func list(limit: Int) async throws -> [Note] {
-        try checkDependency()
-        return try await writer.read { db in try Note.order(Column("id").desc).limit(limit).fetchAll(db) }
+        try await measured(.list) {
+            try await writer.read { db in try Note.order(Column("id").desc).limit(limit).fetchAll(db) }
+        }
     }
 
     func note(id: Int64) async throws -> Note? {
-        try checkDependency()
-        return try await writer.read { db in try Note.fetchOne(db, key: id) }
+        try await measured(.get) {
+            try await writer.read { db in try Note.fetchOne(db, key: id) }
+        }
     }
 
     /// Throws unless the store answers a query: the readiness check.
     func ping() async throws {
-        try checkDependency()
-        _ = try await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+        try await measured(.ping) {
+            _ = try await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+        }
     }
 
-    private func checkDependency() throws {
-        if let fault = faults.failure(.dependencyDown) { throw DependencyUnavailable(fault: fault) }
+    /// Runs `call` unless a `dependency_down` fault fails it, and records its outcome and duration.
+    private func measured<Result>(_ operation: StoreCall, _ call: () async throws -> Result) async throws -> Result {
+        let start = ContinuousClock.now
+        do {
+            if let fault = faults.failure(.dependencyDown) { throw DependencyUnavailable(fault: fault) }
+            let result = try await call()
+            metrics.recordStoreCall(operation, succeeded: true, duration: .now - start)
+            return result
+        } catch {
+            metrics.recordStoreCall(operation, succeeded: false, duration: .now - start)
+            throw error
+        }
     }
 }
 

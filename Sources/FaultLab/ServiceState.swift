@@ -18,10 +18,43 @@ public struct ServiceState: Sendable {
         self.configuration = configuration
         self.logger = logger
         metrics = AppMetrics(version: AppVersion.current)
-        faults = FaultRegistry(metrics: metrics, logger: logger)
-        store = NoteStore(writer: try NoteStore.open(path: configuration.dataPath), faults: faults)
+        faults = FaultRegistry(caps: configuration.faultCaps, metrics: metrics, logger: logger)
+        store = NoteStore(
+            writer: try NoteStore.open(path: configuration.dataPath), faults: faults, metrics: metrics)
         for spec in configuration.startupFaults {
-            _ = faults.activate(spec)
+            _ = try! faults.activate(spec)  // AppConfiguration admitted them against these same caps
         }
     }
+
+    /// Whether `/readyz` would answer 200 now: serving, no `not_ready` fault acting, and the store answering.
+    /// `/readyz` and the `app_ready` gauge both ask this.
+    func readiness() async -> Readiness {
+        switch lifecycle.phase {
+        case .starting: return Readiness(reason: .starting, detail: "starting")
+        case .draining: return Readiness(reason: .draining, detail: "draining")
+        case .serving: break
+        }
+        if let fault = faults.failure(.notReady) {
+            return Readiness(reason: .fault, detail: "fault \(fault.label)")
+        }
+        do {
+            try await store.ping()
+        } catch {
+            return Readiness(reason: .store, detail: "data store: \(error)")
+        }
+        return Readiness(reason: nil, detail: nil)
+    }
+}
+
+/// Why the service is not ready, as `app_not_ready{reason}` names it.
+public enum NotReadyReason: String, CaseIterable, Sendable {
+    case starting, draining, fault, store
+}
+
+/// The outcome of a readiness check.
+struct Readiness {
+    /// Nil when ready.
+    var reason: NotReadyReason?
+    /// What `/readyz` says when not ready, such as `fault not_ready#3`.
+    var detail: String?
 }

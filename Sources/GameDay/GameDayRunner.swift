@@ -2,6 +2,22 @@ import FaultCatalog
 import Foundation
 import IncidentKit
 
+/// Who detects a game day's failures.
+public enum Detector: Sendable {
+    /// The built-in black-box prober records the detection.
+    case probe
+    /// Alerts arriving at `incident serve` record it; the game day only reads the store. Between steps it
+    /// waits until Prometheus (at the URL) shows no paging alert of the service pending or firing.
+    case alerts(prometheus: PrometheusQuery)
+
+    var name: String {
+        switch self {
+        case .probe: "probe"
+        case .alerts: "alerts"
+        }
+    }
+}
+
 /// Plays a ``Scenario`` against the target: for each step it injects the fault (recording the injected
 /// incident), probes until the failure is detected or `detect_within` passes, clears the fault after its
 /// hold, probes until the target is healthy again or `recover_within` passes, and resolves the incident.
@@ -16,12 +32,15 @@ public struct GameDayRunner: Sendable {
     /// The supervisor that restarts the app, when the game day runs one: a restart ends a failure the probes
     /// may not have seen.
     public let supervisor: Supervisor?
+    /// Who records detections.
+    public let detector: Detector
     /// Reports progress, one line at a time.
     public let progress: @Sendable (String) -> Void
 
     public init(
         scenario: Scenario, admin: AdminClient, probes: ProbeSettings, store: any IncidentRepository, author: String,
-        stop: StopSignal, supervisor: Supervisor? = nil, progress: @escaping @Sendable (String) -> Void
+        stop: StopSignal, supervisor: Supervisor? = nil, detector: Detector = .probe,
+        progress: @escaping @Sendable (String) -> Void
     ) {
         self.scenario = scenario
         self.admin = admin
@@ -30,6 +49,7 @@ public struct GameDayRunner: Sendable {
         self.author = author
         self.stop = stop
         self.supervisor = supervisor
+        self.detector = detector
         self.progress = progress
     }
 
@@ -58,12 +78,33 @@ public struct GameDayRunner: Sendable {
                     + (result.note.map { "; \($0)" } ?? ""))
         }
         return Scorecard(
-            scenario: scenario.name, detector: "probe", steps: results, interrupted: stop.isStopped,
+            scenario: scenario.name, detector: detector.name, steps: results, interrupted: stop.isStopped,
             unhealthy: unhealthy)
     }
 
     private func skipped(_ step: Scenario.Step, because reason: String) -> StepResult {
         StepResult(name: step.name, fault: step.fault.text, outcome: .skipped, recovered: false, note: reason)
+    }
+
+    /// With alerts as the detector, waits (up to five minutes) until no paging alert of the service is
+    /// pending or firing, so that no step is blamed for the alert of the step before.
+    private func waitUntilAlertsQuiet(_ label: String) async throws {
+        guard case .alerts(let prometheus) = detector else { return }
+        let query = "ALERTS{service=\"\(scenario.service)\",severity=\"page\"}"
+        let deadline = ContinuousClock.now + .seconds(300)
+        var said = false
+        while !stop.isStopped && ContinuousClock.now < deadline {
+            let active = try prometheus.vector(query)
+            if active.isEmpty { return }
+            if !said {
+                progress(
+                    "\(label): waiting for \(active.map { $0.labels["alertname"] ?? "?" }.joined(separator: ", ")) to end"
+                )
+                said = true
+            }
+            await stop.sleep(until: .now + .seconds(1))
+        }
+        if !stop.isStopped { progress("\(label): paging alerts still active after 5 minutes; going on") }
     }
 
     /// Probes until `recoverAfter` good rounds in a row, or `limit` seconds pass.
@@ -100,7 +141,7 @@ public struct GameDayRunner: Sendable {
             switch tracker.observe(round) {
             case .detected(_, let at, let reason)?:
                 wentDown = true
-                if result.detectedAt == nil && at <= detectBy {
+                if case .probe = detector, result.detectedAt == nil && at <= detectBy {
                     _ = try await store.detect(id, at: at, via: "probe", by: author, now: .now)
                     result.detectedAt = at
                     progress("\(label): detected by the probe: \(reason)")
@@ -116,6 +157,12 @@ public struct GameDayRunner: Sendable {
                     round.ok && round.at >= ended
                     ? (goodAfterEnd?.first ?? round.at, (goodAfterEnd?.count ?? 0) + 1) : nil
                 if let streak = goodAfterEnd, streak.count >= probes.recoverAfter { result.recoveredAt = streak.first }
+            }
+            if case .alerts = detector, result.detectedAt == nil,
+                let detected = try await store.detail(id).incident.detectedAt
+            {
+                result.detectedAt = detected
+                progress("\(label): detected by \(try await store.detail(id).incident.detection ?? "an alert")")
             }
             if cleared == nil && Timestamp.now >= clearAt {
                 cleared = try await clear(id)

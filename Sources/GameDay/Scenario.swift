@@ -62,7 +62,7 @@ public struct Scenario: Sendable {
         try defaults?.refuseUnknownKeys(["hold", "detect_within", "recover_within", "category", "severity"])
         let service = try root.string("service") ?? "app"
         do {
-            _ = try Validate.word(service, field: "service")
+            _ = try Validate.service(service)
         } catch {
             throw root.problem("service", "\(error)")
         }

@@ -10,23 +10,23 @@ struct IncidentCommand: AsyncParsableCommand {
         commandName: "incident",
         abstract: "Record incidents, injected or real, from the first minute of an outage to its postmortem.",
         discussion: """
-            Every failure is an incident with a timeline: open it when the failure starts (or is injected), then
+            Every failure is an incident with a timeline: open it when the failure starts (or is injected), then \
             detect, ack, mitigate and resolve it as they happen. Times default to now and accept \(TimeInput.help).
 
-            The database is --db, else $INCIDENT_DB, else $XDG_DATA_HOME/incident/incidents.db
+            The database is --db, else $INCIDENT_DB, else $XDG_DATA_HOME/incident/incidents.db \
             (~/.local/share/incident/incidents.db).
 
-            Exit status: 0 ok; 64 bad command-line input; 65 a request that contradicts the record (times out of
-            order, resolving twice) or malformed input data; 66 unknown incident or missing file; 69 a service
-            cannot be reached (the app, Prometheus); 74 database or file unusable (corrupt, newer, disk full); 77 a
+            Exit status: 0 ok; 64 bad command-line input; 65 a request that contradicts the record (times out of \
+            order, resolving twice) or malformed input data; 66 unknown incident or missing file; 69 a service \
+            cannot be reached (the app, Prometheus); 74 database or file unusable (corrupt, newer, disk full); 77 a \
             token was refused.
             """,
         version: "0.1.0",
         subcommands: [
             Open.self, Detect.self, Ack.self, Mitigate.self, Resolve.self, Note.self, Cancel.self, Reopen.self,
             Edit.self, Show.self, List.self, Report.self, Postmortem.self, Export.self, Import.self, Action.self,
-            DB.self, Inject.self, Clear.self, Faults.self, Watch.self, GameDayCommand.self, SLOCommand.self,
-            Decision.self,
+            DB.self, Inject.self, Clear.self, Faults.self, Watch.self, GameDayCommand.self, Serve.self, CI.self,
+            SLOCommand.self, Decision.self,
         ]
     )
 

@@ -8,9 +8,14 @@ enum Output {
     /// `snakeCase` turns Swift property names into the snake_case keys of the JSON contract; types that
     /// name their keys themselves (incidents, the bulk of `list --json`) skip that cost.
     static func json(_ value: some Encodable, snakeCase: Bool = false) throws {
+        print(try jsonText(value, snakeCase: snakeCase))
+    }
+
+    /// The text ``json(_:snakeCase:)`` prints, without its newline.
+    static func jsonText(_ value: some Encodable, snakeCase: Bool = false) throws -> String {
         let encoder = JSONEncoder.stable(pretty: true)
         if snakeCase { encoder.keyEncodingStrategy = .convertToSnakeCase }
-        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
     /// True when standard output is a terminal and the user has not asked for plain text (`NO_COLOR`).

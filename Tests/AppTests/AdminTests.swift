@@ -26,6 +26,17 @@ struct AdminTests {
         }
     }
 
+    @Test("A blank admin token, or one a header cannot carry, is refused at start-up; an empty one turns /admin off")
+    func refusesBlankTokens() throws {
+        for token in [" ", "\t", "  \n", "secret ", " secret", "sec ret", "sécret"] {
+            #expect(throws: ConfigurationError.self, "\(token.debugDescription)") {
+                try AppConfiguration(environment: ["APP_ADMIN_TOKEN": token])
+            }
+        }
+        #expect(try AppConfiguration(environment: ["APP_ADMIN_TOKEN": ""]).adminToken == nil)
+        #expect(try AppConfiguration(environment: ["APP_ADMIN_TOKEN": "a-b_c.d~e+f/g="]).adminToken == "a-b_c.d~e+f/g=")
+    }
+
     @Test("A missing, malformed or wrong token gets 401 and changes nothing")
     func refusesWrongTokens() async throws {
         let harness = try ServiceHarness()
@@ -33,7 +44,7 @@ struct AdminTests {
         let wrong: [HTTPFields] = [
             [:], [.authorization: token], [.authorization: "Basic \(token)"], [.authorization: "Bearer "],
             [.authorization: "Bearer \(token)x"], [.authorization: "Bearer \(token.dropLast())"],
-            [.authorization: "bearer \(token)"],
+            [.authorization: "Bearertoken \(token)"], [.authorization: "Bearer\t\(token)"],
         ]
         try await harness.test { client in
             for headers in wrong {
@@ -45,6 +56,21 @@ struct AdminTests {
             }
         }
         #expect(harness.service.state.faults.active.isEmpty)
+    }
+
+    @Test("The Bearer scheme is matched in any case, and one or more spaces may follow it (RFC 9110)")
+    func bearerSchemeAnyCase() async throws {
+        let harness = try ServiceHarness()
+        try await harness.test { client in
+            for scheme in ["Bearer ", "bearer ", "BEARER ", "bEaReR   "] {
+                let response = try await client.execute(
+                    uri: "/admin/faults", method: .get, headers: [.authorization: scheme + ServiceHarness.token])
+                #expect(response.status == .ok, "\(scheme)")
+            }
+        }
+        #expect(BearerTokenMiddleware.bearerToken(in: "Bearer") == nil)
+        #expect(BearerTokenMiddleware.bearerToken(in: "Basic abc") == nil)
+        #expect(BearerTokenMiddleware.bearerToken(in: "bearer a.b~c") == Array("a.b~c".utf8))
     }
 
     @Test("Constant-time comparison agrees with ==")
@@ -156,7 +182,64 @@ struct AdminTests {
         #expect(activation["fault_type"] as? String == "error")
         #expect(activation["route"] as? String == "/api/*")
         #expect(activation["status"] as? Double == 503)
+        let line = try #require(harness.logs.text.first { $0.contains(#""message":"fault activated""#) })
+        #expect(line.contains(#""status":503}"#) && line.contains(#""duration_s":120,"#), "\(line)")
+        #expect(line.contains(#""probability":0.5,"#), "fractions stay fractions: \(line)")
         #expect(activation["level"] as? String == "notice")
+    }
+
+    @Test("Faults stack only up to the caps: 409 names the cap and the setting that raises it")
+    func caps() async throws {
+        let harness = try ServiceHarness(environment: [
+            "APP_MAX_FAULTS": "4", "APP_MAX_LEAK_MB": "10", "APP_MAX_BURN_THREADS": "3",
+        ])
+        try await harness.test { client in
+            func refusal(_ json: String) async throws -> String {
+                let response = try await client.execute(
+                    uri: "/admin/faults", method: .post, headers: ServiceHarness.adminHeaders,
+                    body: ByteBuffer(string: json))
+                #expect(response.status == .conflict, "\(json)")
+                return response.errorMessage
+            }
+            try await ServiceHarness.activate(#"{"type":"memory_leak","mb_per_s":1,"max_mb":6}"#, on: client)
+            #expect(
+                try await refusal(#"{"type":"memory_leak","mb_per_s":1,"max_mb":5}"#)
+                    == "memory_leak faults would hold up to 11 MB together, over the 10 MB APP_MAX_LEAK_MB allows; "
+                    + "clear a leak, lower max_mb, or raise APP_MAX_LEAK_MB")
+            try await ServiceHarness.activate(#"{"type":"memory_leak","mb_per_s":1,"max_mb":4}"#, on: client)
+            try await ServiceHarness.activate(#"{"type":"cpu_burn","threads":2}"#, on: client)
+            #expect(
+                try await refusal(#"{"type":"cpu_burn","threads":2}"#)
+                    == "cpu_burn faults would spin 4 threads together, over the 3 APP_MAX_BURN_THREADS allows; "
+                    + "clear a burn, lower threads, or raise APP_MAX_BURN_THREADS")
+            try await ServiceHarness.activate(#"{"type":"cpu_burn","threads":1}"#, on: client)
+            #expect(
+                try await refusal(#"{"type":"error"}"#)
+                    == "4 faults are in force, the most APP_MAX_FAULTS allows; clear one first, or raise APP_MAX_FAULTS"
+            )
+            let listed = try await client.execute(
+                uri: "/admin/faults", method: .get, headers: ServiceHarness.adminHeaders)
+            #expect((listed.object["faults"] as? [Any])?.count == 4, "a refusal changes nothing")
+            _ = try await client.execute(uri: "/admin/faults", method: .delete, headers: ServiceHarness.adminHeaders)
+            try await ServiceHarness.activate(#"{"type":"cpu_burn","threads":3,"duration_s":0.1}"#, on: client)
+        }
+    }
+
+    @Test("By default at most 100 faults, 512 MB of leaks and 32 burning threads are in force together")
+    func defaultCaps() async throws {
+        let harness = try ServiceHarness()
+        try await harness.test { client in
+            for _ in 1...100 {
+                try await ServiceHarness.activate(#"{"type":"latency","ms":0}"#, on: client)
+            }
+            let refused = try await client.execute(
+                uri: "/admin/faults", method: .post, headers: ServiceHarness.adminHeaders,
+                body: ByteBuffer(string: #"{"type":"latency","ms":0}"#))
+            #expect(refused.status == .conflict)
+            #expect(refused.errorMessage.hasPrefix("100 faults are in force"))
+        }
+        let caps = harness.service.state.configuration.faultCaps
+        #expect(caps.faults == 100 && caps.leakMegabytes == 512 && caps.burnThreads == 32)
     }
 
     @Test("APP_FAULTS puts faults in force at start-up and refuses bad ones before anything starts")
@@ -171,10 +254,15 @@ struct AdminTests {
         let refusals = [
             (#"[{"type":"latency","ms":100},{"type":"error","status":99}]"#, "APP_FAULTS[1]: field 'status' is 99"),
             (#"{"type":"error"}"#, "APP_FAULTS must be a JSON list of fault objects"),
+            (
+                #"[{"type":"memory_leak","max_mb":300},{"type":"memory_leak","max_mb":300}]"#,
+                "APP_FAULTS[1]: memory_leak faults would hold up to 600 MB together, over the 512 MB APP_MAX_LEAK_MB"
+            ),
+            (#"[{"type":"error"},{"type":"abort"},{"type":"hang"}]"#, "APP_FAULTS[2]: 2 faults are in force"),
         ]
         for (json, message) in refusals {
             #expect {
-                try AppConfiguration(environment: ["APP_FAULTS": json])
+                try AppConfiguration(environment: ["APP_FAULTS": json, "APP_MAX_FAULTS": "2"])
             } throws: { error in
                 (error as? ConfigurationError)?.description.hasPrefix(message) == true
             }

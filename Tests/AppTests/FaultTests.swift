@@ -20,11 +20,9 @@ struct FaultTests {
             var start = clock.now
             #expect(try await client.execute(uri: "/api/notes", method: .get).status == .ok)
             let slow = clock.now - start
-            start = clock.now
             _ = try await client.execute(uri: "/", method: .get)
-            let fast = clock.now - start
-            #expect(slow >= .milliseconds(150) && slow < .milliseconds(1000), "\(slow)")
-            #expect(fast < .milliseconds(100), "/ is outside the route glob")
+            // Upper bounds on wall-clock time are loose: tests run beside each other on a small machine.
+            #expect(slow >= .milliseconds(150) && slow < .seconds(5), "\(slow)")
             let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             #expect(sample(metrics, "app_faults_injected_total", #"type="latency""#) == 1)
             #expect(
@@ -35,9 +33,11 @@ struct FaultTests {
             #expect(
                 sample(
                     metrics, "http_request_duration_seconds_bucket",
-                    #"method="GET",route="/api/notes",status="200",le="1.0""#) == 1)
+                    #"method="GET",route="/api/notes",status="200",le="1""#) == 1)
             let logged = harness.logs.events("request").first { $0["path"] as? String == "/api/notes" }
             #expect(logged?["faults"] as? [String] == ["latency#\(id)"])
+            let outside = harness.logs.events("request").first { $0["path"] as? String == "/" }
+            #expect(outside != nil && outside?["faults"] == nil, "/ is outside the route glob: \(outside ?? [:])")
         }
     }
 
@@ -95,7 +95,7 @@ struct FaultTests {
         }
     }
 
-    @Test("abort closes the connection with no answer and is counted as status \"aborted\"")
+    @Test("abort closes the connection with no answer; it counts as status 599 and logs 599 with aborted: true")
     func abort() async throws {
         let harness = try ServiceHarness()
         try await harness.test { client in
@@ -103,11 +103,12 @@ struct FaultTests {
             // The router test client turns the thrown abort into a 500; LiveAppTests sees the real closed socket.
             _ = try await client.execute(uri: "/api/notes", method: .get)
             let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
-            #expect(sample(metrics, "http_requests_total", #"method="GET",route="/api/notes",status="aborted""#) == 1)
+            #expect(sample(metrics, "http_requests_total", #"method="GET",route="/api/notes",status="599""#) == 1)
             #expect(sample(metrics, "app_faults_injected_total", #"type="abort""#) == 1)
         }
         let line = harness.logs.events("request").first { $0["path"] as? String == "/api/notes" }
-        #expect(line?["status"] as? String == "aborted")
+        #expect(line?["status"] as? Int == 599, "always a number")
+        #expect(line?["aborted"] as? Bool == true)
     }
 
     @Test("hang holds a request for max_s, then answers 503; draining ends it early")
@@ -119,7 +120,7 @@ struct FaultTests {
             var start = clock.now
             #expect(try await client.execute(uri: "/api/notes", method: .get).status == .serviceUnavailable)
             let held = clock.now - start
-            #expect(held >= .milliseconds(400) && held < .seconds(2), "\(held)")
+            #expect(held >= .milliseconds(400) && held < .seconds(10), "\(held)")
 
             try await ServiceHarness.activate(#"{"type":"hang","max_s":60,"route":"/api/notes/*"}"#, on: client)
             start = clock.now
@@ -180,7 +181,8 @@ struct FaultTests {
         }
     }
 
-    @Test("crash, memory_leak and cpu_burn are listed while in force and stop when cleared")
+    @Test(
+        "crash, memory_leak and cpu_burn are listed while in force and stop when cleared; a crash counts when it fires")
     func processFaults() async throws {
         let harness = try ServiceHarness()
         try await harness.test { client in
@@ -193,8 +195,9 @@ struct FaultTests {
             let active = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             for type in ["crash", "memory_leak", "cpu_burn"] {
                 #expect(sample(active, "app_faults_active", #"type="\#(type)""#) == 1)
-                #expect(sample(active, "app_faults_injected_total", #"type="\#(type)""#) == 1)
             }
+            #expect(sample(active, "app_faults_injected_total", #"type="memory_leak""#) == 1, "leaks act at once")
+            #expect(sample(active, "app_faults_injected_total", #"type="cpu_burn""#) == 1, "so do burns")
             #expect(
                 try await client.execute(uri: "/admin/faults", method: .delete, headers: ServiceHarness.adminHeaders)
                     .status == .ok)
@@ -202,6 +205,9 @@ struct FaultTests {
             for type in ["crash", "memory_leak", "cpu_burn"] {
                 #expect(sample(cleared, "app_faults_active", #"type="\#(type)""#) == 0)
             }
+            #expect(
+                sample(cleared, "app_faults_injected_total", #"type="crash""#) == 0,
+                "a crash cleared before it fired never acted")
         }
     }
 }

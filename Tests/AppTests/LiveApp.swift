@@ -101,6 +101,16 @@ final class LiveApp: @unchecked Sendable {
         return try #require(sample(exposition, name), "\(name) in /metrics")
     }
 
+    /// How many sockets the process holds, its listening socket included.
+    var openSockets: Int {
+        let directory = "/proc/\(process.processIdentifier)/fd"
+        let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return descriptors.count { name in
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "\(directory)/\(name)"))?.hasPrefix("socket:")
+                == true
+        }
+    }
+
     func signal(_ signal: Int32) {
         kill(process.processIdentifier, signal)
     }
@@ -118,4 +128,61 @@ final class LiveApp: @unchecked Sendable {
 
 struct LiveAppError: Error, CustomStringConvertible {
     let description: String
+}
+
+/// A plain TCP connection to the app, for what URLSession cannot do: malformed requests, slow, idle and
+/// half-closed clients. Closed when released.
+final class RawConnection {
+    private let socket: Int32
+
+    init(port: Int) throws {
+        socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard socket >= 0, connected == 0 else {
+            throw LiveAppError(description: "cannot connect to 127.0.0.1:\(port): errno \(errno)")
+        }
+    }
+
+    deinit { close(socket) }
+
+    /// Sends `text` as it is; false once the server has closed the connection.
+    @discardableResult
+    func send(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        return bytes.withUnsafeBytes { Foundation.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            == bytes.count
+    }
+
+    /// Ends the client's side, as a client does that has sent all it means to send.
+    func shutdownOutput() {
+        shutdown(socket, Int32(SHUT_WR))
+    }
+
+    /// What arrives until the server closes the connection (`closed`) or `timeout` passes. It polls without
+    /// blocking and sleeps between polls: a blocked thread of the test process's small cooperative pool would
+    /// stall every other test running beside this one.
+    func receive(for timeout: Duration) async -> (text: String, closed: Bool) {
+        let deadline = ContinuousClock.now + timeout
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while ContinuousClock.now < deadline {
+            var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, 0) > 0 else {
+                try? await Task.sleep(for: .milliseconds(10))
+                continue
+            }
+            let count = buffer.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
+            if count <= 0 { return (String(decoding: received, as: UTF8.self), true) }
+            received += buffer[..<count]
+        }
+        return (String(decoding: received, as: UTF8.self), false)
+    }
 }

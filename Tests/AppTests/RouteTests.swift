@@ -82,9 +82,82 @@ struct RouteTests {
                     uri: uri, method: method, body: body.map { ByteBuffer(string: $0) })
                 #expect(response.status == status, "\(method) \(uri) \(body?.prefix(40) ?? "")")
             }
+            for (body, message) in [
+                (#"{"txt":"typo"}"#, #"field 'text' is required: send {"text":"…"}"#),
+                (#"{"text":7}"#, "field 'text' must be a string"),
+                (#"{"text":null}"#, "field 'text' must be a string"),
+                ("not json", #"the body must be a JSON object such as {"text":"…"}"#),
+                (#"["text"]"#, #"the body must be a JSON object such as {"text":"…"}"#),
+            ] {
+                let refused = try await client.execute(uri: "/api/notes", method: .post, body: ByteBuffer(string: body))
+                #expect(refused.status == .badRequest)
+                #expect(refused.errorMessage == message, "\(body)")
+            }
             let count = try await client.execute(uri: "/api/notes", method: .get).object["notes"] as? [Any]
             #expect(count?.count == 3, "a refused request stores nothing")
         }
+    }
+
+    @Test("Unknown paths, hidden admin paths and oversized bodies get JSON errors too")
+    func jsonErrors() async throws {
+        for harness in [try ServiceHarness(), try ServiceHarness(adminToken: nil)] {
+            try await harness.test { client in
+                let nowhere = try await client.execute(uri: "/nowhere?x=1", method: .get)
+                #expect(nowhere.status == .notFound)
+                #expect(nowhere.errorMessage == "no route for GET /nowhere")
+                let admin = try await client.execute(uri: "/admin/faults/1", method: .delete)
+                let expected = harness.service.state.configuration.adminToken == nil ? 404 : 401
+                #expect(admin.status.code == expected)
+                #expect(!admin.errorMessage.isEmpty, "\(admin.status)")
+                let oversized = try await client.execute(
+                    uri: "/api/notes", method: .post,
+                    body: ByteBuffer(string: #"{"text":"\#(String(repeating: "x", count: 70_000))"}"#))
+                #expect(oversized.status == .contentTooLarge)
+                #expect(oversized.errorMessage == "the request body is larger than this route accepts")
+                #expect(oversized.headers[.connection] == "close")
+            }
+        }
+    }
+
+    @Test("JSON answers, errors included, say exactly application/json: RFC 8259 defines no charset")
+    func jsonContentType() async throws {
+        let harness = try ServiceHarness()
+        try await harness.test { client in
+            let created = try await client.execute(
+                uri: "/api/notes", method: .post, body: ByteBuffer(string: #"{"text":"a"}"#))
+            for response in [
+                created, try await client.execute(uri: "/", method: .get),
+                try await client.execute(uri: "/api/notes", method: .get),
+                try await client.execute(uri: "/readyz", method: .get),
+                try await client.execute(uri: "/api/notes/99", method: .get),
+                try await client.execute(uri: "/nowhere", method: .get),
+                try await client.execute(uri: "/admin/faults", method: .get),
+            ] {
+                #expect(response.headers[.contentType] == "application/json", "\(response.status)")
+            }
+        }
+    }
+
+    @Test("HEAD answers on every GET route with the GET answer's status and headers, and no body")
+    func head() async throws {
+        let harness = try ServiceHarness()
+        try await harness.test { client in
+            _ = try await client.execute(uri: "/api/notes", method: .post, body: ByteBuffer(string: #"{"text":"a"}"#))
+            for uri in ["/", "/livez", "/readyz", "/metrics", "/api/notes", "/api/notes/1", "/api/notes/9", "/nowhere"]
+            {
+                let get = try await client.execute(uri: uri, method: .get)
+                let head = try await client.execute(uri: uri, method: .head)
+                #expect(head.status == get.status, "\(uri)")
+                #expect(head.headers[.contentType] == get.headers[.contentType], "\(uri)")
+                #expect(head.headers[.contentLength] != nil, "\(uri)")
+                #expect(head.body.readableBytes == 0, "\(uri)")
+            }
+            let admin = try await client.execute(
+                uri: "/admin/faults", method: .head, headers: ServiceHarness.adminHeaders)
+            #expect(admin.status == .ok && admin.body.readableBytes == 0)
+        }
+        let logged = harness.logs.events("request").filter { $0["method"] as? String == "HEAD" }
+        #expect(logged.first?["route"] as? String == "/")
     }
 
     @Test("Metrics: counts and durations by route template, never raw paths; promtool's names and help")
@@ -111,7 +184,7 @@ struct RouteTests {
                 sample(
                     text, "http_request_duration_seconds_bucket",
                     #"method="GET",route="/api/notes/{id}",status="200",le="+Inf""#) == 2)
-            #expect(sample(text, "http_requests_in_flight") == 1, "the scrape itself is in flight")
+            #expect(sample(text, "http_requests_in_flight") == 0, "the scrape is operational traffic")
             #expect(sample(text, "app_build_info", #"version="\#(AppVersion.current)",swift="6.3""#) == 1)
             for type in FaultType.allCases {
                 #expect(sample(text, "app_faults_active", #"type="\#(type.rawValue)""#) == 0)

@@ -17,11 +17,16 @@ struct ServiceHarness {
     let logs = LogCapture()
     let service: FaultLabApplication
 
-    init(adminToken: String? = Self.token, faultInjection: Bool = true, serving: Bool = true) throws {
+    /// `environment` adds settings to those the arguments make.
+    init(
+        adminToken: String? = Self.token, faultInjection: Bool = true, serving: Bool = true,
+        environment extra: [String: String] = [:]
+    ) throws {
         directory = try TemporaryDirectory()
         var environment = ["APP_DATA": directory.path("app.db")]
         environment["APP_ADMIN_TOKEN"] = adminToken
         environment["APP_FAULT_INJECTION"] = faultInjection ? "on" : "off"
+        environment.merge(extra) { $1 }
         let configuration = try AppConfiguration(environment: environment)
         let logs = self.logs
         let logger = Logger(label: "app") { _ in JSONLogHandler(level: .debug, write: logs.append) }

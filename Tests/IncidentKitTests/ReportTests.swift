@@ -311,6 +311,34 @@ struct ReportMarkdownTests {
         try Self.expectGolden(report.markdown, "report-sample.md")
     }
 
+    @Test func theSampleHTMLReportMatchesItsGoldenFile() async throws {
+        let directory = try TemporaryDirectory()
+        let copy = directory.path("sample.db")
+        try FileManager.default.copyItem(atPath: Self.sample.path, toPath: copy)
+        let report = try await IncidentStore.open(path: copy, ifMissing: .fail).report(
+            ReportRequest(now: Timestamp(rfc3339: "2026-11-29T00:00:00Z")!, timeZone: TimeZone(identifier: "UTC")!))
+        try Self.expectGolden(report.html, "report-sample.html")
+    }
+
+    @Test func theHTMLReportIsSelfContainedAndEscapesUserText() async throws {
+        let f = try StoreFixture()
+        let id = try await f.store.open(
+            Incident(
+                title: "<script>alert('x')</script> & \"quotes\"", kind: .injected, fault: "abort", startedAt: f.at(0)),
+            by: "<b>bold</b>", now: f.now
+        ).incident.id!
+        _ = try await f.store.resolve(
+            id, at: f.at(5), cause: "c", category: nil, fix: nil, prevent: [], by: "t", now: f.now)
+        _ = try await f.store.open(Incident(title: "still open <img src=x>", startedAt: f.at(1)), by: "t", now: f.now)
+        let html = try await f.store.report(ReportRequest(now: f.now)).html
+        #expect(!html.contains("<script") && !html.contains("<img"), "user text is escaped")
+        #expect(html.contains("still open &lt;img src=x&gt;"))
+        let outside = html.replacingOccurrences(of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "")
+        #expect(!outside.contains("http"), "nothing to fetch: no URL but the SVG namespace")
+        #expect(
+            html.components(separatedBy: "<svg class=\"chart\"").count - 1 == 2, "the trend and the detection chart")
+    }
+
     @Test func userTextCannotBreakATableOrInjectHTML() {
         let table = Markdown.table(
             header: ["id", "title"],

@@ -60,9 +60,9 @@ final class AppUnderTest: @unchecked Sendable {
     }
 
     /// Stops the app with SIGKILL and waits for it, as a crash would leave it.
-    func kill() {
+    func kill() async {
         if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        await waitForExit(process)
     }
 
     /// The faults in force, as the admin API lists them.

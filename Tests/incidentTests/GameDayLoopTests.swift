@@ -12,13 +12,13 @@ struct GameDayLoopTests {
         "memory_leak mb_per_s=10 max_mb=50", "cpu_burn threads=1", "dependency_down", "not_ready", "not_live",
     ]
 
-    @Test func everyFaultTypeIsInjectedAndRecordedAtTheAppsOwnActivationTime() throws {
+    @Test func everyFaultTypeIsInjectedAndRecordedAtTheAppsOwnActivationTime() async throws {
         let app = try AppUnderTest()
         let cli = try CLI()
         for fault in Self.faults {
             let words = fault.split(separator: " ").map(String.init)
             let injected = try #require(
-                try cli.json(["inject"] + words + ["--duration", "2m"], environment: app.cliEnvironment)
+                try await cli.json(["inject"] + words + ["--duration", "2m"], environment: app.cliEnvironment)
                     as? [String: Any])
             let incident = try #require(injected["id"] as? Int)
             let faultId = try #require(injected["fault_id"] as? Int, "\(fault)")
@@ -27,14 +27,15 @@ struct GameDayLoopTests {
             #expect(injected["started_at"] as? String == inForce["activated_at"] as? String, "\(fault)")
             #expect(injected["kind"] as? String == "injected" && injected["target"] as? String == app.url)
             #expect((injected["fault"] as? String)?.hasPrefix(words[0]) == true)
-            try expectSuccess(cli, "clear", "\(incident)", environment: app.cliEnvironment)
+            try await expectSuccess(cli, "clear", "\(incident)", environment: app.cliEnvironment)
             #expect(try app.faults().isEmpty, "\(fault) was cleared")
         }
-        let timeline = try #require((try cli.json("show", "1") as? [String: Any])?["timeline"] as? [[String: Any]])
+        let timeline = try #require(
+            (try await cli.json("show", "1") as? [String: Any])?["timeline"] as? [[String: Any]])
         #expect(timeline.compactMap { $0["kind"] as? String } == ["opened", "fault_cleared"])
     }
 
-    @Test func refusedInjectionsRecordNothingAndLeaveNoFault() throws {
+    @Test func refusedInjectionsRecordNothingAndLeaveNoFault() async throws {
         let app = try AppUnderTest()
         let cli = try CLI()
         let cases: [(Int32, String, [String], [String: String])] = [
@@ -49,7 +50,7 @@ struct GameDayLoopTests {
             (64, "no admin token", ["inject", "abort"], ["APP_ADMIN_TOKEN": ""]),
         ]
         for (status, words, arguments, environment) in cases {
-            let result = try cli.run(arguments, environment: app.cliEnvironment.merging(environment) { $1 })
+            let result = try await cli.run(arguments, environment: app.cliEnvironment.merging(environment) { $1 })
             #expect(result.status == status, "\(arguments): \(result.stderr)")
             #expect(result.stderr.contains(words), "\(arguments): \(result.stderr)")
         }
@@ -57,21 +58,23 @@ struct GameDayLoopTests {
         #expect(!FileManager.default.fileExists(atPath: cli.database), "no incident, not even a database")
     }
 
-    @Test func aFaultTheDatabaseCannotRecordIsClearedAgain() throws {
+    @Test func aFaultTheDatabaseCannotRecordIsClearedAgain() async throws {
         let app = try AppUnderTest()
         let cli = try CLI()
-        try expectSuccess(cli, "open", "first", "--at", "-1h")
+        try await expectSuccess(cli, "open", "first", "--at", "-1h")
         try execute(
             on: cli.database,
             "CREATE TRIGGER refuse BEFORE INSERT ON incident BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;")
-        let result = try cli.run(["inject", "error"], environment: app.cliEnvironment)
+        let result = try await cli.run(["inject", "error"], environment: app.cliEnvironment)
         #expect(result.status == 74, "\(result.stderr)")
         #expect(try app.faults().isEmpty, "the fault the app accepted was cleared again")
     }
 
     /// Starts `incident watch` until one failure recovered, breaks the app with `fault`, waits for the
     /// detection, ends the failure with `repair`, and returns the incident the watch recorded.
-    func watch(_ fault: [String], app: AppUnderTest, cli: CLI, repair: () throws -> Void) throws -> [String: Any] {
+    func watch(_ fault: [String], app: AppUnderTest, cli: CLI, repair: () async throws -> Void) async throws -> [String:
+        Any]
+    {
         let (watch, out, err) = try cli.start(
             [
                 "watch", "--until-recovered", "--interval", "200ms", "--fail-after", "2", "--recover-after", "2",
@@ -79,29 +82,29 @@ struct GameDayLoopTests {
             ],
             environment: app.cliEnvironment)
         defer { if watch.isRunning { kill(watch.processIdentifier, SIGKILL) } }
-        Thread.sleep(forTimeInterval: 1)
+        try await Task.sleep(for: .seconds(1))
         let id = try #require(
             Int(
-                try cli.run(["inject"] + fault + ["-q"], environment: app.cliEnvironment).stdout
+                try await cli.run(["inject"] + fault + ["-q"], environment: app.cliEnvironment).stdout
                     .trimmingCharacters(in: .whitespacesAndNewlines)))
         let deadline = Date().addingTimeInterval(15)
-        while Date() < deadline, (try? cli.json("show", "\(id)") as? [String: Any])?["detected_at"] is NSNull {
-            Thread.sleep(forTimeInterval: 0.2)
+        while Date() < deadline, (try? await cli.json("show", "\(id)") as? [String: Any])?["detected_at"] is NSNull {
+            try await Task.sleep(for: .seconds(0.2))
         }
-        try repair()
-        while watch.isRunning && Date() < deadline.addingTimeInterval(15) { Thread.sleep(forTimeInterval: 0.1) }
+        try await repair()
+        while watch.isRunning && Date() < deadline.addingTimeInterval(15) { try await Task.sleep(for: .seconds(0.1)) }
         let errors = try String(contentsOf: err, encoding: .utf8)
         #expect(!watch.isRunning, "\(fault): watch did not see the recovery; \(errors)")
         #expect(try String(contentsOf: out, encoding: .utf8).contains(#""kind":"recovered""#), "\(fault)")
-        return try #require(try cli.json("show", "\(id)") as? [String: Any])
+        return try #require(try await cli.json("show", "\(id)") as? [String: Any])
     }
 
     @Test(arguments: ["error", "abort", "hang max_s=30", "latency ms=800", "dependency_down", "not_ready", "not_live"])
-    func watchDetectsWhatAProbeCanSeeAndRecordsTheRecovery(fault: String) throws {
+    func watchDetectsWhatAProbeCanSeeAndRecordsTheRecovery(fault: String) async throws {
         let app = try AppUnderTest()
         let cli = try CLI()
-        let incident = try watch(fault.split(separator: " ").map(String.init), app: app, cli: cli) {
-            try expectSuccess(cli, "clear", "1", environment: app.cliEnvironment)
+        let incident = try await watch(fault.split(separator: " ").map(String.init), app: app, cli: cli) {
+            try await expectSuccess(cli, "clear", "1", environment: app.cliEnvironment)
         }
         #expect(incident["detection"] as? String == "probe", "\(fault)")
         let started = try #require(incident["started_at"] as? String)
@@ -110,22 +113,22 @@ struct GameDayLoopTests {
         #expect(started < detected && detected < mitigated, "\(fault): \(started) \(detected) \(mitigated)")
     }
 
-    @Test func watchDetectsACrashAndTheRestart() throws {
+    @Test func watchDetectsACrashAndTheRestart() async throws {
         let app = try AppUnderTest()
         let cli = try CLI()
         let port = app.port
-        let incident = try watch(["crash", "exit_code=3"], app: app, cli: cli) {
-            app.kill()
+        let incident = try await watch(["crash", "exit_code=3"], app: app, cli: cli) {
+            await app.kill()
             try app.start(port: port)
         }
         #expect(app.port == port)
         #expect(incident["detection"] as? String == "probe" && incident["mitigated_at"] is String)
     }
 
-    @Test func aWholeGameDayUnderASupervisorScoresEveryFaultType() throws {
+    @Test func aWholeGameDayUnderASupervisorScoresEveryFaultType() async throws {
         let app = try AppUnderTest()
         let port = app.port
-        app.kill()
+        await app.kill()
         let cli = try CLI()
         let scenario = cli.directory.path("all.yaml")
         try """
@@ -134,7 +137,7 @@ struct GameDayLoopTests {
         steps:
         \(Self.faults.map { "  - fault: \($0.replacingOccurrences(of: " delay_s=600", with: ""))" }.joined(separator: "\n"))
         """.write(toFile: scenario, atomically: true, encoding: .utf8)
-        let run = try cli.run(
+        let run = try await cli.run(
             [
                 "gameday", "run", scenario, "--json", "--supervise", app.command, "--interval", "250ms",
                 "--fail-after", "2", "--recover-after", "2", "--timeout", "1s", "--slow", "300ms",
@@ -157,14 +160,14 @@ struct GameDayLoopTests {
         }
         #expect(
             try String(contentsOfFile: cli.directory.path("gameday.md"), encoding: .utf8).contains("| step | fault |"))
-        let incidents = try #require(try cli.json("list") as? [[String: Any]])
+        let incidents = try #require(try await cli.json("list") as? [[String: Any]])
         #expect(incidents.count == 10 && incidents.allSatisfy { $0["status"] as? String == "resolved" })
         #expect(throws: (any Error).self, "the supervised app was stopped") {
             try HTTPClient(timeout: .seconds(1)).send(HTTPRequest(), to: "http://127.0.0.1:\(port)/livez")
         }
     }
 
-    @Test func ctrlCClearsEveryFaultTheGameDayInjected() throws {
+    @Test func ctrlCClearsEveryFaultTheGameDayInjected() async throws {
         let app = try AppUnderTest()
         let cli = try CLI()
         let scenario = cli.directory.path("long.yaml")
@@ -173,14 +176,15 @@ struct GameDayLoopTests {
         let (run, out, _) = try cli.start(
             ["gameday", "run", scenario, "--interval", "200ms"], environment: app.cliEnvironment)
         let deadline = Date().addingTimeInterval(20)
-        while try app.faults().isEmpty && Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
+        while try app.faults().isEmpty && Date() < deadline { try await Task.sleep(for: .seconds(0.2)) }
         #expect(try !app.faults().isEmpty, "the game day injected its fault")
         kill(run.processIdentifier, SIGINT)
-        run.waitUntilExit()
+        await waitForExit(run)
         let printed = try String(contentsOf: out, encoding: .utf8)
         #expect(run.terminationStatus == 130, "\(printed)")
         #expect(try app.faults().isEmpty, "Ctrl-C cleared the fault")
-        let timeline = try #require((try cli.json("show", "1") as? [String: Any])?["timeline"] as? [[String: Any]])
+        let timeline = try #require(
+            (try await cli.json("show", "1") as? [String: Any])?["timeline"] as? [[String: Any]])
         #expect(timeline.contains { $0["kind"] as? String == "fault_cleared" })
     }
 }

@@ -8,56 +8,56 @@ struct HardeningTests {
     /// True when the tests run as root, who ignores file permissions and may mount file systems.
     static let isRoot = getuid() == 0
 
-    @Test func twoProcessesCreatingOneDatabaseNeverLoseAnIncident() throws {
+    @Test func twoProcessesCreatingOneDatabaseNeverLoseAnIncident() async throws {
         let cli = try CLI()
         for round in 0..<12 {
             let path = cli.directory.path("race-\(round).db")
             let (open, _, openErrors) = try cli.start(["open", "a", "-q", "--db", path])
             let (detect, _, detectErrors) = try cli.start(["detect", "99", "--db", path])
-            open.waitUntilExit()
-            detect.waitUntilExit()
+            await waitForExit(open)
+            await waitForExit(detect)
             let errors =
                 try String(contentsOf: openErrors, encoding: .utf8) + String(contentsOf: detectErrors, encoding: .utf8)
             #expect(open.terminationStatus == 0 && detect.terminationStatus == 66, "round \(round): \(errors)")
-            #expect(try cli.run("show", "1", "--db", path).status == 0, "round \(round): incident 1 was lost")
+            #expect(try await cli.run("show", "1", "--db", path).status == 0, "round \(round): incident 1 was lost")
         }
         let lonely = cli.directory.path("both-fail.db")
         let (first, _, _) = try cli.start(["detect", "98", "--db", lonely])
         let (second, _, _) = try cli.start(["detect", "99", "--db", lonely])
-        first.waitUntilExit()
-        second.waitUntilExit()
+        await waitForExit(first)
+        await waitForExit(second)
         #expect(!FileManager.default.fileExists(atPath: lonely), "two refused first commands left a database")
     }
 
-    @Test func outputWritesThroughLinksAndKeepsEditedFiles() throws {
+    @Test func outputWritesThroughLinksAndKeepsEditedFiles() async throws {
         let cli = try CLI()
-        try expectSuccess(cli, "open", "x", "--at", "-1h")
+        try await expectSuccess(cli, "open", "x", "--at", "-1h")
         let target = cli.directory.path("real.jsonl")
         let link = cli.directory.path("link.jsonl")
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
-        try expectSuccess(cli, "export", "--output", link)
+        try await expectSuccess(cli, "export", "--output", link)
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == target, "the link stays a link")
         #expect(try String(contentsOfFile: target, encoding: .utf8).contains("\"title\":\"x\""))
 
         let postmortem = cli.directory.path("1.md")
         try "hand-written lessons".write(toFile: postmortem, atomically: true, encoding: .utf8)
-        let refused = try cli.run("postmortem", "1", "--output", postmortem)
+        let refused = try await cli.run("postmortem", "1", "--output", postmortem)
         #expect(refused.status == 64 && refused.stderr.contains("exists already; pass --force"))
         #expect(try String(contentsOfFile: postmortem, encoding: .utf8) == "hand-written lessons")
-        try expectSuccess(cli, "postmortem", "1", "--output", postmortem, "--force")
+        try await expectSuccess(cli, "postmortem", "1", "--output", postmortem, "--force")
         #expect(try String(contentsOfFile: postmortem, encoding: .utf8).hasPrefix("# Postmortem: x"))
 
-        let missing = try cli.run("export", "--output", cli.directory.path("no/such/folder/x.jsonl"))
+        let missing = try await cli.run("export", "--output", cli.directory.path("no/such/folder/x.jsonl"))
         #expect(missing.status == 74 && missing.stderr.contains("/no/such/folder does not exist"))
     }
 
     @Test(.enabled(if: isRoot, "needs root to make a device node"))
-    func outputToADeviceWritesToItInsteadOfReplacingIt() throws {
+    func outputToADeviceWritesToItInsteadOfReplacingIt() async throws {
         let cli = try CLI()
-        try expectSuccess(cli, "open", "x", "--at", "-1h")
+        try await expectSuccess(cli, "open", "x", "--at", "-1h")
         let device = cli.directory.path("null")
         #expect(mknod(device, S_IFCHR | 0o666, (1 << 8) | 3) == 0, "major 1, minor 3: the null device")
-        try expectSuccess(cli, "export", "--output", device)
+        try await expectSuccess(cli, "export", "--output", device)
         var status = stat()
         #expect(stat(device, &status) == 0 && status.st_mode & S_IFMT == S_IFCHR, "the device is still a device")
     }
@@ -69,88 +69,89 @@ struct HardeningTests {
         ["open", "x", "--at", "0026-11-28 10:42"], ["open", "x", "--at", "-5000000d"],
         ["open", "x", "--at", "1969-12-31T23:59:59Z"],
     ])
-    func timesFarFromNowAreUsageErrors(arguments: [String]) throws {
+    func timesFarFromNowAreUsageErrors(arguments: [String]) async throws {
         let cli = try CLI()
-        let result = try cli.run(arguments)
+        let result = try await cli.run(arguments)
         #expect(result.status == 64, "\(arguments): \(result.stderr)")
         #expect(!result.crashed)
         #expect(result.stderr.contains("outside the years 1970 to 2199"), "\(result.stderr)")
     }
 
-    @Test func anythingACommandAcceptsExportsAndImportsBack() throws {
+    @Test func anythingACommandAcceptsExportsAndImportsBack() async throws {
         let cli = try CLI()
-        try expectSuccess(cli, "open", String(repeating: "T", count: 65536), "--at", "-2h")
-        try expectSuccess(cli, "edit", "1", "--summary", String(repeating: "A", count: 65536))
-        try expectSuccess(cli, "edit", "1", "--summary", String(repeating: "B", count: 65536))
-        try expectSuccess(cli, "open", "epoch", "--at", "1970-01-01T00:00:00Z", "--other-fault", "pulled the plug")
-        try expectSuccess(cli, "resolve", "2", "--cause", "c", "--at", "1970-01-01T00:10:00Z")
+        try await expectSuccess(cli, "open", String(repeating: "T", count: 65536), "--at", "-2h")
+        try await expectSuccess(cli, "edit", "1", "--summary", String(repeating: "A", count: 65536))
+        try await expectSuccess(cli, "edit", "1", "--summary", String(repeating: "B", count: 65536))
+        try await expectSuccess(
+            cli, "open", "epoch", "--at", "1970-01-01T00:00:00Z", "--other-fault", "pulled the plug")
+        try await expectSuccess(cli, "resolve", "2", "--cause", "c", "--at", "1970-01-01T00:10:00Z")
         for format in ["jsonl", "csv"] {
-            let first = try cli.run("export", "--format", format)
+            let first = try await cli.run("export", "--format", format)
             let file = cli.directory.path("all.\(format)")
             try first.stdout.write(toFile: file, atomically: true, encoding: .utf8)
             let copy = cli.directory.path("copy-\(format).db")
-            try expectSuccess(cli, "import", file, "--db", copy)
-            #expect(try cli.run("export", "--format", format, "--db", copy).stdout == first.stdout, "\(format)")
+            try await expectSuccess(cli, "import", file, "--db", copy)
+            #expect(try await cli.run("export", "--format", format, "--db", copy).stdout == first.stdout, "\(format)")
         }
     }
 
-    @Test func aResolvedIncidentKeepsItsCause() throws {
+    @Test func aResolvedIncidentKeepsItsCause() async throws {
         let cli = try CLI()
-        try expectSuccess(cli, "open", "x", "--at", "-1h")
-        try expectSuccess(cli, "resolve", "1", "--cause", "c")
-        let cleared = try cli.run("edit", "1", "--clear", "cause")
+        try await expectSuccess(cli, "open", "x", "--at", "-1h")
+        try await expectSuccess(cli, "resolve", "1", "--cause", "c")
+        let cleared = try await cli.run("edit", "1", "--clear", "cause")
         #expect(cleared.status == 65 && cleared.stderr.contains("keeps its root cause"))
-        try expectSuccess(cli, "open", "y", "--at", "-1h")
-        #expect(try cli.run("edit", "2", "--resolved-at", "-5m").status == 65, "resolving by edit needs a cause")
-        try expectSuccess(cli, "edit", "2", "--resolved-at", "-5m", "--cause", "found it")
+        try await expectSuccess(cli, "open", "y", "--at", "-1h")
+        #expect(try await cli.run("edit", "2", "--resolved-at", "-5m").status == 65, "resolving by edit needs a cause")
+        try await expectSuccess(cli, "edit", "2", "--resolved-at", "-5m", "--cause", "found it")
     }
 
-    @Test func faultsAreCheckedAgainstTheCatalogAndStoredInOneForm() throws {
+    @Test func faultsAreCheckedAgainstTheCatalogAndStoredInOneForm() async throws {
         let cli = try CLI()
         for fault in [" latency ms=5", "latency\tms=5", "latency ms=5 jitter_ms=0", #"{"type":"latency","ms":5}"#] {
-            try expectSuccess(cli, "open", "drill", "--fault", fault, "--at", "-1h")
+            try await expectSuccess(cli, "open", "drill", "--fault", fault, "--at", "-1h")
         }
-        let faults = try #require(try cli.json("list") as? [[String: Any]]).compactMap { $0["fault"] as? String }
+        let faults = try #require(try await cli.json("list") as? [[String: Any]]).compactMap { $0["fault"] as? String }
         #expect(faults == Array(repeating: "latency ms=5 jitter_ms=0", count: 4))
-        let typo = try cli.run("open", "drill", "--fault", "latncy ms=5")
+        let typo = try await cli.run("open", "drill", "--fault", "latncy ms=5")
         #expect(typo.status == 64 && typo.stderr.contains("unknown fault type 'latncy'"))
         #expect(typo.stderr.contains("--other-fault"))
-        let bounds = try cli.run("open", "drill", "--fault", "hang max_s=3000")
+        let bounds = try await cli.run("open", "drill", "--fault", "hang max_s=3000")
         #expect(
             bounds.status == 64 && bounds.stderr.contains("field 'max_s' is 3000; it must be between 0.001 and 300"))
-        try expectSuccess(
+        try await expectSuccess(
             cli, "open", "partition", "--other-fault", "dropped packets between app and db", "--at", "-1h")
-        for id in ["1", "5"] { try expectSuccess(cli, "resolve", id, "--cause", "drill") }
-        let report = try #require(try cli.json("report") as? [String: Any])
+        for id in ["1", "5"] { try await expectSuccess(cli, "resolve", id, "--cause", "drill") }
+        let report = try #require(try await cli.json("report") as? [String: Any])
         let byFault = try #require((report["detection"] as? [String: Any])?["by_fault_type"] as? [[String: Any]])
         #expect(byFault.compactMap { $0["fault_type"] as? String } == ["latency", "other"])
     }
 
-    @Test func listTakesSeveralStatusesAndWhatIsStillBurning() throws {
+    @Test func listTakesSeveralStatusesAndWhatIsStillBurning() async throws {
         let cli = try CLI()
         for title in ["open", "detected", "acknowledged", "resolved"] {
-            try expectSuccess(cli, "open", title, "--at", "-1h")
+            try await expectSuccess(cli, "open", title, "--at", "-1h")
         }
-        try expectSuccess(cli, "detect", "2")
-        try expectSuccess(cli, "detect", "3")
-        try expectSuccess(cli, "ack", "3")
-        try expectSuccess(cli, "resolve", "4", "--cause", "c")
-        func titles(_ arguments: String...) throws -> [String] {
-            try #require(try cli.json(arguments) as? [[String: Any]]).compactMap { $0["title"] as? String }
+        try await expectSuccess(cli, "detect", "2")
+        try await expectSuccess(cli, "detect", "3")
+        try await expectSuccess(cli, "ack", "3")
+        try await expectSuccess(cli, "resolve", "4", "--cause", "c")
+        func titles(_ arguments: String...) async throws -> [String] {
+            try #require(try await cli.json(arguments) as? [[String: Any]]).compactMap { $0["title"] as? String }
         }
-        #expect(try titles("list", "--unresolved") == ["acknowledged", "detected", "open"])
-        #expect(try titles("list", "--status", "open", "--status", "acknowledged") == ["acknowledged", "open"])
-        #expect(try cli.run("list", "--unresolved", "--status", "open").status == 64)
+        await #expect(try titles("list", "--unresolved") == ["acknowledged", "detected", "open"])
+        await #expect(try titles("list", "--status", "open", "--status", "acknowledged") == ["acknowledged", "open"])
+        #expect(try await cli.run("list", "--unresolved", "--status", "open").status == 64)
     }
 
-    @Test func readingCommandsWorkInAFolderNobodyMayWrite() throws {
+    @Test func readingCommandsWorkInAFolderNobodyMayWrite() async throws {
         let cli = try CLI()
-        try expectSuccess(cli, "open", "x", "--at", "-1h")
-        try expectSuccess(cli, "resolve", "1", "--cause", "c")
+        try await expectSuccess(cli, "open", "x", "--at", "-1h")
+        try await expectSuccess(cli, "resolve", "1", "--cause", "c")
         let folder = cli.directory.url.appendingPathComponent("locked")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let locked = folder.appendingPathComponent("incidents.db").path
-        try expectSuccess(cli, "db", "backup", locked)
+        try await expectSuccess(cli, "db", "backup", locked)
         chmod(locked, 0o444)
         chmod(folder.path, 0o555)
         chmod(cli.directory.url.path, 0o755)
@@ -160,10 +161,12 @@ struct HardeningTests {
         for command in [
             ["list"], ["show", "1"], ["report", "--json"], ["export"], ["postmortem", "1"], ["db", "check"],
         ] {
-            let result = try cli.run(command + ["--db", locked], wrapper: asUser)
+            let result = try await cli.run(command + ["--db", locked], wrapper: asUser)
             #expect(result.status == 0, "\(command): \(result.stderr)")
         }
-        #expect(try cli.run(["open", "y", "--db", locked], wrapper: asUser).status == 74, "writing says why it cannot")
+        #expect(
+            try await cli.run(["open", "y", "--db", locked], wrapper: asUser).status == 74, "writing says why it cannot"
+        )
     }
 
     @Test(arguments: [
@@ -174,11 +177,11 @@ struct HardeningTests {
         ("BAD_UTF8", "line 1: the line is not valid UTF-8 text"),
         ("OLD", "line 1: the started time 1900-01-01T00:00:00Z is outside the years 1970 to 2199"),
     ])
-    func importRefusesCorruptionNamingTheLineAndKey(corruption: String, message: String) throws {
+    func importRefusesCorruptionNamingTheLineAndKey(corruption: String, message: String) async throws {
         let cli = try CLI()
-        try expectSuccess(cli, "open", "x", "--at", "2026-11-28T10:00:00Z")
-        try expectSuccess(cli, "resolve", "1", "--cause", "c", "--at", "2026-11-28T10:05:00Z")
-        var line = try cli.run("export").stdout.trimmingCharacters(in: .newlines)
+        try await expectSuccess(cli, "open", "x", "--at", "2026-11-28T10:00:00Z")
+        try await expectSuccess(cli, "resolve", "1", "--cause", "c", "--at", "2026-11-28T10:05:00Z")
+        var line = try await cli.run("export").stdout.trimmingCharacters(in: .newlines)
         switch corruption {
         case "MISSING_TIMELINE":
             var object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
@@ -196,55 +199,55 @@ struct HardeningTests {
         if corruption == "BAD_UTF8" { bytes.insert(0xFF, at: 10) }
         try bytes.write(to: file)
         let target = cli.directory.path("target.db")
-        let result = try cli.run("import", file.path, "--db", target)
+        let result = try await cli.run("import", file.path, "--db", target)
         #expect(result.status == 65, "\(corruption): \(result.stderr)")
         #expect(result.stderr.contains(message), "\(corruption): \(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: target), "nothing was imported")
-        let folder = try cli.run("import", cli.directory.url.path, "--db", target)
+        let folder = try await cli.run("import", cli.directory.url.path, "--db", target)
         #expect(folder.status == 66 && folder.stderr.contains("is a folder"))
     }
 
     /// A file system of 256 KiB, for running out of disk; nil where it cannot be mounted.
-    static func smallDisk() -> TemporaryDirectory? {
+    static func smallDisk() async -> TemporaryDirectory? {
         guard isRoot, let directory = try? TemporaryDirectory() else { return nil }
         let mount = Process()
         mount.executableURL = URL(fileURLWithPath: "/bin/mount")
         mount.arguments = ["-t", "tmpfs", "-o", "size=256k", "tmpfs", directory.url.path]
         guard (try? mount.run()) != nil else { return nil }
-        mount.waitUntilExit()
+        await waitForExit(mount)
         return mount.terminationStatus == 0 ? directory : nil
     }
 
     @Test(.enabled(if: isRoot, "needs root to mount a small tmpfs"))
-    func aFullDiskGetsASentenceAndLeavesNothingBehind() throws {
-        let disk = try #require(Self.smallDisk(), "mounting a tmpfs failed")
+    func aFullDiskGetsASentenceAndLeavesNothingBehind() async throws {
+        let disk = try #require(await Self.smallDisk(), "mounting a tmpfs failed")
         defer { _ = try? Process.run(URL(fileURLWithPath: "/bin/umount"), arguments: [disk.url.path]).waitUntilExit() }
         let cli = try CLI()
         for index in 0..<20 {
-            try expectSuccess(cli, "open", "\(index) " + String(repeating: "x", count: 20_000), "--at", "-1h")
+            try await expectSuccess(cli, "open", "\(index) " + String(repeating: "x", count: 20_000), "--at", "-1h")
         }
-        let export = try cli.run("export", "--output", disk.path("e.jsonl"))
+        let export = try await cli.run("export", "--output", disk.path("e.jsonl"))
         #expect(export.status == 74 && export.stderr.contains("the disk is full"), "\(export.stderr)")
-        let backup = try cli.run("db", "backup", disk.path("b.db"))
+        let backup = try await cli.run("db", "backup", disk.path("b.db"))
         #expect(backup.status == 74 && backup.stderr.contains("is full"), "\(backup.stderr)")
         let fill = open(disk.path("fill"), O_WRONLY | O_CREAT, 0o644)
         let block = [UInt8](repeating: 0, count: 4096)
         while write(fill, block, block.count) > 0 {}
         close(fill)
-        let first = try cli.run("open", "y", "--db", disk.path("new.db"))
+        let first = try await cli.run("open", "y", "--db", disk.path("new.db"))
         #expect(first.status == 74 && first.stderr.contains("is full"), "\(first.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: disk.url.path).sorted() == ["fill"])
     }
 
-    @Test func theAuthorComesFromGitsConfigurationWithoutRunningGit() throws {
+    @Test func theAuthorComesFromGitsConfigurationWithoutRunningGit() async throws {
         let cli = try CLI()
         let home = cli.directory.url.appendingPathComponent("home")
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
         try "[core]\n\tname = not this\n[user]\n\temail = a@example.org\n\tname = \"Ada Lovelace\"\n"
             .write(to: home.appendingPathComponent(".gitconfig"), atomically: true, encoding: .utf8)
         // No git on the PATH: the name must come from the file.
-        try cli.run("open", "x", environment: ["INCIDENT_AUTHOR": "", "HOME": home.path, "PATH": "/nonexistent"])
-        let shown = try #require(try cli.json("show", "1") as? [String: Any])
+        try await cli.run("open", "x", environment: ["INCIDENT_AUTHOR": "", "HOME": home.path, "PATH": "/nonexistent"])
+        let shown = try #require(try await cli.json("show", "1") as? [String: Any])
         #expect((shown["timeline"] as? [[String: Any]])?.first?["author"] as? String == "Ada Lovelace")
     }
 }

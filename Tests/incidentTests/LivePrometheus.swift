@@ -11,9 +11,19 @@ final class LivePrometheus: @unchecked Sendable {
     private var processes: [Process] = []
     private(set) var url = ""
 
-    /// Starts both, the counters at `good` and `bad` from the first scrape on.
-    init(good: Int, bad: Int) throws {
+    private init() throws {
         directory = try TemporaryDirectory()
+    }
+
+    /// Starts both, the counters at `good` and `bad` from the first scrape on, and waits until Prometheus is
+    /// ready.
+    static func start(good: Int, bad: Int) async throws -> LivePrometheus {
+        let live = try LivePrometheus()
+        try await live.start(good: good, bad: bad)
+        return live
+    }
+
+    private func start(good: Int, bad: Int) async throws {
         try expose(good: good, bad: bad)
         let server = try start(
             "/usr/bin/env",
@@ -25,7 +35,7 @@ final class LivePrometheus: @unchecked Sendable {
             if let range = log.range(of: " port ") {
                 serverPort = Int(log[range.upperBound...].prefix { $0.isNumber }) ?? 0
             }
-            if serverPort == 0 { usleep(50_000) }
+            if serverPort == 0 { try await Task.sleep(for: .milliseconds(50)) }
         }
         guard serverPort > 0, server.isRunning else { throw Failure("http.server did not start") }
         let config = """
@@ -47,7 +57,7 @@ final class LivePrometheus: @unchecked Sendable {
             if (try? HTTPClient(timeout: .seconds(1)).send(HTTPRequest(), to: url + "/-/ready"))?.status == 200 {
                 return
             }
-            usleep(100_000)
+            try await Task.sleep(for: .milliseconds(100))
         }
         throw Failure(
             "prometheus did not get ready: \(try String(contentsOfFile: directory.path("prometheus.log"), encoding: .utf8))"
@@ -76,7 +86,7 @@ final class LivePrometheus: @unchecked Sendable {
     }
 
     /// Waits until Prometheus has a sample of `query`.
-    func waitForData(_ query: String) throws {
+    func waitForData(_ query: String) async throws {
         for _ in 0..<150 {
             let body = "query=" + (query.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
             let answer = try? HTTPClient().send(
@@ -85,7 +95,7 @@ final class LivePrometheus: @unchecked Sendable {
                     headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Array(body.utf8)),
                 to: url)
             if let text = answer?.text, text.contains("\"value\"") { return }
-            usleep(100_000)
+            try await Task.sleep(for: .milliseconds(100))
         }
         throw Failure("prometheus never scraped \(query)")
     }

@@ -46,16 +46,16 @@ struct ReadmeTests {
         return words
     }
 
-    @Test func theWalkThroughRunsAsWrittenAndGivesTheDurationsItPromises() throws {
+    @Test func theWalkThroughRunsAsWrittenAndGivesTheDurationsItPromises() async throws {
         let cli = try CLI()
         let commands = try Self.commands(under: "## A two-minute walk-through")
         #expect(commands.count >= 13)
         for command in commands {
             let arguments = Array(command.dropFirst())
-            let result = try cli.run(arguments)
+            let result = try await cli.run(arguments)
             #expect(result.status == 0, "\(command.joined(separator: " ")): \(result.stderr)")
         }
-        let shown = try #require(try cli.json("show", "1") as? [String: Any])
+        let shown = try #require(try await cli.json("show", "1") as? [String: Any])
         let durations = try #require(shown["durations"] as? [String: Double])
         // Each command reads its relative time against its own clock: allow the seconds the run takes.
         for (key, expected) in [("ttd_s", 300.0), ("tta_s", 120), ("ttr_s", 1200), ("ttc_s", 1500)] {

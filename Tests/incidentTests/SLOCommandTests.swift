@@ -12,29 +12,14 @@ struct SLOCommandTests {
     static let sloFiles = ["ops/slo/app-availability.yaml", "ops/slo/app-latency.yaml"]
 
     /// Runs the CLI in the repository's root, so that file names are as in the committed rules' headers.
-    func runInRoot(_ arguments: [String]) throws -> CLI.Result {
-        let cli = try CLI()
-        let process = Process()
-        process.executableURL = CLI.binary
-        process.arguments = arguments
-        process.currentDirectoryURL = Self.root
-        process.environment = cli.environment([:])
-        let out = cli.directory.url.appendingPathComponent("out")
-        let err = cli.directory.url.appendingPathComponent("err")
-        try Data().write(to: out)
-        try Data().write(to: err)
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        try process.run()
-        process.waitUntilExit()
-        return CLI.Result(
-            status: process.terminationStatus, stdout: try String(contentsOf: out, encoding: .utf8),
-            stderr: try String(contentsOf: err, encoding: .utf8), crashed: process.terminationReason != .exit)
+    func runInRoot(_ arguments: [String]) async throws -> CLI.Result {
+        try await CLI().run(arguments, workingDirectory: Self.root)
     }
 
     @Test(arguments: ["production", "lab"])
-    func theCommittedSLORulesAreWhatTheCLIMakes(profile: String) throws {
-        let result = try runInRoot(["slo", "rules"] + Self.sloFiles + (profile == "lab" ? ["--profile", "lab"] : []))
+    func theCommittedSLORulesAreWhatTheCLIMakes(profile: String) async throws {
+        let result = try await runInRoot(
+            ["slo", "rules"] + Self.sloFiles + (profile == "lab" ? ["--profile", "lab"] : []))
         #expect(result.status == 0, "\(result.stderr)")
         let committed = try String(
             contentsOf: Self.root.appendingPathComponent("ops/prometheus/rules/\(profile)/slo.yml"), encoding: .utf8)
@@ -44,12 +29,12 @@ struct SLOCommandTests {
     }
 
     @Test(.enabled(if: toolAvailable("promtool"), "needs promtool (Debian package prometheus); .ci/run installs it"))
-    func promtoolAcceptsTheRulesOfBothProfiles() throws {
+    func promtoolAcceptsTheRulesOfBothProfiles() async throws {
         let cli = try CLI()
         for profile in ["production", "lab"] {
             let file = cli.directory.path("\(profile).yml")
             let files = Self.sloFiles.map { Self.root.appendingPathComponent($0).path }
-            let result = try cli.run(["slo", "rules"] + files + ["--profile", profile, "--output", file])
+            let result = try await cli.run(["slo", "rules"] + files + ["--profile", profile, "--output", file])
             #expect(result.status == 0 && result.stdout.isEmpty, "\(result.stderr)")
             let promtool = Process()
             promtool.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -61,28 +46,28 @@ struct SLOCommandTests {
         }
     }
 
-    @Test func badSLOFilesAreRefusedWithTheirFileLineAndKey() throws {
+    @Test func badSLOFilesAreRefusedWithTheirFileLineAndKey() async throws {
         let cli = try CLI()
         let source = try String(contentsOf: Self.root.appendingPathComponent(Self.sloFiles[0]), encoding: .utf8)
         let broken = cli.directory.path("broken.yaml")
         try source.replacingOccurrences(of: "target: 0.999", with: "target: 1.0").write(
             toFile: broken, atomically: true, encoding: .utf8)
-        let refused = try cli.run("slo", "rules", broken)
+        let refused = try await cli.run("slo", "rules", broken)
         #expect(refused.status == 65 && refused.stdout.isEmpty)
         #expect(refused.stderr.contains("\(broken):39: spec.objectives[0].target: 1 is not strictly between 0 and 1"))
-        let missing = try cli.run("slo", "rules", cli.directory.path("none.yaml"))
+        let missing = try await cli.run("slo", "rules", cli.directory.path("none.yaml"))
         #expect(missing.status == 66 && missing.stderr.contains("cannot read the SLO file"))
-        let profile = try cli.run("slo", "rules", broken, "--profile", "staging")
+        let profile = try await cli.run("slo", "rules", broken, "--profile", "staging")
         #expect(profile.status == 64)
-        let noFolder = try cli.run("slo", "status", "--slo-dir", cli.directory.path("nowhere"))
+        let noFolder = try await cli.run("slo", "status", "--slo-dir", cli.directory.path("nowhere"))
         #expect(noFolder.status == 66 && noFolder.stderr.contains("cannot read the SLO folder"))
     }
 
-    @Test func withoutPrometheusStatusSaysSoAndShowsNoFigure() throws {
+    @Test func withoutPrometheusStatusSaysSoAndShowsNoFigure() async throws {
         let cli = try CLI()
         let port = try freePort()
         for format in [[], ["--json"], ["--markdown"]] {
-            let result = try cli.run(
+            let result = try await cli.run(
                 [
                     "slo", "status", "--slo-dir", Self.root.appendingPathComponent("ops/slo").path, "--prometheus",
                     "http://127.0.0.1:\(port)",
@@ -91,7 +76,7 @@ struct SLOCommandTests {
             #expect(result.stdout.isEmpty)
             #expect(result.stderr.contains("cannot reach Prometheus at http://127.0.0.1:\(port)"))
         }
-        let report = try cli.run(
+        let report = try await cli.run(
             "report", "--prometheus", "http://127.0.0.1:\(port)", "--slo-dir",
             Self.root.appendingPathComponent("ops/slo").path)
         #expect(report.status == 69 && report.stdout.isEmpty)
@@ -105,11 +90,11 @@ struct SLOCommandTests {
     /// checked within 25 %.
     @Test(
         .enabled(if: LivePrometheus.available, "needs prometheus and python3 (Debian packages); .ci/run installs them"))
-    func statusMeasuresKnownTrafficOnARealPrometheus() throws {
+    func statusMeasuresKnownTrafficOnARealPrometheus() async throws {
         // Counters far from zero, so that Prometheus never shortens its extrapolation to where a counter would
         // reach zero (it does so for each series apart, which would skew a ratio).
         let (good0, bad0) = (1_000_000, 1_000_000)
-        let prometheus = try LivePrometheus(good: good0, bad: bad0)
+        let prometheus = try await LivePrometheus.start(good: good0, bad: bad0)
         let cli = try CLI()
         let slos = cli.directory.path("slo")
         try FileManager.default.createDirectory(atPath: slos, withIntermediateDirectories: true)
@@ -119,40 +104,40 @@ struct SLOCommandTests {
                 toPath: slos + "/" + (file as NSString).lastPathComponent)
         }
         var (good, bad) = (good0, bad0)
-        try prometheus.waitForData(#"http_requests_total{job="app"}"#)
-        func step(_ g: Int, _ b: Int) throws {
+        try await prometheus.waitForData(#"http_requests_total{job="app"}"#)
+        func step(_ g: Int, _ b: Int) async throws {
             good += g
             bad += b
             try prometheus.expose(good: good, bad: bad)
-            usleep(500_000)
+            try await Task.sleep(for: .milliseconds(500))
         }
         func now() -> String {
             let formatter = ISO8601DateFormatter()
             formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
             return formatter.string(from: Date())
         }
-        try step(98, 2)
+        try await step(98, 2)
         let realStart = now()
-        for _ in 0..<10 { try step(98, 2) }
+        for _ in 0..<10 { try await step(98, 2) }
         let realEnd = now()
-        usleep(1_000_000)  // a scrape just before an edge may be read a little after it
-        try step(98, 2)
+        try await Task.sleep(for: .seconds(1))  // a scrape just before an edge may be read a little after it
+        try await step(98, 2)
         let injectedStart = now()
-        for _ in 0..<20 { try step(50, 50) }
+        for _ in 0..<20 { try await step(50, 50) }
         let injectedEnd = now()
-        usleep(1_000_000)
-        for _ in 0..<6 { try step(98, 2) }
-        usleep(2_500_000)  // the last values scraped
+        try await Task.sleep(for: .seconds(1))
+        for _ in 0..<6 { try await step(98, 2) }
+        try await Task.sleep(for: .milliseconds(2500))  // the last values scraped
 
-        try expectSuccess(cli, "open", "Checkout errors", "--at", realStart)
-        try expectSuccess(cli, "mitigate", "1", "--at", realEnd)
-        try expectSuccess(
+        try await expectSuccess(cli, "open", "Checkout errors", "--at", realStart)
+        try await expectSuccess(cli, "mitigate", "1", "--at", realEnd)
+        try await expectSuccess(
             cli, "open", "Half the requests fail", "--fault", "error probability=0.5", "--at", injectedStart)
-        try expectSuccess(cli, "mitigate", "2", "--at", injectedEnd)
-        try expectSuccess(cli, "open", "Another service", "--service", "billing", "--at", injectedStart)
+        try await expectSuccess(cli, "mitigate", "2", "--at", injectedEnd)
+        try await expectSuccess(cli, "open", "Another service", "--service", "billing", "--at", injectedStart)
 
         let arguments = ["slo", "status", "--slo-dir", slos, "--prometheus", prometheus.url]
-        let measured = try #require(try cli.json(arguments) as? [[String: Any]])
+        let measured = try #require(try await cli.json(arguments) as? [[String: Any]])
         #expect(measured.count == 2)
         let availability = try #require(measured.first { $0["slo"] as? String == "app-availability" })
         let expected = 1 - Double(bad - bad0) / Double(good + bad - good0 - bad0)
@@ -181,21 +166,21 @@ struct SLOCommandTests {
         #expect(latency["sli"] is NSNull, "no histogram: no data, not a made-up number")
         #expect((latency["incidents"] as? [[String: Any]])?.allSatisfy { $0["sli"] is NSNull } == true)
 
-        let text = try cli.run(arguments)
+        let text = try await cli.run(arguments)
         #expect(text.status == 0)
         #expect(text.stdout.contains("app-latency") && text.stdout.contains("no data"))
-        let markdown = try cli.run(arguments + ["--markdown"])
+        let markdown = try await cli.run(arguments + ["--markdown"])
         #expect(markdown.stdout.hasPrefix("# Service level objectives\n"))
         #expect(markdown.stdout.contains("| app-availability | 99.9% | 30d |"))
-        let report = try cli.run("report", "--markdown", "--prometheus", prometheus.url, "--slo-dir", slos)
+        let report = try await cli.run("report", "--markdown", "--prometheus", prometheus.url, "--slo-dir", slos)
         #expect(report.status == 0 && report.stdout.contains("## Service level objectives"))
         #expect(
             report.stdout.range(of: "## Service level objectives")!.lowerBound
                 < report.stdout.range(of: "## Definitions")!.lowerBound)
         let reportJSON = try #require(
-            try cli.json(["report", "--prometheus", prometheus.url, "--slo-dir", slos]) as? [String: Any])
+            try await cli.json(["report", "--prometheus", prometheus.url, "--slo-dir", slos]) as? [String: Any])
         #expect((reportJSON["slos"] as? [[String: Any]])?.count == 2 && reportJSON["counts"] != nil)
-        let plain = try #require(try cli.json("report") as? [String: Any])
+        let plain = try #require(try await cli.json("report") as? [String: Any])
         #expect(plain["slos"] == nil, "without --prometheus the report is as it was")
 
         // A query Prometheus refuses: its reason and the SLO file are shown.
@@ -204,7 +189,7 @@ struct SLOCommandTests {
         let source = try String(contentsOfFile: slos + "/app-availability.yaml", encoding: .utf8)
         try source.replacingOccurrences(of: #"http_requests_total{job="app"}"#, with: #"http_requests_total{job=~"("}"#)
             .write(toFile: broken + "/bad.yaml", atomically: true, encoding: .utf8)
-        let refused = try cli.run("slo", "status", "--slo-dir", broken, "--prometheus", prometheus.url)
+        let refused = try await cli.run("slo", "status", "--slo-dir", broken, "--prometheus", prometheus.url)
         #expect(refused.status == 65 && refused.stdout.isEmpty)
         #expect(refused.stderr.contains("refused a query made from \(broken)/bad.yaml"), "\(refused.stderr)")
         #expect(refused.stderr.contains("missing closing )"), "Prometheus's own reason: \(refused.stderr)")

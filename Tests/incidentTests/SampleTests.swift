@@ -10,7 +10,7 @@ struct SampleTests {
     static let hasPython = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")
 
     @Test(.enabled(if: hasPython, "needs python3 to run scripts/make_sample.py"))
-    func theScriptRemakesTheCommittedSampleExactly() throws {
+    func theScriptRemakesTheCommittedSampleExactly() async throws {
         let cli = try CLI()
         let remade = cli.directory.path("remade.db")
         let script = Process()
@@ -21,15 +21,15 @@ struct SampleTests {
         ]
         script.standardOutput = FileHandle.nullDevice
         try script.run()
-        script.waitUntilExit()
+        await waitForExit(script)
         #expect(script.terminationStatus == 0)
-        let committed = try cli.run("list", "--json", "--db", Self.sample)
-        let again = try cli.run("list", "--json", "--db", remade)
+        let committed = try await cli.run("list", "--json", "--db", Self.sample)
+        let again = try await cli.run("list", "--json", "--db", remade)
         #expect(committed.status == 0 && !committed.stdout.isEmpty)
         #expect(committed.stdout == again.stdout, "incidents.db.sample is stale: run scripts/make_sample.py")
     }
 
-    @Test func readingCommandsLeaveTheFileByteForByteUnchanged() throws {
+    @Test func readingCommandsLeaveTheFileByteForByteUnchanged() async throws {
         let cli = try CLI()
         let copy = cli.directory.path("sample.db")
         try FileManager.default.copyItem(atPath: Self.sample, toPath: copy)
@@ -38,14 +38,14 @@ struct SampleTests {
             ["list"], ["show", "31"], ["report", "--json"], ["postmortem", "31"], ["export"],
             ["action", "list"], ["db", "check"], ["db", "backup", cli.directory.path("b.db")],
         ] {
-            #expect(try cli.run(command + ["--db", copy]).status == 0, "\(command)")
+            #expect(try await cli.run(command + ["--db", copy]).status == 0, "\(command)")
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: copy)) == before)
     }
 
-    @Test func theSampleCoversEveryFaultDetectionAndOutcome() throws {
+    @Test func theSampleCoversEveryFaultDetectionAndOutcome() async throws {
         let cli = try CLI()
-        let data = try #require(cli.run("list", "--json", "--db", Self.sample).stdout.data(using: .utf8))
+        let data = try await #require(cli.run("list", "--json", "--db", Self.sample).stdout.data(using: .utf8))
         let incidents = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
         #expect(incidents.count >= 40)
         let starts = incidents.compactMap { $0["started_at"] as? String }.sorted()
@@ -72,7 +72,7 @@ struct SampleTests {
         #expect(incidents.contains { $0["status"] as? String == "cancelled" })
         #expect(incidents.allSatisfy { $0["status"] as? String != "resolved" || $0["cause_category"] is String })
 
-        let actions = try #require(try cli.json("action", "list", "--db", Self.sample) as? [[String: Any]])
+        let actions = try #require(try await cli.json("action", "list", "--db", Self.sample) as? [[String: Any]])
         #expect(Set(actions.compactMap { $0["status"] as? String }).isSuperset(of: ["open", "done"]))
     }
 }

@@ -6,56 +6,56 @@ import Testing
 func expectSuccess(
     _ cli: CLI, _ arguments: String..., environment: [String: String] = [:],
     sourceLocation: SourceLocation = #_sourceLocation
-) throws {
-    let result = try cli.run(arguments, environment: environment)
+) async throws {
+    let result = try await cli.run(arguments, environment: environment)
     try #require(result.status == 0, "\(arguments.first ?? ""): \(result.stderr)", sourceLocation: sourceLocation)
 }
 
 struct TransferTests {
     /// A history with text that stresses both formats: commas, quotes, line breaks, Unicode, SQL.
-    func history() throws -> CLI {
+    func history() async throws -> CLI {
         let cli = try CLI()
-        try expectSuccess(
+        try await expectSuccess(
             cli, "open", "Quotes \"here\", commas, and\nline breaks\r\n🔥 שלום",
             "--at", "2026-11-28T10:00:00.250Z", "--other-fault", "error status=503, probability=0.5")
-        try expectSuccess(cli, "detect", "1", "--via", "alert:HighErrorRate", "--at", "2026-11-28 10:02")
-        try expectSuccess(
+        try await expectSuccess(cli, "detect", "1", "--via", "alert:HighErrorRate", "--at", "2026-11-28 10:02")
+        try await expectSuccess(
             cli, "resolve", "1", "--cause", "'); DROP TABLE incident;--", "--category", "deploy",
             "--prevent", "canary, then \"bake\"", "--at", "2026-11-28 10:30")
-        try expectSuccess(cli, "action", "done", "1", "--at", "2026-11-28 11:00")
-        try expectSuccess(
+        try await expectSuccess(cli, "action", "done", "1", "--at", "2026-11-28 11:00")
+        try await expectSuccess(
             cli, "action", "add", "1", "alert on p99", "--kind", "detect", "--owner", "bob",
             "--due", "2026-12-15", "--url", "https://tickets.example/1?a=1,b=2")
-        try expectSuccess(cli, "edit", "1", "--summary", "multi\nline\n\nsummary", "--at", "2026-11-28 12:00")
-        try expectSuccess(cli, "open", "Noise", "--at", "2026-11-28 11:00")
-        try expectSuccess(cli, "cancel", "2", "--reason", "false alarm", "--at", "2026-11-28 11:01")
-        try expectSuccess(
+        try await expectSuccess(cli, "edit", "1", "--summary", "multi\nline\n\nsummary", "--at", "2026-11-28 12:00")
+        try await expectSuccess(cli, "open", "Noise", "--at", "2026-11-28 11:00")
+        try await expectSuccess(cli, "cancel", "2", "--reason", "false alarm", "--at", "2026-11-28 11:01")
+        try await expectSuccess(
             cli, "open", "Still open", "--service", "api", "--severity", "sev1",
             "--at", "2026-11-28 12:00")
         return cli
     }
 
     @Test(arguments: ["jsonl", "csv"])
-    func exportImportExportIsIdentical(format: String) throws {
-        let cli = try history()
-        let first = try cli.run("export", "--format", format)
+    func exportImportExportIsIdentical(format: String) async throws {
+        let cli = try await history()
+        let first = try await cli.run("export", "--format", format)
         #expect(first.status == 0 && first.stdout.split(separator: "\n").count >= 3)
         let file = cli.directory.path("export.\(format)")
-        #expect(try cli.run("export", "--format", format, "--output", file).status == 0)
+        #expect(try await cli.run("export", "--format", format, "--output", file).status == 0)
         #expect(try String(contentsOfFile: file, encoding: .utf8) == first.stdout)
 
         let empty = cli.directory.path("empty.db")
-        let imported = try cli.run("import", file, "--db", empty)
+        let imported = try await cli.run("import", file, "--db", empty)
         #expect(imported.status == 0 && imported.stdout.contains("imported 3 incidents"), "\(imported.stderr)")
-        let again = try cli.run("export", "--format", format, "--db", empty)
+        let again = try await cli.run("export", "--format", format, "--db", empty)
         #expect(again.stdout == first.stdout)
-        #expect(try cli.run("export", "--db", empty).stdout == cli.run("export").stdout, "both formats agree")
-        #expect(try cli.run("show", "1", "--json", "--db", empty).stdout == cli.run("show", "1", "--json").stdout)
+        #expect(try await cli.run("export", "--db", empty).stdout == cli.run("export").stdout, "both formats agree")
+        #expect(try await cli.run("show", "1", "--json", "--db", empty).stdout == cli.run("show", "1", "--json").stdout)
     }
 
-    @Test func badRecordsAreAllReportedAndNothingIsImported() throws {
-        let cli = try history()
-        let good = try cli.run("export").stdout.split(separator: "\n").map(String.init)
+    @Test func badRecordsAreAllReportedAndNothingIsImported() async throws {
+        let cli = try await history()
+        let good = try await cli.run("export").stdout.split(separator: "\n").map(String.init)
         try #require(good.count == 3)
         let records = [
             good[0].replacingOccurrences(of: "\"id\":1,", with: "\"id\":101,")
@@ -74,9 +74,9 @@ struct TransferTests {
         let file = cli.directory.path("bad.jsonl")
         try records.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
         let target = cli.directory.path("target.db")
-        try cli.run("open", "already here", "--db", target)
+        try await cli.run("open", "already here", "--db", target)
         let before = try databaseContents(target)
-        let result = try cli.run("import", file, "--db", target)
+        let result = try await cli.run("import", file, "--db", target)
         #expect(result.status == 65)
         #expect(result.stderr.contains("has 3 bad record(s); nothing was imported"), "\(result.stderr)")
         #expect(result.stderr.contains("line 2: not a valid JSON object"))
@@ -86,28 +86,28 @@ struct TransferTests {
         #expect(try databaseContents(target) == before)
     }
 
-    @Test func idsAlreadyStoredAreRefused() throws {
-        let cli = try history()
+    @Test func idsAlreadyStoredAreRefused() async throws {
+        let cli = try await history()
         let file = cli.directory.path("again.jsonl")
-        #expect(try cli.run("export", "--output", file).status == 0)
+        #expect(try await cli.run("export", "--output", file).status == 0)
         let before = try databaseContents(cli.database)
-        let result = try cli.run("import", file)
+        let result = try await cli.run("import", file)
         #expect(result.status == 65 && result.stderr.contains("line 1: incident #1 exists already"))
         #expect(try databaseContents(cli.database) == before)
     }
 
-    @Test func aDryRunChecksWithoutWriting() throws {
-        let cli = try history()
+    @Test func aDryRunChecksWithoutWriting() async throws {
+        let cli = try await history()
         let file = cli.directory.path("export.csv")
-        try cli.run("export", "--format", "csv", "--output", file)
+        try await cli.run("export", "--format", "csv", "--output", file)
         let target = cli.directory.path("target.db")
-        let result = try cli.run("import", file, "--dry-run", "--db", target)
+        let result = try await cli.run("import", file, "--dry-run", "--db", target)
         #expect(result.status == 0 && result.stdout.contains("would import 3 incidents"))
         #expect(!FileManager.default.fileExists(atPath: target), "a dry run creates no database")
     }
 
-    @Test func aMissingFileIsReported() throws {
-        let result = try CLI().run("import", "/nonexistent/incidents.jsonl")
+    @Test func aMissingFileIsReported() async throws {
+        let result = try await CLI().run("import", "/nonexistent/incidents.jsonl")
         #expect(result.status == 66 && result.stderr.contains("cannot read /nonexistent/incidents.jsonl"))
     }
 }

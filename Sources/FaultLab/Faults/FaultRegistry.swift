@@ -3,7 +3,8 @@ import Foundation
 import Logging
 import Synchronization
 
-/// The faults in force. Activating one starts its effect and its expiry; clearing or expiry stops both.
+/// The faults in force, within their ``FaultCaps``. Activating one starts its effect and its expiry; clearing
+/// or expiry stops both.
 /// Every change is logged and reflected in `app_faults_active`; every time a fault acts it counts in
 /// `app_faults_injected_total`.
 public final class FaultRegistry: Sendable {
@@ -19,19 +20,22 @@ public final class FaultRegistry: Sendable {
     }
 
     private let state = Mutex(State())
+    private let caps: FaultCaps
     /// How many request faults are in force: with none, requests skip the lock.
     private let requestFaultCount = Atomic(0)
     private let metrics: AppMetrics
     private let logger: Logger
 
-    init(metrics: AppMetrics, logger: Logger) {
+    init(caps: FaultCaps, metrics: AppMetrics, logger: Logger) {
+        self.caps = caps
         self.metrics = metrics
         self.logger = logger
     }
 
-    /// Puts `spec` in force now and returns it with its id and times.
-    func activate(_ spec: FaultSpec) -> ActiveFault {
-        let fault = state.withLock { state in
+    /// Puts `spec` in force now and returns it with its id and times, unless it would pass a cap.
+    func activate(_ spec: FaultSpec) throws(FaultCapExceeded) -> ActiveFault {
+        let fault = try state.withLock { state throws(FaultCapExceeded) in
+            try caps.admit(spec, alongside: state.entries.map(\.fault.spec))
             let fault = ActiveFault(id: state.nextID, spec: spec, activatedAt: Date())
             state.nextID += 1
             let expiry = Task { [weak self] in
@@ -108,16 +112,24 @@ public final class FaultRegistry: Sendable {
         metrics.faultInjected(fault.spec.action.type)
     }
 
+    /// Starts the effect of a process fault. Leaks and burns act at once and count as injected now; a crash
+    /// counts when it fires.
     private func startEffect(of fault: ActiveFault) -> (any ProcessFaultEffect)? {
-        let effect: (any ProcessFaultEffect)? =
-            switch fault.spec.action {
-            case .crash(let exitCode, let delay): Crash(exitCode: exitCode, delaySeconds: delay, logger: logger)
-            case .memoryLeak(let rate, let max): MemoryLeak(megabytesPerSecond: rate, maxMegabytes: max)
-            case .cpuBurn(let threads): CPUBurn(threads: threads)
-            default: nil
+        let type = fault.spec.action.type
+        switch fault.spec.action {
+        case .crash(let exitCode, let delay):
+            return Crash(exitCode: exitCode, delaySeconds: delay, logger: logger) { [metrics] in
+                metrics.faultInjected(type)
             }
-        if effect != nil { metrics.faultInjected(fault.spec.action.type) }
-        return effect
+        case .memoryLeak(let rate, let max):
+            metrics.faultInjected(type)
+            return MemoryLeak(megabytesPerSecond: rate, maxMegabytes: max)
+        case .cpuBurn(let threads):
+            metrics.faultInjected(type)
+            return CPUBurn(threads: threads)
+        default:
+            return nil
+        }
     }
 }
 
@@ -151,13 +163,21 @@ extension ActiveFault {
     var logMetadata: Logger.Metadata {
         var metadata: Logger.Metadata = [
             "fault_id": .stringConvertible(id), "fault_type": .string(spec.action.type.rawValue),
-            "duration_s": .stringConvertible(spec.durationSeconds), "expires_at": .string(expiresAt.rfc3339),
+            "duration_s": .number(spec.durationSeconds), "expires_at": .string(expiresAt.rfc3339),
         ]
         for (name, value) in spec.action.parameters {
-            if case .number(let number) = value { metadata[name] = .stringConvertible(number) }
+            if case .number(let number) = value { metadata[name] = .number(number) }
         }
-        if spec.action.type.takesProbability { metadata["probability"] = .stringConvertible(spec.probability) }
+        if spec.action.type.takesProbability { metadata["probability"] = .number(spec.probability) }
         if let route = spec.route { metadata["route"] = "\(route)" }
         return metadata
+    }
+}
+
+extension Logger.MetadataValue {
+    /// A fault parameter as the log writes it: the catalog keeps every number as a `Double`, but a whole
+    /// number prints as one (`503`, not `503.0`).
+    static func number(_ number: Double) -> Self {
+        number == number.rounded() && abs(number) < 1e15 ? .stringConvertible(Int(number)) : .stringConvertible(number)
     }
 }

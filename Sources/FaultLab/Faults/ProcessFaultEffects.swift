@@ -8,14 +8,16 @@ protocol ProcessFaultEffect: Sendable {
 }
 
 /// Ends the process with `exitCode` after the delay, without shutting down: a real crash. The delay is
-/// at least 100 ms so that the admin API's answer leaves first.
+/// at least 100 ms so that the admin API's answer leaves first. `onFire` runs just before the end, so a
+/// crash cleared before its delay never counts as having acted.
 final class Crash: ProcessFaultEffect {
     private let task: Task<Void, Never>
 
-    init(exitCode: Int32, delaySeconds: Double, logger: Logger) {
+    init(exitCode: Int32, delaySeconds: Double, logger: Logger, onFire: @escaping @Sendable () -> Void) {
         task = Task {
             try? await Task.sleep(for: .seconds(max(delaySeconds, 0.1)))
             guard !Task.isCancelled else { return }
+            onFire()
             logger.critical(
                 "crashing on purpose (crash fault)", metadata: ["exit_code": .stringConvertible(Int(exitCode))])
             _exit(exitCode)
@@ -25,14 +27,28 @@ final class Crash: ProcessFaultEffect {
     func stop() { task.cancel() }
 }
 
-/// Allocates and touches memory at a steady rate up to a cap, so resident memory really grows; `stop()`
-/// frees it all. Chunks of 1 MiB are above glibc's mmap threshold, so freeing returns them to the system.
+/// Maps and touches memory at a steady rate up to a cap, so resident memory really grows; `stop()` gives it
+/// all back. Each chunk is its own `mmap` and `munmap`, not `malloc` and `free`: glibc raises its mmap
+/// threshold after freeing a large block, so a second leak's chunks would come from the heap, and freeing
+/// them would leave the process as large as before.
 final class MemoryLeak: ProcessFaultEffect {
     private static let chunkBytes = 1 << 20
 
-    /// A block of leaked memory, owned by the leak's lock.
+    /// A mapped block of leaked memory, owned by the leak's lock.
     private struct Chunk: @unchecked Sendable {
         let pointer: UnsafeMutableRawPointer
+
+        /// A fresh mapping with every page written, so it counts as resident; nil when the system refuses.
+        static func map() -> Chunk? {
+            let pointer = mmap(nil, chunkBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+            guard let pointer, pointer != UnsafeMutableRawPointer(bitPattern: -1) else { return nil }
+            pointer.initializeMemory(as: UInt8.self, repeating: 0xA5, count: chunkBytes)
+            return Chunk(pointer: pointer)
+        }
+
+        func unmap() {
+            munmap(pointer, MemoryLeak.chunkBytes)
+        }
     }
 
     private struct Leaked {
@@ -47,13 +63,12 @@ final class MemoryLeak: ProcessFaultEffect {
         let interval = Duration.seconds(1) / megabytesPerSecond
         let grow = Task { [self] in
             for _ in 0..<maxMegabytes {
-                let chunk = Chunk(pointer: .allocate(byteCount: Self.chunkBytes, alignment: 16))
-                chunk.pointer.initializeMemory(as: UInt8.self, repeating: 0xA5, count: Self.chunkBytes)
+                guard let chunk = Chunk.map() else { return }
                 let kept = leaked.withLock { leaked in
                     if !leaked.stopped { leaked.chunks.append(chunk) }
                     return !leaked.stopped
                 }
-                guard kept else { return chunk.pointer.deallocate() }
+                guard kept else { return chunk.unmap() }
                 try? await Task.sleep(for: interval)
             }
         }
@@ -67,7 +82,7 @@ final class MemoryLeak: ProcessFaultEffect {
             defer { leaked.chunks = [] }
             return leaked.chunks
         }
-        for chunk in chunks { chunk.pointer.deallocate() }
+        for chunk in chunks { chunk.unmap() }
     }
 }
 

@@ -4,7 +4,8 @@ import Logging
 import Synchronization
 
 /// A swift-log handler that writes one JSON object per line: `time`, `level`, `message`, then the
-/// metadata in key order. Integer and floating-point metadata (status, duration) are JSON numbers.
+/// metadata in key order. Integer and floating-point metadata (status, duration) are JSON numbers, Booleans
+/// JSON `true` and `false`.
 ///
 /// Written by hand rather than with `JSONEncoder` to keep the leading fields first and to stay cheap on
 /// the per-request path.
@@ -56,6 +57,7 @@ enum JSONText {
             switch convertible {
             case let number as Int: out.append(contentsOf: String(number).utf8)
             case let number as Double where number.isFinite: out.append(contentsOf: String(number).utf8)
+            case let flag as Bool: out.append(contentsOf: String(flag).utf8)
             default: appendString(convertible.description, to: &out)
             }
         case .array(let values):

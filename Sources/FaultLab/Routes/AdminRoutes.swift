@@ -5,7 +5,7 @@ import Hummingbird
 /// The fault API, under `/admin`, registered only when an admin token is configured (else every admin path
 /// answers 404). Every request needs `Authorization: Bearer TOKEN` (else 401).
 ///
-/// `POST /admin/faults` activates a fault, `GET /admin/faults` lists those in force,
+/// `POST /admin/faults` activates a fault (409 past a ``FaultCaps`` cap), `GET /admin/faults` lists those in force,
 /// `DELETE /admin/faults/{id}` clears one and `DELETE /admin/faults` clears them all.
 struct AdminRoutes {
     let faults: FaultRegistry
@@ -28,7 +28,12 @@ struct AdminRoutes {
             } catch {
                 throw HTTPError(.badRequest, message: error.description)
             }
-            let fault = faults.activate(spec)
+            let fault: ActiveFault
+            do throws(FaultCapExceeded) {
+                fault = try faults.activate(spec)
+            } catch {
+                throw HTTPError(.conflict, message: error.description)
+            }
             return EditedResponse(status: .created, headers: [.location: "/admin/faults/\(fault.id)"], response: fault)
         }
         admin.get("faults") { _, _ in FaultList(faults: faults.active) }
@@ -54,14 +59,24 @@ public struct BearerTokenMiddleware: RouterMiddleware {
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
         async throws -> Response
     {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-            Self.constantTimeEqual(Array(header.utf8.dropFirst(7)), Array(token.utf8))
+        guard let header = request.headers[.authorization], let presented = Self.bearerToken(in: header),
+            Self.constantTimeEqual(presented, Array(token.utf8))
         else {
             throw HTTPError(
                 .unauthorized, headers: [.wwwAuthenticate: "Bearer"],
                 message: "admin API: send the admin token as 'Authorization: Bearer TOKEN'")
         }
         return try await next(request, context)
+    }
+
+    /// The token of `Bearer TOKEN` credentials: the scheme matched in any case, then one or more spaces
+    /// (RFC 9110, 11.1 and 11.4); nil for another scheme or no token.
+    public static func bearerToken(in credentials: String) -> [UInt8]? {
+        let bytes = Array(credentials.utf8)
+        let scheme = bytes.prefix { $0 != UInt8(ascii: " ") }
+        guard String(decoding: scheme, as: UTF8.self).lowercased() == "bearer" else { return nil }
+        let token = bytes.dropFirst(scheme.count).drop { $0 == UInt8(ascii: " ") }
+        return token.isEmpty ? nil : Array(token)
     }
 
     /// Whether `a` and `b` are equal, in a time that depends on their lengths only, never on where they

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 
 /// The small JSON API over the store: `POST /api/notes`, `GET /api/notes[?limit=N]`, `GET /api/notes/{id}`.
@@ -9,12 +10,28 @@ struct NotesRoutes {
 
     struct NewNote: Decodable {
         let text: String
+
+        /// Decodes a request body, refusing it with 400 and a message in the API's own words (Hummingbird's
+        /// speak of coding keys).
+        init(json body: ByteBuffer) throws(HTTPError) {
+            do {
+                self = try JSONDecoder().decode(Self.self, from: body)
+            } catch DecodingError.keyNotFound {
+                throw HTTPError(.badRequest, message: #"field 'text' is required: send {"text":"…"}"#)
+            } catch DecodingError.typeMismatch(_, let context) where !context.codingPath.isEmpty {
+                throw HTTPError(.badRequest, message: "field 'text' must be a string")
+            } catch DecodingError.valueNotFound {
+                throw HTTPError(.badRequest, message: "field 'text' must be a string")
+            } catch {
+                throw HTTPError(.badRequest, message: #"the body must be a JSON object such as {"text":"…"}"#)
+            }
+        }
     }
 
     func add(to router: Router<AppRequestContext>) {
         let notes = router.group("api/notes")
         notes.post { request, context -> EditedResponse<Note> in
-            let new = try await request.decode(as: NewNote.self, context: context)
+            let new = try NewNote(json: try await request.body.collect(upTo: context.maxUploadSize))
             guard !new.text.isEmpty, new.text.utf8.count <= Self.maxTextBytes else {
                 throw HTTPError(.badRequest, message: "field 'text' must be 1 to \(Self.maxTextBytes) bytes of text")
             }

@@ -21,7 +21,7 @@ struct OperationsRoutes {
         router.get { _, _ in
             let uptime = (Date().timeIntervalSince(service.startedAt) * 1000).rounded() / 1000
             return Response(
-                status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                status: .ok, headers: [.contentType: JSONAnswerEncoder.contentType],
                 body: .init(byteBuffer: ByteBuffer(string: infoPrefix + "\(uptime)}")))
         }
         router.get("livez") { _, _ in
@@ -31,26 +31,16 @@ struct OperationsRoutes {
             return probe(.ok, "live")
         }
         router.get("readyz") { _, _ in
-            switch service.lifecycle.phase {
-            case .starting: return probe(.serviceUnavailable, "not ready", reason: "starting")
-            case .draining: return probe(.serviceUnavailable, "not ready", reason: "draining")
-            case .serving: break
-            }
-            if let fault = service.faults.failure(.notReady) {
-                return probe(.serviceUnavailable, "not ready", reason: "fault \(fault.label)")
-            }
-            do {
-                try await service.store.ping()
-            } catch {
-                return probe(.serviceUnavailable, "not ready", reason: "data store: \(error)")
-            }
-            return probe(.ok, "ready")
+            let readiness = await service.readiness()
+            guard readiness.reason != nil else { return probe(.ok, "ready") }
+            return probe(.serviceUnavailable, "not ready", reason: readiness.detail)
         }
         router.get("metrics") { _, _ in
-            Response(
+            let readiness = await service.readiness()
+            return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(bytes: service.metrics.exposition())))
+                body: .init(byteBuffer: ByteBuffer(bytes: service.metrics.exposition(notReady: readiness.reason))))
         }
     }
 

@@ -27,14 +27,42 @@ public enum Validate {
 
     /// A lower-case word such as a service name or cause category: `deploy`, `checkout-api`, `db_1`.
     public static func word(_ value: String, field: String) throws -> String {
-        let lowered = value.lowercased()
-        let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789._-")
-        guard let first = lowered.first, first.isASCII, first.isLetter || first.isNumber, lowered.count <= 100,
-            lowered.allSatisfy(allowed.contains)
-        else {
+        guard let word = lowerCaseWord(value) else {
             throw IncidentError.invalidInput(
                 "the \(field) '\(value)' is not one word; use letters, digits, '.', '_' or '-' (at most 100)")
         }
+        return word
+    }
+
+    /// What a service name starts with when it names a CI pipeline: `ci/build`.
+    public static let pipelinePrefix = "ci/"
+
+    /// A service name: one lower-case word (`app`, `checkout-api`), or ``pipelinePrefix`` and a word for the
+    /// pipeline of a CI workflow (`ci/build`). Upper case is folded to lower case.
+    public static func service(_ value: String) throws -> String {
+        let lowered = value.lowercased()
+        let name =
+            lowered.hasPrefix(pipelinePrefix)
+            ? lowerCaseWord(String(lowered.dropFirst(pipelinePrefix.count))).map { pipelinePrefix + $0 }
+            : lowerCaseWord(lowered)
+        guard let name else {
+            throw IncidentError.invalidInput(
+                "the service '\(value)' is not one word, nor \(pipelinePrefix) and one word for a CI pipeline; use "
+                    + "letters, digits, '.', '_' or '-' (at most 100)")
+        }
+        return name
+    }
+
+    /// The characters of a lower-case word.
+    static let wordCharacters = Set("abcdefghijklmnopqrstuvwxyz0123456789._-")
+
+    /// `value` in lower case when it is one word of at most 100 letters, digits, '.', '_' or '-' that starts
+    /// with a letter or digit.
+    private static func lowerCaseWord(_ value: String) -> String? {
+        let lowered = value.lowercased()
+        guard let first = lowered.first, first.isASCII, first.isLetter || first.isNumber, lowered.count <= 100,
+            lowered.allSatisfy(wordCharacters.contains)
+        else { return nil }
         return lowered
     }
 

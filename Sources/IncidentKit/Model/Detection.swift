@@ -1,8 +1,11 @@
 import Foundation
 
-/// How an incident was noticed: `alert`, `probe`, `customer`, `manual`, `other`, or `alert:NAME`.
+/// How an incident was noticed: `alert`, `probe`, `customer`, `manual`, `pipeline` (a CI run reported the
+/// failure), `other`, or `alert:NAME`.
 public enum Detection {
-    public static let methods = ["alert", "probe", "customer", "manual", "other"]
+    /// A CI pipeline's own run reported the failure.
+    public static let pipeline = "pipeline"
+    public static let methods = ["alert", "probe", "customer", "manual", pipeline, "other"]
 
     /// Returns the canonical spelling, or throws when the text names no known method.
     public static func validated(_ text: String) throws -> String {

@@ -41,11 +41,12 @@ public struct IncidentDetail: Codable, Sendable, Equatable {
 
     /// Reads the incident object strictly: every key must be a field of the incident (or the derived
     /// `status` and `durations`, which are ignored), `timeline` and `actions` must be there, and their
-    /// entries may hold only their own fields.
+    /// entries may hold only their own fields; `sources` may be left out.
     public init(from decoder: any Decoder) throws {
         try decoder.refuseUnknownKeys(
             allowing: Incident.fieldNames.union([
                 "status", "durations", ExtraKeys.timeline.rawValue, ExtraKeys.actions.rawValue,
+                ExtraKeys.sources.rawValue,
             ]))
         incident = try Incident(from: decoder)
         let container = try decoder.container(keyedBy: ExtraKeys.self)

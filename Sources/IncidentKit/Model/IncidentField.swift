@@ -37,7 +37,7 @@ public enum IncidentField: String, CaseIterable, Sendable {
         }
         switch self {
         case .title: incident.title = try Validate.text(text, field: "title")
-        case .service: incident.service = try Validate.word(text, field: "service")
+        case .service: incident.service = try Validate.service(text)
         case .severity: incident.severity = try Validate.severity(text)
         case .kind: incident.kind = try Validate.kind(text)
         case .startedAt: incident.startedAt = try TimeInput.parse(text, now: now, timeZone: timeZone)

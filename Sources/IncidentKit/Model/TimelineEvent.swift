@@ -16,6 +16,10 @@ public enum TimelineEventKind: String, Codable, CaseIterable, Sendable, Database
     case faultCleared = "fault_cleared"
     /// The injected fault ended by itself when its duration ran out.
     case faultExpired = "fault_expired"
+    /// A detector fired only after the incident had recovered, which nothing had detected in time.
+    case lateDetection = "late_detection"
+    /// A run of the CI pipeline a pipeline incident is about finished: its id, attempt, conclusion and URL.
+    case pipelineRun = "pipeline_run"
 }
 
 /// One entry of an incident's append-only timeline: a state change, a correction or a note.

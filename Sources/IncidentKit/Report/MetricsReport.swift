@@ -9,7 +9,9 @@ public struct MetricsReport: Encodable, Sendable {
     public static let definitions: [Definition] = [
         Definition(name: "TTD", meaning: "time to detect: detected − started; exact for injected incidents"),
         Definition(name: "TTA", meaning: "time to acknowledge: acknowledged − detected"),
-        Definition(name: "TTR", meaning: "time to recover: mitigated (else resolved) − started"),
+        Definition(
+            name: "TTR",
+            meaning: "time to recover: mitigated (else resolved) − started; for a CI pipeline (ci/…), time to green"),
         Definition(name: "TTC", meaning: "time to close: resolved − started"),
         Definition(name: "MTBF", meaning: "gap between consecutive starts of incidents of one service"),
         Definition(name: "p90", meaning: "90th percentile, linear interpolation between closest ranks (numpy)"),
@@ -117,6 +119,8 @@ public struct MetricsReport: Encodable, Sendable {
         public var byFaultType: [FaultDetection]
         public var byMethod: [MethodDetection]
         public var undetected: [IncidentReference]
+        /// Undetected injected failures a detector fired on only after they had recovered.
+        public var detectedAfterRecovery: Int
     }
 
     public struct FaultDetection: Encodable, Sendable, Equatable {

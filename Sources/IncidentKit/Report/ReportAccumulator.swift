@@ -204,7 +204,9 @@ struct ReportAccumulator {
             detection: sorted[3], causeCategory: sorted[4])
     }
 
-    func detection(undetected: [MetricsReport.IncidentReference]) -> MetricsReport.DetectionScorecard {
+    func detection(undetected: [MetricsReport.IncidentReference], detectedAfterRecovery: Int)
+        -> MetricsReport.DetectionScorecard
+    {
         let byFault = injectedByFault.sorted { Self.precedes($0.key, $1.key) }.map {
             MetricsReport.FaultDetection(
                 faultType: $0.key, injected: $0.value.count, detected: $0.value.ttd.count,
@@ -221,7 +223,7 @@ struct ReportAccumulator {
                     method: $0.key, detected: $0.value.count,
                     medianTtdS: Aggregate($0.value).median)
             },
-            undetected: undetected)
+            undetected: undetected, detectedAfterRecovery: detectedAfterRecovery)
     }
 }
 

@@ -143,7 +143,10 @@ extension MetricsReport {
         var blocks: [ReportSection.Block] = [
             .text(
                 "\(detection.detected) of \(detection.injected) injected failures detected "
-                    + "(\(Self.percent(detection.rate))); \(missed) never noticed."),
+                    + "(\(Self.percent(detection.rate))); \(missed) never noticed"
+                    + (detection.detectedAfterRecovery > 0
+                        ? ", of which \(detection.detectedAfterRecovery) only after recovery (a late detection)." : ".")
+            ),
             .table(
                 header: ["fault type", "injected", "detected", "rate", "median TTD"],
                 rows: detection.byFaultType.map {

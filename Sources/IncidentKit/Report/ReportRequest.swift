@@ -7,6 +7,7 @@ public struct ReportRequest: Sendable {
     /// Only incidents that started before this time.
     public var until: Timestamp?
     public var period: ReportPeriod
+    /// Only incidents whose service matches this glob (`*`, `?`, `[…]`; `ci/*` is every pipeline).
     public var service: String?
     public var kind: IncidentKind?
     public var severity: Severity?

@@ -2,6 +2,7 @@
 public struct IncidentFilter: Sendable {
     /// Only incidents in one of these statuses; all when empty.
     public var statuses: [IncidentStatus]
+    /// Only incidents whose service matches this glob (`*`, `?`, `[…]`; `ci/*` is every pipeline).
     public var service: String?
     public var severity: Severity?
     public var kind: IncidentKind?

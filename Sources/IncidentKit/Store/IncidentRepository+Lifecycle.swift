@@ -27,7 +27,7 @@ extension IncidentRepository {
             guard update.incident.detectedAt != nil else {
                 throw IncidentError.conflict(
                     "incident #\(id) has not been detected yet; record how it was noticed first with "
-                        + "`incident detect \(id) --via alert|probe|customer|manual|other`")
+                        + "`incident detect \(id) --via alert|probe|customer|manual|pipeline|other`")
             }
             update.incident.acknowledgedAt = at
             update.record(.acknowledged, at: at, "acknowledged by \(responder ?? author)")

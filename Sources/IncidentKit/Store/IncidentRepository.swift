@@ -26,10 +26,28 @@ public protocol IncidentRepository: Sendable {
         by author: String, now: Timestamp
     ) async throws -> DetectionRecord
 
+    /// Records an alert from Alertmanager and what it means for the incidents of its service, once: the same
+    /// notification again (same fingerprint, start and status) changes nothing. A firing alert detects the
+    /// open, undetected incident of its service (injected first, then the most recently started) at its
+    /// `startsAt`; is noted on an open incident already detected; is a late detection (a timeline event;
+    /// `detected_at` stays unset) of an incident that recovered undetected within `lateWindow` seconds
+    /// before it; or else opens a real incident started and detected at its `startsAt`. A resolved alert is
+    /// a note on the incident its firing went to: it never records recovery by itself.
+    func recordAlert(_ notice: AlertNotice, lateWindow: Double, by author: String, now: Timestamp) async throws -> Alert
+
     /// Adds incidents made from outside records (a Chaos Toolkit journal, CI runs), with new ids, each
     /// checked as an import checks it; one whose source key is stored already is skipped, so importing the
     /// same record twice adds it once. All or nothing.
     func add(_ details: [IncidentDetail], now: Timestamp) async throws -> AddSummary
+
+    /// Records finished CI runs in the order they finished, whatever their order in `runs`, keeping one
+    /// incident per unbroken streak of failing runs of a workflow on a branch (docs/contract.md, "Pipelines"):
+    /// a failing run opens an incident when none is open for its workflow and branch, and joins the open one
+    /// otherwise, as do cancelled and skipped runs; a successful run resolves the open one, also when an
+    /// earlier call opened it. A run recorded before (by its ``PipelineRun/source``) is skipped, and so is a
+    /// run that finished before the newest one recorded for its workflow and branch, which would rewrite
+    /// history already recorded. All or nothing; the outcomes are in the order the runs finished.
+    func recordRuns(_ runs: [PipelineRun], by author: String, now: Timestamp) async throws -> [PipelineRunOutcome]
 
     /// Closes an action item as `done` or `dropped`, noting it on its incident's timeline.
     func closeAction(
@@ -89,5 +107,34 @@ public struct AddSummary: Sendable, Equatable {
     public init(added: [Int64] = [], known: [Int64] = []) {
         self.added = added
         self.known = known
+    }
+}
+
+/// What ``IncidentRepository/recordRuns(_:by:now:)`` did with one run.
+public struct PipelineRunOutcome: Sendable, Equatable {
+    public enum Effect: Sendable, Equatable {
+        /// It failed with no streak open: it opened ``PipelineRunOutcome/incident``.
+        case opened
+        /// It joined the open streak's incident: failing again, cancelled or skipped.
+        case added
+        /// It succeeded and ended the streak: the incident was resolved.
+        case resolved
+        /// It did not fail and no streak was open: nothing to record.
+        case unrecorded
+        /// It was recorded before, on ``PipelineRunOutcome/incident``.
+        case known
+        /// It finished before the newest run recorded for its workflow and branch: skipped.
+        case older
+    }
+
+    public var run: PipelineRun
+    public var effect: Effect
+    /// The incident the run was recorded on.
+    public var incident: Int64?
+
+    public init(run: PipelineRun, effect: Effect, incident: Int64? = nil) {
+        self.run = run
+        self.effect = effect
+        self.incident = incident
     }
 }

@@ -28,20 +28,29 @@ extension IncidentStore {
         _ change: @Sendable (inout IncidentUpdate) throws -> Void
     ) async throws -> IncidentDetail {
         try await write { db in
-            guard let original = try Incident.fetchOne(db, key: id) else { throw IncidentError.unknownIncident(id) }
-            var update = IncidentUpdate(incident: original)
-            try change(&update)
-            try update.validate(now: now)
-            if update.incident != original {
-                try update.incident.update(db)
-            }
-            for event in update.events {
-                try Self.append(event.kind, at: event.at, event.text, to: id, by: author, now: now, db)
-            }
-            for var action in update.actions {
-                try action.insert(db)
-            }
+            try Self.apply(change, to: id, by: author, now: now, db)
             return try Self.detail(db, id)
+        }
+    }
+
+    /// Applies `change` to incident `id` within the caller's transaction, after checking the times it leaves
+    /// behind.
+    static func apply(
+        _ change: (inout IncidentUpdate) throws -> Void, to id: Int64, by author: String, now: Timestamp,
+        _ db: Database
+    ) throws {
+        guard let original = try Incident.fetchOne(db, key: id) else { throw IncidentError.unknownIncident(id) }
+        var update = IncidentUpdate(incident: original)
+        try change(&update)
+        try update.validate(now: now)
+        if update.incident != original {
+            try update.incident.update(db)
+        }
+        for event in update.events {
+            try append(event.kind, at: event.at, event.text, to: id, by: author, now: now, db)
+        }
+        for var action in update.actions {
+            try action.insert(db)
         }
     }
 
@@ -80,7 +89,7 @@ extension IncidentStore {
         by author: String, now: Timestamp = .now
     ) async throws -> DetectionRecord {
         let method = try Detection.validated(via)
-        let service = try Validate.word(service, field: "service")
+        let service = try Validate.service(service)
         let opening = try IncidentRules.checked(
             Incident(title: title, service: service, startedAt: min(startedAt, at)), now: now)
         let note = try note.map { try Validate.text($0, field: "note") }

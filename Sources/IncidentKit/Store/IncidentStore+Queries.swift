@@ -30,7 +30,9 @@ extension IncidentStore {
             request = request.filter(
                 sql: filter.statuses.map { "(\(Self.condition(selecting: $0)))" }.joined(separator: " OR "))
         }
-        if let service = filter.service { request = request.filter(Column.service == service.lowercased()) }
+        if let service = filter.service {
+            request = request.filter(sql: "service GLOB ?", arguments: [service.lowercased()])
+        }
         if let severity = filter.severity { request = request.filter(Column.severity == severity) }
         if let kind = filter.kind { request = request.filter(Column.kind == kind) }
         if let since = filter.since { request = request.filter(Column.startedAt >= since) }

@@ -30,7 +30,7 @@ struct ReportBuilder {
         }
         add("started_at >= ?", request.since)
         add("started_at < ?", request.until)
-        add("service = ?", request.service?.lowercased())
+        add("service GLOB ?", request.service?.lowercased())
         add("kind = ?", request.kind)
         add("severity = ?", request.severity)
         scope = conditions.joined(separator: " AND ")
@@ -66,7 +66,8 @@ struct ReportBuilder {
             openIncidents: try openIncidents(),
             trend: accumulator.trend,
             breakdowns: accumulator.breakdowns,
-            detection: accumulator.detection(undetected: try undetected()),
+            detection: accumulator.detection(
+                undetected: try undetected(), detectedAfterRecovery: try detectedAfterRecovery()),
             recurrences: try recurrences(accumulator.recurrences))
     }
 
@@ -95,6 +96,15 @@ struct ReportBuilder {
                 + "AND NOT cancelled AND resolved_at IS NOT NULL AND detected_at IS NULL "
                 + "ORDER BY started_at DESC, id DESC LIMIT \(MetricsReport.listLimit)", arguments: arguments
         ).map { MetricsReport.IncidentReference(id: $0[0], title: $0[1], fault: $0[2], startedAt: $0[3]) }
+    }
+
+    /// How many resolved injected incidents a detector caught only after they had recovered.
+    func detectedAfterRecovery() throws -> Int {
+        try Int.fetchOne(
+            db,
+            sql: "SELECT count(*) FROM incident WHERE \(scope) AND kind = 'injected' AND NOT cancelled "
+                + "AND resolved_at IS NOT NULL AND detected_at IS NULL AND EXISTS (SELECT 1 FROM timeline_event "
+                + "WHERE incident_id = incident.id AND kind = 'late_detection')", arguments: arguments) ?? 0
     }
 
     /// Completes the newest recurrences found by the pass with their titles and the preventive change,

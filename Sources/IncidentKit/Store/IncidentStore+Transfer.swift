@@ -54,11 +54,9 @@ extension IncidentStore {
                 }
             }
             guard problems.isEmpty else {
-                let shown = problems.prefix(50).joined(separator: "\n  ")
-                let more = problems.count > 50 ? "\n  … and \(problems.count - 50) more" : ""
                 throw IncidentError.conflict(
                     "\(source) has \(problems.count) bad record(s); nothing was imported. Fix them and import again:"
-                        + "\n  \(shown)\(more)")
+                        + ProblemList.text(problems))
             }
             return summary
         }

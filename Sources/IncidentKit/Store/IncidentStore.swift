@@ -97,15 +97,18 @@ public final class IncidentStore: IncidentRepository {
                 return IncidentStore(writer: copy, path: path, createdFile: false, identity: nil)
             }
             let created = try createFile(path: path)
+            // The file the connection opens: the same before and after opening, or it was replaced meanwhile.
+            let identity = FileIdentity(path: path)
             let writer = try SQLiteFile.writer(path: path, busyTimeout: busyTimeout)
-            let store = IncidentStore(
-                writer: writer, path: path, createdFile: created,
-                identity: FileIdentity(path: path))
+            guard identity != nil, FileIdentity(path: path) == identity else { throw FileReplaced() }
+            let store = IncidentStore(writer: writer, path: path, createdFile: created, identity: identity)
             do {
                 try preflight(writer, path: path)
                 try SQLiteFile.useWAL(writer)
                 try SQLiteFile.migrate(writer, with: Schema.migrator)
             } catch {
+                // A file another process removed while this one opened it: open the path again.
+                if !created, FileIdentity(path: path) != store.identity { throw FileReplaced() }
                 store.discardIfNew()
                 throw error
             }
@@ -119,21 +122,37 @@ public final class IncidentStore: IncidentRepository {
     }
 
     /// Removes the file this store created, for a command that failed after creating it, so that a refused
-    /// first command leaves no empty database behind. The file is removed only if this process created it
-    /// and it holds no incident: under the write lock, so that no other process can commit meanwhile, and
-    /// any process that opened the file before finds on its next write that it was replaced.
+    /// first command leaves no empty database behind. The file is removed only if this process created it,
+    /// it holds no incident, and no other process has it open: leaving WAL mode, which this checks by doing,
+    /// needs every other connection closed. Removing the file under another process's open connection
+    /// would pull its WAL files from under it. The store cannot be used afterwards.
     public func discardIfNew() {
         guard createdFile, let path else { return }
+        try? (writer as? DatabaseQueue)?.close()
         func remove() {
-            for file in [path, path + "-wal", path + "-shm"] { unlink(file) }
+            for file in [path, path + "-wal", path + "-shm", path + "-journal"] { unlink(file) }
         }
+        var configuration = Configuration()
+        configuration.busyMode = .immediateError
         do {
-            try SQLiteFile.writer(path: path, busyTimeout: Self.busyTimeout).writeWithoutTransaction { db in
-                try db.execute(sql: "BEGIN IMMEDIATE")
-                defer { try? db.execute(sql: "ROLLBACK") }
-                let holdsIncidents =
-                    try db.tableExists("incident") && Int.fetchOne(db, sql: "SELECT count(*) FROM incident") != 0
-                if !holdsIncidents && FileIdentity(path: path) == identity { remove() }
+            // Another process that failed too closes its connection as it exits: wait a little for it.
+            for _ in 0..<20 where FileIdentity(path: path) == identity {
+                let queue = try DatabaseQueue(path: path, configuration: configuration)
+                defer { try? queue.close() }
+                let settled = try queue.writeWithoutTransaction { db -> Bool in
+                    let mode = try? String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE")
+                    guard mode?.lowercased() == "delete" else {
+                        return false  // another process has the file open (busy, or the mode stays WAL)
+                    }
+                    try db.execute(sql: "BEGIN IMMEDIATE")
+                    defer { try? db.execute(sql: "ROLLBACK") }
+                    let holdsIncidents =
+                        try db.tableExists("incident") && Int.fetchOne(db, sql: "SELECT count(*) FROM incident") != 0
+                    if !holdsIncidents { remove() }
+                    return true
+                }
+                if settled { return }
+                usleep(50_000)
             }
         } catch {
             // No lock to be had (a full disk cannot even start a transaction): a file still empty holds
@@ -188,15 +207,21 @@ public final class IncidentStore: IncidentRepository {
     /// With `commit` false the transaction is rolled back once `body` returns, for dry runs.
     func write<T: Sendable>(commit: Bool = true, _ body: @Sendable (Database) throws -> T) async throws -> T {
         let (path, identity) = (path, identity)
+        let replaced: @Sendable () -> Bool = { path.map { FileIdentity(path: $0) != identity } ?? false }
         return try await Self.translatingDatabaseErrors(path: path) {
-            try await writer.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    if let path, let identity, FileIdentity(path: path) != identity { throw FileReplaced() }
-                    result = try body(db)
-                    return commit ? .commit : .rollback
+            do {
+                return try await writer.writeWithoutTransaction { db in
+                    var result: T?
+                    try db.inTransaction(.immediate) {
+                        if replaced() { throw FileReplaced() }
+                        result = try body(db)
+                        return commit ? .commit : .rollback
+                    }
+                    return result!
                 }
-                return result!
+            } catch is DatabaseError where replaced() {
+                // SQLite noticed first that the file moved under its connection (a read-only database).
+                throw FileReplaced()
             }
         }
     }

@@ -93,7 +93,7 @@ public enum IncidentRules {
     public static func checked(_ draft: Incident, now: Timestamp) throws -> Incident {
         var incident = draft
         incident.title = try Validate.text(incident.title, field: "title")
-        incident.service = try Validate.word(incident.service, field: "service")
+        incident.service = try Validate.service(incident.service)
         if let fault = incident.fault { incident.fault = try IncidentFault.canonical(fault) }
         try validate(incident, now: now)
         return incident

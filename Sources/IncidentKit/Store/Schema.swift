@@ -89,7 +89,42 @@ enum Schema {
                     CREATE INDEX incident_target_fault ON incident(target, fault_id);
                     """)
         }
-        migrator.registerMigration("v5 decision records") { db in
+        migrator.registerMigration("v4 alerts") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE alert (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        fingerprint TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        service TEXT NOT NULL,
+                        status TEXT NOT NULL CHECK (status IN ('firing', 'resolved')),
+                        starts_at INTEGER NOT NULL,
+                        ends_at INTEGER,
+                        labels TEXT NOT NULL,
+                        annotations TEXT NOT NULL,
+                        received_at INTEGER NOT NULL,
+                        incident_id INTEGER REFERENCES incident(id) ON DELETE SET NULL,
+                        outcome TEXT NOT NULL,
+                        UNIQUE (fingerprint, starts_at, status)
+                    );
+                    CREATE INDEX alert_incident ON alert(incident_id);
+                    """)
+        }
+        migrator.registerMigration("v5 pipeline runs") { db in
+            // The CI runs recorded on pipeline incidents, read from their source keys
+            // (`gh-run:ID#ATTEMPT@BRANCH`, see PipelineRun.source), so that export and import carry them
+            // like any source. It also marks the file as holding `pipeline_run` timeline entries, which an
+            // older incident would not know how to read.
+            try db.execute(
+                sql: """
+                    CREATE VIEW pipeline_run AS
+                    SELECT incident_source.key AS key, incident_id, incident.service AS service,
+                           substr(incident_source.key, instr(incident_source.key, '@') + 1) AS branch
+                    FROM incident_source JOIN incident ON incident.id = incident_source.incident_id
+                    WHERE incident_source.key GLOB 'gh-run:*';
+                    """)
+        }
+        migrator.registerMigration("v6 decision records") { db in
             try db.execute(
                 sql: """
                     CREATE TABLE decision (

@@ -6,7 +6,7 @@ extension IncidentRules {
     static func check(record detail: IncidentDetail, now: Timestamp) throws {
         let incident = detail.incident
         _ = try Validate.text(incident.title, field: "title")
-        guard try Validate.word(incident.service, field: "service") == incident.service else {
+        guard try Validate.service(incident.service) == incident.service else {
             throw IncidentError.invalidInput("the service '\(incident.service)' must be lower-case")
         }
         for (field, text) in [

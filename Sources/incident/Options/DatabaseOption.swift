@@ -23,7 +23,12 @@ struct DatabaseOption: ParsableArguments {
         var attempt = 0
         while true {
             attempt += 1
-            let store = try IncidentStore.open(path: path, ifMissing: create ? .create : .writeInMemory)
+            let store: IncidentStore
+            do {
+                store = try IncidentStore.open(path: path, ifMissing: create ? .create : .writeInMemory)
+            } catch is IncidentStore.FileReplaced where attempt < 3 {
+                continue
+            }
             do {
                 return try await body(store)
             } catch is IncidentStore.FileReplaced where attempt < 3 {

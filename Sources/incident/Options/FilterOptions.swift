@@ -3,7 +3,10 @@ import IncidentKit
 
 /// The filters that `list` and `report` share.
 struct FilterOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Only incidents of this service.", valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "Only incidents of this service; a glob matches several ('ci/*': every CI pipeline).",
+            valueName: "name"))
     var service: String?
 
     @Option(help: "Only incidents of this severity.")

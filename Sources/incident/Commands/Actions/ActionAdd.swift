@@ -7,7 +7,7 @@ extension IncidentCommand {
             commandName: "add",
             abstract: "Add an action item to an incident.",
             discussion: """
-                Kinds: prevent (stop it happening again), detect (notice it sooner), mitigate (recover faster),
+                Kinds: prevent (stop it happening again), detect (notice it sooner), mitigate (recover faster), \
                 process (how we work).
 
                 Example: incident action add 12 "alert on p99 latency" --kind detect --owner bob --due 2026-12-15

@@ -7,8 +7,8 @@ extension IncidentCommand {
             commandName: "add",
             abstract: "Record a decision.",
             discussion: """
-                Each --option is "\(DecisionOption.syntax)": its name, a colon, then its three effects in
-                any order, separated by semicolons (say "cost none" rather than leave one out). --chosen is the
+                Each --option is "\(DecisionOption.syntax)": its name, a colon, then its three effects in \
+                any order, separated by semicolons (say "cost none" rather than leave one out). --chosen is the \
                 number of the option chosen, from 1. A linked incident must exist (exit 66).
 
                 Example:

@@ -8,8 +8,8 @@ extension IncidentCommand {
             commandName: "clear",
             abstract: "Remove an injected fault from the app, and record it on the incident's timeline.",
             discussion: """
-                ID is the incident's id (as `incident inject` printed it), not the app's fault id. A fault that
-                expired by itself is recorded as expired at its end. --all clears every fault this database
+                ID is the incident's id (as `incident inject` printed it), not the app's fault id. A fault that \
+                expired by itself is recorded as expired at its end. --all clears every fault this database \
                 injected into the target and has not seen end.
 
                 Examples:

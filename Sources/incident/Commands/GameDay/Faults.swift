@@ -11,8 +11,8 @@ extension IncidentCommand {
             commandName: "faults",
             abstract: "List the faults in force on the app, with the incident that records each.",
             discussion: """
-                Warns about a fault in force that no incident of this database records (injected with curl, or
-                by another database), and about an incident whose fault is no longer in force but whose end is
+                Warns about a fault in force that no incident of this database records (injected with curl, or \
+                by another database), and about an incident whose fault is no longer in force but whose end is \
                 not on record (`incident clear ID` records it).
 
                 Example: incident faults --target http://127.0.0.1:8080

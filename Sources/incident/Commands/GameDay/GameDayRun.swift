@@ -10,20 +10,20 @@ extension IncidentCommand {
             commandName: "run",
             abstract: "Play a scenario against the app and print its scorecard.",
             discussion: """
-                For each step of the scenario (YAML or JSON; see examples/gameday/all-faults.yaml) it injects the
-                fault and records the injected incident, probes until the failure is detected or detect_within
-                passes (an undetected failure stays on record undetected: that is the finding), clears the fault
-                after its hold, probes until the app is healthy or recover_within passes, and resolves the
+                For each step of the scenario (YAML or JSON; see examples/gameday/all-faults.yaml) it injects the \
+                fault and records the injected incident, probes until the failure is detected or detect_within \
+                passes (an undetected failure stays on record undetected: that is the finding), clears the fault \
+                after its hold, probes until the app is healthy or recover_within passes, and resolves the \
                 incident with the step's cause. Between steps it waits until the app is healthy again.
 
-                The scorecard gives per step the fault, whether and how fast it was detected (TTD) and recovered
-                (TTR), and totals; --output also writes it as markdown. A run that completes exits 0 whatever it
-                found; a scenario that cannot run exits 64, 65, 69 or 77. Ctrl-C clears every fault it injected,
+                The scorecard gives per step the fault, whether and how fast it was detected (TTD) and recovered \
+                (TTR), and totals; --output also writes it as markdown. A run that completes exits 0 whatever it \
+                found; a scenario that cannot run exits 64, 65, 69 or 77. Ctrl-C clears every fault it injected, \
                 prints the scorecard so far and exits 130.
 
-                --supervise "COMMAND" starts the app itself and restarts it whenever it exits (a restart
-                policy, like systemd's or a container runtime's), so that a crash step can recover and its TTR
-                includes the restart; without it, a crashed app is reported as not recovered. The supervised app
+                --supervise "COMMAND" starts the app itself and restarts it whenever it exits (a restart \
+                policy, like systemd's or a container runtime's), so that a crash step can recover and its TTR \
+                includes the restart; without it, a crashed app is reported as not recovered. The supervised app \
                 is stopped at the end.
 
                 Examples:
@@ -46,6 +46,18 @@ extension IncidentCommand {
         @Option(help: ArgumentHelp("Where the supervised app's output goes (default: discarded).", valueName: "file"))
         var superviseLog: String?
 
+        @Option(
+            help: ArgumentHelp(
+                "Who detects: probe (the built-in prober) or alerts (alerts arriving at `incident serve`; the prober "
+                    + "still measures recovery).", valueName: "probe|alerts"))
+        var detector = "probe"
+
+        @Option(
+            help: ArgumentHelp(
+                "Prometheus's URL, with --detector alerts: between steps the game day waits until no paging alert "
+                    + "is pending or firing.", valueName: "url"))
+        var prometheus: String?
+
         @Flag(help: "Print the scorecard as JSON.")
         var json = false
 
@@ -53,8 +65,19 @@ extension IncidentCommand {
         @OptionGroup var target: TargetOptions
         @OptionGroup var options: WriteOptions
 
+        func validate() throws {
+            guard ["probe", "alerts"].contains(detector) else {
+                throw ValidationError("--detector is probe or alerts, not '\(detector)'")
+            }
+            if detector == "alerts" && prometheus == nil {
+                throw ValidationError(
+                    "--detector alerts needs --prometheus URL, to wait for alerts to end between steps")
+            }
+        }
+
         func run() async throws {
             let scenario = try Scenario.read(file: scenario)
+            let detector: Detector = prometheus.map { .alerts(prometheus: PrometheusQuery(url: $0)) } ?? .probe
             let admin = try target.admin()
             let probes = try probe.settings(target: admin.target)
             let output = try output.map { try OutputFile(path: $0, replacing: true) }
@@ -71,7 +94,7 @@ extension IncidentCommand {
             let scorecard = try await options.database.writing { store in
                 try await GameDayRunner(
                     scenario: scenario, admin: admin, probes: probes, store: store, author: author, stop: stop,
-                    supervisor: supervisor,
+                    supervisor: supervisor, detector: self.detector == "alerts" ? detector : .probe,
                     progress: { line in
                         if !json { print(line) }
                         _ = Output.flushStandardOutput()

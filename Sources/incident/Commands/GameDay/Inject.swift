@@ -9,11 +9,11 @@ extension IncidentCommand {
             commandName: "inject",
             abstract: "Break the app on purpose through its admin API, and record the injected incident.",
             discussion: """
-                Sends the fault to the app's admin API, then opens an injected incident started at the app's own
-                activation time, so that its time to detect is exact. The fault is TYPE then KEY=VALUE parameters,
-                as the app's catalog defines them (see docs/contract.md): latency ms=800, error status=503,
-                abort, hang max_s=30, crash exit_code=137, memory_leak mb_per_s=20 max_mb=512, cpu_burn
-                threads=2, dependency_down, not_ready, not_live. If the app refuses the fault, nothing is
+                Sends the fault to the app's admin API, then opens an injected incident started at the app's own \
+                activation time, so that its time to detect is exact. The fault is TYPE then KEY=VALUE parameters, \
+                as the app's catalog defines them (see docs/contract.md): latency ms=800, error status=503, \
+                abort, hang max_s=30, crash exit_code=137, memory_leak mb_per_s=20 max_mb=512, cpu_burn \
+                threads=2, dependency_down, not_ready, not_live. If the app refuses the fault, nothing is \
                 recorded; if the incident cannot be written, the fault is cleared again.
 
                 The token comes from $APP_ADMIN_TOKEN or --token-file, never from a flag (flags show in ps).

@@ -10,14 +10,14 @@ extension IncidentCommand {
             commandName: "watch",
             abstract: "Probe the app as a black box, and record when failures are detected and recovered.",
             discussion: """
-                Each --interval it asks every --path (default /, /readyz and /livez). A probe fails on a
-                connection error, a timeout, a status other than 2xx, or an answer slower than --slow. When
-                --fail-after rounds in a row failed, it records the detection (via probe, at that moment) on the
-                open, undetected incident of --service, the most recently injected one first; with none, it
-                opens a real incident started at the first failed probe. When --recover-after rounds in a row
+                Each --interval it asks every --path (default /, /readyz and /livez). A probe fails on a \
+                connection error, a timeout, a status other than 2xx, or an answer slower than --slow. When \
+                --fail-after rounds in a row failed, it records the detection (via probe, at that moment) on the \
+                open, undetected incident of --service, the most recently injected one first; with none, it \
+                opens a real incident started at the first failed probe. When --recover-after rounds in a row \
                 succeeded, it records the incident as mitigated at the first good probe.
 
-                It prints a line for each change (a JSON object with --json) and, on a terminal, a status line.
+                It prints a line for each change (a JSON object with --json) and, on a terminal, a status line. \
                 Ctrl-C or SIGTERM stops it between rounds, with nothing half-written.
 
                 Examples:

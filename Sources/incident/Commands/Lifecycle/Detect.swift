@@ -7,8 +7,9 @@ extension IncidentCommand {
             commandName: "detect",
             abstract: "Record when and how a failure was noticed.",
             discussion: """
-                --via says who or what noticed it first: alert, probe, customer, manual, other, or alert:NAME for a
-                named alert rule. For injected incidents this time gives the exact time to detect.
+                --via says who or what noticed it first: alert, probe, customer, manual, pipeline (a CI run), other, \
+                or alert:NAME for a named alert rule. For injected incidents this time gives the exact time to \
+                detect.
 
                 Example: incident detect 12 --via alert:HighErrorRate --at -3m
                 """)
@@ -18,7 +19,7 @@ extension IncidentCommand {
 
         @Option(
             help: ArgumentHelp(
-                "How it was noticed: alert, probe, customer, manual, other or alert:NAME.",
+                "How it was noticed: alert, probe, customer, manual, pipeline, other or alert:NAME.",
                 valueName: "method"))
         var via: String?
 

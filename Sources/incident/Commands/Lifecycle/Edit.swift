@@ -8,8 +8,8 @@ extension IncidentCommand {
             commandName: "edit",
             abstract: "Correct or complete an incident's fields; each change is kept on its timeline.",
             discussion: """
-                Times (--started-at, --detected-at, …) accept \(TimeInput.help), and are checked against each
-                other as when first recorded. Narrative fields (summary, impact, trigger, lessons) feed the
+                Times (--started-at, --detected-at, …) accept \(TimeInput.help), and are checked against each \
+                other as when first recorded. Narrative fields (summary, impact, trigger, lessons) feed the \
                 postmortem.
 
                 Examples:
@@ -31,7 +31,7 @@ extension IncidentCommand {
         @Option(name: .customLong("acknowledged-at"), parsing: .unconditional) var acknowledgedAt: String?
         @Option(name: .customLong("mitigated-at"), parsing: .unconditional) var mitigatedAt: String?
         @Option(name: .customLong("resolved-at"), parsing: .unconditional) var resolvedAt: String?
-        @Option(help: "alert, probe, customer, manual, other or alert:NAME.") var detection: String?
+        @Option(help: "alert, probe, customer, manual, pipeline, other or alert:NAME.") var detection: String?
         @Option(help: "The root cause.") var cause: String?
         @Option(help: "The cause category, one lower-case word.") var category: String?
         @Option(help: "What ended it.") var fix: String?

@@ -7,7 +7,7 @@ extension IncidentCommand {
             commandName: "mitigate",
             abstract: "Record that the impact ended and service is restored.",
             discussion: """
-                Mitigation ends the time to recover (TTR), even when the root cause is still unknown: a rollback,
+                Mitigation ends the time to recover (TTR), even when the root cause is still unknown: a rollback, \
                 a failover, a fault switched off. Resolve the incident once the cause is understood.
 
                 Example: incident mitigate 12 --at -2m

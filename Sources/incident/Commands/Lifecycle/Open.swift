@@ -7,11 +7,11 @@ extension IncidentCommand {
             commandName: "open",
             abstract: "Open an incident when a failure starts or is injected.",
             discussion: """
-                Give --at the moment the failure began, not when you noticed it: the gap between the two is the time
-                to detect. For a failure injected on purpose, --fault names it as the app's admin API takes it: its
-                type first, then parameters ("latency ms=800 route=/api/*"), or the JSON body; it is checked
-                against the app's fault catalog and stored in one canonical form. A failure injected by other
-                means (a killed host, a partitioned network) is --other-fault "what was done". Either makes the
+                Give --at the moment the failure began, not when you noticed it: the gap between the two is the time \
+                to detect. For a failure injected on purpose, --fault names it as the app's admin API takes it: its \
+                type first, then parameters ("latency ms=800 route=/api/*"), or the JSON body; it is checked \
+                against the app's fault catalog and stored in one canonical form. A failure injected by other \
+                means (a killed host, a partitioned network) is --other-fault "what was done". Either makes the \
                 incident kind injected.
 
                 Examples:

@@ -7,7 +7,7 @@ extension IncidentCommand {
             commandName: "reopen",
             abstract: "Reopen a resolved or cancelled incident.",
             discussion: """
-                A resolved incident loses its resolved time (the old one stays on the timeline); a cancelled one
+                A resolved incident loses its resolved time (the old one stays on the timeline); a cancelled one \
                 counts in metrics again.
                 """)
 

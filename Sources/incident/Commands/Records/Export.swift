@@ -8,8 +8,8 @@ extension IncidentCommand {
             commandName: "export",
             abstract: "Write every incident, with its timeline and action items, as JSONL or CSV.",
             discussion: """
-                JSONL holds one incident a line, in the shape of `incident show --json`. CSV holds one record a
-                row: an incident row, then its event and action rows (column "record"). Either imports back
+                JSONL holds one incident a line, in the shape of `incident show --json`. CSV holds one record a \
+                row: an incident row, then its event and action rows (column "record"). Either imports back \
                 without loss: export, import into an empty database, and export again gives the same file.
 
                 Example: incident export --format csv --output incidents.csv

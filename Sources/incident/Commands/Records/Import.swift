@@ -7,32 +7,46 @@ extension IncidentCommand {
         /// What `import` reads.
         enum Format: String, CaseIterable, ExpressibleByArgument {
             case jsonl, csv, chaostoolkit
+            case ghRuns = "gh-runs"
         }
 
         static let configuration = CommandConfiguration(
             commandName: "import",
-            abstract: "Add the incidents of an export (JSONL or CSV), or of Chaos Toolkit journals, all or nothing.",
+            abstract:
+                "Add the incidents of an export (JSONL or CSV), Chaos Toolkit journals or GitHub Actions runs, all or "
+                + "nothing.",
             discussion: """
-                An export's records are checked as the commands would check them (times in order, known
-                severities, text limits); if any is bad, nothing is imported and each bad record is reported with
+                An export's records are checked as the commands would check them (times in order, known \
+                severities, text limits); if any is bad, nothing is imported and each bad record is reported with \
                 its line. Ids are kept, so importing into a database that already holds one of them is refused.
 
-                --format chaostoolkit reads Chaos Toolkit run journals (`chaos run --journal-path FILE`), one
-                injected incident each, with new ids: started at the injection action (the app's activated_at
-                when its answer has it), detected via probe when a steady-state probe was not met, mitigated at
-                the last rollback's end, resolved at the journal's end. A journal imported before is skipped. A
+                --format chaostoolkit reads Chaos Toolkit run journals (`chaos run --journal-path FILE`), one \
+                injected incident each, with new ids: started at the injection action (the app's activated_at \
+                when its answer has it), detected via probe when a steady-state probe was not met, mitigated at \
+                the last rollback's end, resolved at the journal's end. A journal imported before is skipped. A \
                 journal whose injection the app refused (HTTP 4xx or 5xx) is refused.
+
+                --format gh-runs reads the runs of GitHub Actions workflows, as the gh command of the examples \
+                prints them. Each unbroken streak of failed runs (failure, timed_out, startup_failure) of one workflow on one \
+                branch is one incident of the service ci/WORKFLOW: started when its first failing run was created, \
+                detected via pipeline when that run failed, mitigated and resolved when the next successful run \
+                finished. Cancelled, skipped and other runs neither start nor end a streak; unfinished runs are \
+                ignored. A run imported before is skipped, so an overlapping export adds only what is new, and can \
+                resolve a streak the previous import left failing. `[gameday]` in a run's title records its streak \
+                as injected.
 
                 Examples:
                   incident import incidents.jsonl --dry-run
                   incident import incidents.csv --format csv --db restored.db
                   incident import --format chaostoolkit journal-*.json
+                  \(GitHubRunList.command) --limit 200 > runs.json
+                  incident import --format gh-runs runs.json
                 """)
 
-        @Argument(help: "The file to read, or - for standard input; several Chaos Toolkit journals.")
+        @Argument(help: "The file to read, or - for standard input; several Chaos Toolkit journals or run lists.")
         var files: [String]
 
-        @Option(help: "jsonl, csv or chaostoolkit (default: from the file name, else jsonl).")
+        @Option(help: "jsonl, csv, chaostoolkit or gh-runs (default: from the file name, else jsonl).")
         var format: Format?
 
         @Option(help: ArgumentHelp("The service of incidents made from journals.", valueName: "name"))
@@ -46,14 +60,15 @@ extension IncidentCommand {
 
         func validate() throws {
             if files.isEmpty { throw ValidationError("Missing expected argument '<files> ...'") }
-            if files.count > 1 && format != .chaostoolkit {
-                throw ValidationError("give one export file; several files are for --format chaostoolkit")
+            if files.count > 1 && format != .chaostoolkit && format != .ghRuns {
+                throw ValidationError("give one export file; several files are for --format chaostoolkit or gh-runs")
             }
         }
 
         func run() async throws {
             let format = format ?? (files[0].lowercased().hasSuffix(".csv") ? .csv : .jsonl)
-            guard format != .chaostoolkit else { return try await importJournals() }
+            if format == .chaostoolkit { return try await importJournals() }
+            if format == .ghRuns { return try await importRuns() }
             let file = files[0]
             let lines = try FileLines(path: file)
             defer { lines.close() }
@@ -75,13 +90,7 @@ extension IncidentCommand {
             let author = author.name
             let now = Timestamp.now
             let details = try files.map { file in
-                let data: Data
-                do {
-                    data = try Data(contentsOf: URL(fileURLWithPath: file))
-                } catch {
-                    throw IncidentError.missingFile("cannot read the journal \(file): \(error.localizedDescription)")
-                }
-                return try ChaosToolkitJournal(data: data, file: file).incident(
+                try ChaosToolkitJournal(data: Self.contents(of: file), file: file).incident(
                     service: service, author: author, now: now)
             }
             if dryRun { return print("dry run: \(files.count) journal(s) are valid") }
@@ -95,6 +104,63 @@ extension IncidentCommand {
                 print(
                     "skipped \(summary.known.count) journal(s) imported before, as \(summary.known.map { "#\($0)" }.joined(separator: ", "))"
                 )
+            }
+        }
+
+        /// Reads every run list first, so that one bad run imports none, then records the runs.
+        func importRuns() async throws {
+            let now = Timestamp.now
+            var runs: [PipelineRun] = []
+            var unfinished = 0
+            for file in files {
+                let list = try GitHubRunList(data: Self.contents(of: file), file: file, now: now)
+                runs += list.runs
+                unfinished += list.unfinished
+            }
+            let pipelines = Set(runs.map { "\($0.service) \($0.branch)" }).count
+            let read = "\(runs.count) finished run(s) of \(pipelines) pipeline(s) (workflow and branch)"
+            let ignored = unfinished == 0 ? "" : "; \(unfinished) unfinished run(s) ignored"
+            if dryRun { return print("dry run: \(files.joined(separator: ", ")) hold \(read)\(ignored)") }
+            let author = author.name
+            let outcomes = try await database.writing { store in
+                try await store.recordRuns(runs, by: author, now: now)
+            }
+            print("read \(read) from \(files.joined(separator: ", "))\(ignored)")
+            for line in Self.summary(of: outcomes) { print(line) }
+        }
+
+        /// What recording runs did: a line for the incidents it changed and one for the runs it skipped, each
+        /// left out when empty.
+        static func summary(of outcomes: [PipelineRunOutcome]) -> [String] {
+            func incidents(_ effects: PipelineRunOutcome.Effect...) -> [Int64] {
+                var seen = Set<Int64>()
+                return outcomes.filter { effects.contains($0.effect) }.compactMap(\.incident).filter {
+                    seen.insert($0).inserted
+                }
+            }
+            let resolved = incidents(.resolved)
+            let changes = [
+                ("opened", incidents(.opened)), ("added runs to", incidents(.added)), ("resolved", resolved),
+                ("still failing", incidents(.opened, .added).filter { !resolved.contains($0) }),
+            ].filter { !$0.1.isEmpty }.map { "\($0) \($1.map { "#\($0)" }.joined(separator: ", "))" }
+            let skipped = [
+                (PipelineRunOutcome.Effect.known, "recorded before"),
+                (.older, "older than the newest run recorded for their pipeline"),
+            ].compactMap { effect, reason in
+                let count = outcomes.count { $0.effect == effect }
+                return count == 0 ? nil : "\(count) run(s) \(reason)"
+            }
+            return (changes.isEmpty ? [] : [changes.joined(separator: "; ")])
+                + (skipped.isEmpty ? [] : ["skipped " + skipped.joined(separator: " and ")])
+        }
+
+        /// The bytes of `file`, or of standard input for `-`.
+        static func contents(of file: String) throws -> Data {
+            if file == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
+            do {
+                return try Data(contentsOf: URL(fileURLWithPath: file))
+            } catch {
+                throw IncidentError.missingFile("cannot read \(file): \(error.localizedDescription)")
             }
         }
     }

@@ -7,8 +7,8 @@ extension IncidentCommand {
             commandName: "list",
             abstract: "List incidents, newest first.",
             discussion: """
-                Statuses: open (nobody noticed yet), detected, acknowledged, mitigated, resolved, cancelled.
-                --status may be repeated; --unresolved is what is still burning or not yet closed: open,
+                Statuses: open (nobody noticed yet), detected, acknowledged, mitigated, resolved, cancelled. \
+                --status may be repeated; --unresolved is what is still burning or not yet closed: open, \
                 detected, acknowledged and mitigated.
 
                 Examples:

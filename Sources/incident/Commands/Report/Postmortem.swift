@@ -8,9 +8,9 @@ extension IncidentCommand {
             commandName: "postmortem",
             abstract: "Write the markdown postmortem of an incident.",
             discussion: """
-                Follows the Google SRE structure: summary, impact, timing, detection, root cause and trigger,
-                resolution, action items, lessons learned, the full timeline and a Mermaid chart of the phases.
-                Missing parts show as TODO placeholders; --check lists them and exits 1 while any is missing, so a
+                Follows the Google SRE structure: summary, impact, timing, detection, root cause and trigger, \
+                resolution, action items, lessons learned, the full timeline and a Mermaid chart of the phases. \
+                Missing parts show as TODO placeholders; --check lists them and exits 1 while any is missing, so a \
                 team can gate on it. --template takes a Mustache file; --print-template shows the built-in one.
 
                 Examples:

@@ -9,18 +9,23 @@ extension IncidentCommand {
             commandName: "report",
             abstract: "How fast failures are detected and recovered, whether it improves, and what recurs.",
             discussion: """
-                Shows TTD, TTA, TTR, TTC and MTBF (n, mean, median, p90, max) for injected and real incidents,
-                a trend per period with the change against the previous one, breakdowns by service, severity,
-                fault type, detection and cause category, the detection scorecard of injected failures, and
-                recurring causes. Only resolved incidents are averaged; cancelled ones never count. Periods are
-                cut in the local time zone (TZ).
+                Shows TTD, TTA, TTR, TTC and MTBF (n, mean, median, p90, max) for injected and real incidents, \
+                a trend per period with the change against the previous one, breakdowns by service, severity, \
+                fault type, detection and cause category, the detection scorecard of injected failures, and \
+                recurring causes. Only resolved incidents are averaged; cancelled ones never count. Periods are \
+                cut in the local time zone (TZ). --service is a glob; for CI pipelines (ci/…) TTR is time to green.
 
-                With --prometheus, a section on the SLOs of --slo-dir is added: as `incident slo status` shows
-                them, measured now over each SLO's window (only those of --service when it is given).
+                --html writes one self-contained page (no script, font or network request) with the tables and \
+                SVG charts of TTD and TTR per period (median and p90) and of the detection rate per fault type.
+
+                With --prometheus, a section on the SLOs of --slo-dir is added: as `incident slo status` shows \
+                them, measured now over each SLO's window (only those whose service matches --service).
 
                 Examples:
                   incident report --since -90d
                   incident report --period week --kind injected --markdown > gameday.md
+                  incident report --html --output report.html
+                  incident report --service 'ci/*'
                   incident report --prometheus http://127.0.0.1:9090 --markdown
                 """)
 
@@ -42,12 +47,26 @@ extension IncidentCommand {
         @Flag(help: "Print every figure as JSON, durations in seconds.")
         var json = false
 
+        @Flag(help: "Print one self-contained HTML page with SVG charts.")
+        var html = false
+
+        @Option(
+            help: ArgumentHelp(
+                "Write the markdown, JSON or HTML to this file instead of standard output (replaced).",
+                valueName: "file"))
+        var output: String?
+
         @OptionGroup(title: "SLOs (added when --prometheus is given)") var slo: SLOOptions
 
         @OptionGroup var database: DatabaseOption
 
         func validate() throws {
-            if markdown && json { throw ValidationError("--markdown and --json cannot be used together; choose one") }
+            if [markdown, json, html].filter({ $0 }).count > 1 {
+                throw ValidationError("--markdown, --json and --html cannot be used together; choose one")
+            }
+            if output != nil && !(markdown || json || html) {
+                throw ValidationError("--output writes --markdown, --json or --html; give one of them")
+            }
         }
 
         func run() async throws {
@@ -63,17 +82,23 @@ extension IncidentCommand {
             var sections = report.sections
             var measurements: [SLOMeasurement]?
             if let prometheus = slo.prometheus {
-                let slos = try slo.slos().filter { filter.service == nil || $0.service == filter.service }
+                let slos = try slo.slos().filter { slo in
+                    filter.service.map { fnmatch($0.lowercased(), slo.service, 0) == 0 } ?? true
+                }
                 let measured = try await slo.measure(slos, store: store, now: now)
                 // Before the definitions, which stay last.
                 sections.insert(
                     SLOMeasurement.section(measured, prometheus: prometheus, at: now), at: sections.count - 1)
                 measurements = measured
             }
-            if json {
-                try Output.json(WithSLOs(report: report, slos: measurements), snakeCase: true)
-            } else if markdown {
-                print(Markdown.document(sections), terminator: "")
+            let text =
+                json
+                ? try Output.jsonText(WithSLOs(report: report, slos: measurements), snakeCase: true) + "\n"
+                : markdown ? Markdown.document(sections) : html ? report.html(sections) : nil
+            if let text, let output {
+                try OutputFile.write(text, to: output, replacing: true)
+            } else if let text {
+                print(text, terminator: "")
             } else {
                 Self.printText(sections)
             }

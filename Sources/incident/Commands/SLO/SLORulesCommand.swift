@@ -8,10 +8,10 @@ extension IncidentCommand {
             commandName: "rules",
             abstract: "Write the Prometheus recording rules and burn-rate alerts of OpenSLO files.",
             discussion: """
-                For each SLO: its error ratio (bad events / all events) over every window the alerts read, and
-                per objective a page, ALERTNAMEFast (14.4× the error budget over 1h and 5m, or 6× over 6h and
-                30m, for 2m), and a ticket, ALERTNAMESlow (3× over 1d and 2h, or 1× over 3d and 6h, for 15m),
-                after the SRE workbook. --profile lab scales every window and for: by 1/60, never under 4 s.
+                For each SLO: its error ratio (bad events / all events) over every window the alerts read, and \
+                per objective a page, ALERTNAMEFast (14.4× the error budget over 1h and 5m, or 6× over 6h and \
+                30m, for 2m), and a ticket, ALERTNAMESlow (3× over 1d and 2h, or 1× over 3d and 6h, for 15m), \
+                after the SRE workbook. --profile lab scales every window and for: by 1/60, never under 4 s. \
                 ALERTNAME is the annotation incident/alert-name, else the SLO name in CamelCase + BudgetBurn.
 
                 Examples:

@@ -8,13 +8,13 @@ extension IncidentCommand {
             commandName: "status",
             abstract: "Measure each SLO on Prometheus: its SLI, error budget left, and what each incident cost.",
             discussion: """
-                For each objective of each SLO in --slo-dir: the SLI (good events / all events) over the SLO's
-                window, the error budget (1 − target) and how much of it is spent and left, and for each incident
-                of the SLO's service that started in the window the SLI from its start to its recovery (mitigated,
+                For each objective of each SLO in --slo-dir: the SLI (good events / all events) over the SLO's \
+                window, the error budget (1 − target) and how much of it is spent and left, and for each incident \
+                of the SLO's service that started in the window the SLI from its start to its recovery (mitigated, \
                 else resolved, else now) and the share of the window's budget it spent, injected and real apart.
 
-                Every figure comes from Prometheus: without a reachable Prometheus it says so and exits 69, and
-                a figure Prometheus has no data for shows as "no data". A query Prometheus refuses exits 65 with
+                Every figure comes from Prometheus: without a reachable Prometheus it says so and exits 69, and \
+                a figure Prometheus has no data for shows as "no data". A query Prometheus refuses exits 65 with \
                 Prometheus's reason and the SLO file.
 
                 Examples:
