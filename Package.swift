@@ -47,6 +47,10 @@ let package = Package(
         ),
         // YAML (and JSON) files read strictly: unknown keys refused, every problem with its file, line and key.
         .target(name: "StrictYAML", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // SLOs as code: OpenSLO v1 files read strictly, Prometheus recording rules and burn-rate alerts.
+        .target(name: "SLOKit", dependencies: ["StrictYAML"]),
+        // SLOs measured on Prometheus's HTTP API: SLI, error budget, the budget each incident spent.
+        .target(name: "SLOStatus", dependencies: ["IncidentKit", "LabHTTP", "SLOKit"]),
         // The game-day loop: inject and clear faults, the black-box prober, scenarios, the supervisor.
         .target(
             name: "GameDay",
@@ -84,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "incident",
             dependencies: [
-                "Conventions", "GameDay", "IncidentKit",
+                "Conventions", "GameDay", "IncidentKit", "SLOKit", "SLOStatus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -120,6 +124,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
+        .testTarget(name: "SLOKitTests", dependencies: ["SLOKit", "StrictYAML", "TestSupport"]),
         .testTarget(name: "GameDayTests", dependencies: ["GameDay", "IncidentKit", "FaultCatalog", "TestSupport"]),
         .testTarget(
             name: "IncidentKitTests",

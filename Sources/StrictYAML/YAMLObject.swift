@@ -10,6 +10,13 @@ public struct YAMLProblem: Error, Sendable, Equatable, CustomStringConvertible {
     public let key: String
     public let problem: String
 
+    public init(file: String, line: Int?, key: String, problem: String) {
+        self.file = file
+        self.line = line
+        self.key = key
+        self.problem = problem
+    }
+
     public var description: String {
         "\(file)\(line.map { ":\($0)" } ?? ""): \(key.isEmpty ? "" : "\(key): ")\(problem)"
     }
@@ -98,6 +105,16 @@ public struct YAMLObject {
         guard let text = try string(key) else { return nil }
         guard let number = Double(text), number.isFinite else { throw problem(key, "must be a number, not '\(text)'") }
         return number
+    }
+
+    /// The boolean at `key`, written `true` or `false`; nil when absent or null.
+    public func bool(_ key: String) throws(YAMLProblem) -> Bool? {
+        guard let text = try string(key) else { return nil }
+        switch text {
+        case "true": return true
+        case "false": return false
+        default: throw problem(key, "must be true or false, not '\(text)'")
+        }
     }
 
     /// The mapping at `key`; nil when absent.

@@ -17,14 +17,16 @@ struct IncidentCommand: AsyncParsableCommand {
             (~/.local/share/incident/incidents.db).
 
             Exit status: 0 ok; 64 bad command-line input; 65 a request that contradicts the record (times out of \
-            order, resolving twice) or malformed input data; 66 unknown incident or missing file; 69 the app \
-            cannot be reached; 74 database or file unusable (corrupt, newer, disk full); 77 a token was refused.
+            order, resolving twice) or malformed input data; 66 unknown incident or missing file; 69 a service \
+            cannot be reached (the app, Prometheus); 74 database or file unusable (corrupt, newer, disk full); 77 a \
+            token was refused.
             """,
         version: "0.1.0",
         subcommands: [
             Open.self, Detect.self, Ack.self, Mitigate.self, Resolve.self, Note.self, Cancel.self, Reopen.self,
             Edit.self, Show.self, List.self, Report.self, Postmortem.self, Export.self, Import.self, Action.self,
             DB.self, Inject.self, Clear.self, Faults.self, Watch.self, GameDayCommand.self, Serve.self, CI.self,
+            SLOCommand.self, Decision.self,
         ]
     )
 

@@ -103,6 +103,18 @@ final class OutputFile: Sendable {
         }
     }
 
+    /// Writes `text` whole to `path` (see ``init(path:replacing:)``), or leaves nothing behind.
+    static func write(_ text: String, to path: String, replacing: Bool) throws(IncidentError) {
+        let file = try OutputFile(path: path, replacing: replacing)
+        do {
+            try file.write(text)
+            try file.commit()
+        } catch {
+            file.discard()
+            throw error
+        }
+    }
+
     /// Abandons the output: a regular file keeps its old contents.
     func discard() {
         state.withLock { state in

@@ -130,13 +130,6 @@ struct LiveAppError: Error, CustomStringConvertible {
     let description: String
 }
 
-/// Whether an executable named `name` is on the PATH.
-func toolAvailable(_ name: String) -> Bool {
-    (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").contains { directory in
-        FileManager.default.isExecutableFile(atPath: "\(directory)/\(name)")
-    }
-}
-
 /// A plain TCP connection to the app, for what URLSession cannot do: malformed requests, slow, idle and
 /// half-closed clients. Closed when released.
 final class RawConnection {

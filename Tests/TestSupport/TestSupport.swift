@@ -54,3 +54,11 @@ public func execute(on path: String, _ sql: String) throws {
     try queue.write { try $0.execute(sql: sql) }
     try queue.close()
 }
+
+/// Whether an executable named `name` is on the PATH, for tests that need an outside tool (promtool,
+/// prometheus) and are skipped without it.
+public func toolAvailable(_ name: String) -> Bool {
+    (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").contains { directory in
+        FileManager.default.isExecutableFile(atPath: "\(directory)/\(name)")
+    }
+}

@@ -34,16 +34,17 @@ struct CLI {
     }
 
     /// Starts the binary and returns at once; output goes to files in the temporary directory. A `wrapper`
-    /// command line (such as `setpriv …`) runs the binary in its place. `onExit` runs when it has exited.
+    /// command line (such as `setpriv …`) runs the binary in its place. `onExit` runs when it has exited. It
+    /// runs in the temporary directory unless `workingDirectory` says otherwise.
     func start(
         _ arguments: [String], environment extra: [String: String] = [:], wrapper: [String] = [],
-        onExit: (@Sendable (Process) -> Void)? = nil
+        workingDirectory: URL? = nil, onExit: (@Sendable (Process) -> Void)? = nil
     ) throws -> (Process, URL, URL) {
         let process = Process()
         process.executableURL = wrapper.first.map(URL.init(fileURLWithPath:)) ?? Self.binary
         process.arguments = wrapper.isEmpty ? arguments : Array(wrapper.dropFirst()) + [Self.binary.path] + arguments
         process.environment = environment(extra)
-        process.currentDirectoryURL = directory.url
+        process.currentDirectoryURL = workingDirectory ?? directory.url
         let name = UUID().uuidString
         let out = directory.url.appendingPathComponent("\(name).out")
         let err = directory.url.appendingPathComponent("\(name).err")
@@ -64,13 +65,16 @@ struct CLI {
 
     /// Runs the binary to completion. It waits through the termination handler: a blocking wait would hold one
     /// of the few threads that every test of this process shares, and starve the timing-sensitive ones.
-    func run(_ arguments: [String], environment extra: [String: String] = [:], wrapper: [String] = []) async throws
-        -> Result
-    {
+    func run(
+        _ arguments: [String], environment extra: [String: String] = [:], wrapper: [String] = [],
+        workingDirectory: URL? = nil
+    ) async throws -> Result {
         let (files, status, signalled) = try await withCheckedThrowingContinuation { continuation in
             let files = Mutex<(URL, URL)?>(nil)
             do {
-                let started = try start(arguments, environment: extra, wrapper: wrapper) { process in
+                let started = try start(
+                    arguments, environment: extra, wrapper: wrapper, workingDirectory: workingDirectory
+                ) { process in
                     // The handler can run before `start` returns: wait for the file names.
                     while files.withLock({ $0 }) == nil { usleep(100) }
                     continuation.resume(

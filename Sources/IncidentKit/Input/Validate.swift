@@ -67,12 +67,12 @@ public enum Validate {
     }
 
     /// A calendar day, `YYYY-MM-DD`, in the years incident records.
-    public static func day(_ value: String) throws -> String {
+    public static func day(_ value: String, field: String = "due date") throws -> String {
         guard let midnight = RFC3339.milliseconds(from: value + "T00:00:00Z"), value.utf8.count == 10,
             Timestamp.supportedRange.contains(Timestamp(milliseconds: midnight))
         else {
             throw IncidentError.invalidInput(
-                "the due date '\(value)' is not a day like 2026-12-31 in the years \(Timestamp.supportedYears.lowerBound) "
+                "the \(field) '\(value)' is not a day like 2026-12-31 in the years \(Timestamp.supportedYears.lowerBound) "
                     + "to \(Timestamp.supportedYears.upperBound)")
         }
         return value

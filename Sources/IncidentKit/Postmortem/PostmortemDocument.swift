@@ -5,11 +5,15 @@ import Mustache
 ///
 /// Every value handed to a template is already escaped for markdown, so templates use triple mustaches
 /// (`{{{title}}}`); missing narrative parts render as visible TODO placeholders and are listed in ``missing``.
+/// The decision records linked to the incident get a section of their own; without any it is left out.
 public struct PostmortemDocument: Sendable {
     public let detail: IncidentDetail
+    /// The decision records linked to the incident, listed in their own section when there are any.
+    public let decisions: [DecisionRecord]
 
-    public init(_ detail: IncidentDetail) {
+    public init(_ detail: IncidentDetail, decisions: [DecisionRecord] = []) {
         self.detail = detail
+        self.decisions = decisions
     }
 
     /// What the postmortem still lacks, in reading order; empty when it is complete.
@@ -116,6 +120,14 @@ public struct PostmortemDocument: Sendable {
                     "text": Markdown.escape(event.text),
                 ]
             },
+            "has_decisions": !decisions.isEmpty,
+            "decisions": decisions.map { decision -> [String: Any] in
+                [
+                    "id": decision.id ?? 0, "title": Markdown.escape(decision.title),
+                    "chosen": Markdown.escape(decision.choice.name), "status": decision.status.rawValue,
+                    "revisit": decision.revisit ?? "-",
+                ]
+            },
             "missing": missing.map { ["name": $0] },
             "complete": missing.isEmpty,
             "mermaid": phaseChart,
@@ -212,6 +224,16 @@ public struct PostmortemDocument: Sendable {
         {{^has_actions}}
         **TODO:** no action items yet (`incident action add {{id}} "…" --kind prevent`).
         {{/has_actions}}
+        {{#has_decisions}}
+
+        ## Decisions
+
+        | ADR | decision | chosen | status | revisit |
+        | --- | --- | --- | --- | --- |
+        {{#decisions}}
+        | {{id}} | {{{title}}} | {{{chosen}}} | {{status}} | {{revisit}} |
+        {{/decisions}}
+        {{/has_decisions}}
 
         ## Lessons learned
 

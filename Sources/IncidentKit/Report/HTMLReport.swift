@@ -160,7 +160,10 @@ enum SVGChart {
 extension MetricsReport {
     /// The report as one self-contained HTML page: every section's text and tables, a chart of median and
     /// p90 TTD and TTR per period, and one of the detection rate per fault type.
-    public var html: String {
+    public var html: String { html(sections) }
+
+    /// The page for `sections`: the report's own, with others (the SLOs) added.
+    public func html(_ sections: [ReportSection]) -> String {
         var body = ""
         for (index, section) in sections.enumerated() {
             body +=

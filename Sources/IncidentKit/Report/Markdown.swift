@@ -54,13 +54,20 @@ public enum Markdown {
 extension MetricsReport {
     /// The report as GitHub-flavoured markdown with a Mermaid chart of the trend.
     public var markdown: String {
+        Markdown.document(sections)
+    }
+}
+
+extension Markdown {
+    /// Report sections as one markdown document: the first section's title is the document's.
+    public static func document(_ sections: [ReportSection]) -> String {
         sections.enumerated().map { index, section in
-            let heading = (index == 0 ? "# " : "## ") + Markdown.escape(section.title)
+            let heading = (index == 0 ? "# " : "## ") + escape(section.title)
             let blocks = section.blocks.map { block in
                 switch block {
-                case .text(let text): Markdown.escape(text)
-                case .table(let header, let rows): Markdown.table(header: header, rows: rows)
-                case .chart(let periods, let ttd, let ttr): Markdown.trendChart(periods: periods, ttd: ttd, ttr: ttr)
+                case .text(let text): escape(text)
+                case .table(let header, let rows): table(header: header, rows: rows)
+                case .chart(let periods, let ttd, let ttr): trendChart(periods: periods, ttd: ttd, ttr: ttr)
                 }
             }
             return ([heading] + blocks).joined(separator: "\n\n")

@@ -13,6 +13,11 @@ public struct ReportSection: Sendable {
 
     public var title: String
     public var blocks: [Block]
+
+    public init(title: String, blocks: [Block]) {
+        self.title = title
+        self.blocks = blocks
+    }
 }
 
 extension MetricsReport {

@@ -124,6 +124,49 @@ enum Schema {
                     WHERE incident_source.key GLOB 'gh-run:*';
                     """)
         }
+        migrator.registerMigration("v6 decision records") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE decision (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        title TEXT NOT NULL CHECK (length(title) > 0),
+                        context TEXT NOT NULL,
+                        chosen INTEGER NOT NULL CHECK (chosen >= 1),
+                        rationale TEXT NOT NULL,
+                        revisit TEXT,
+                        decided_at INTEGER NOT NULL,
+                        author TEXT NOT NULL,
+                        superseded_by INTEGER REFERENCES decision(id),
+                        superseded_at INTEGER
+                    );
+                    CREATE TABLE decision_option (
+                        decision_id INTEGER NOT NULL REFERENCES decision(id) ON DELETE CASCADE,
+                        position INTEGER NOT NULL,
+                        name TEXT NOT NULL,
+                        time TEXT NOT NULL,
+                        cost TEXT NOT NULL,
+                        reliability TEXT NOT NULL,
+                        PRIMARY KEY (decision_id, position)
+                    );
+                    CREATE TABLE decision_consequence (
+                        decision_id INTEGER NOT NULL REFERENCES decision(id) ON DELETE CASCADE,
+                        position INTEGER NOT NULL,
+                        text TEXT NOT NULL,
+                        PRIMARY KEY (decision_id, position)
+                    );
+                    CREATE TABLE decision_incident (
+                        decision_id INTEGER NOT NULL REFERENCES decision(id) ON DELETE CASCADE,
+                        incident_id INTEGER NOT NULL REFERENCES incident(id),
+                        PRIMARY KEY (decision_id, incident_id)
+                    );
+                    CREATE INDEX decision_incident_incident ON decision_incident(incident_id);
+                    CREATE TABLE decision_slo (
+                        decision_id INTEGER NOT NULL REFERENCES decision(id) ON DELETE CASCADE,
+                        slo TEXT NOT NULL,
+                        PRIMARY KEY (decision_id, slo)
+                    );
+                    """)
+        }
         return migrator
     }()
 }

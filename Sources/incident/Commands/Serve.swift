@@ -10,7 +10,7 @@ extension IncidentCommand {
             discussion: """
                 The receiver is the executable incident-serve beside incident, so that the lifecycle commands \
                 never load a server. `incident serve --help` shows its options:
-                  --listen HOST:PORT (127.0.0.1:9095), --token-file FILE ($INCIDENT_SERVE_TOKEN), --late-window
+                  --listen HOST:PORT (127.0.0.1:9095), --token-file FILE ($INCIDENT_SERVE_TOKEN), --late-window \
                   DURATION (15m), --db PATH.
                 """)
 

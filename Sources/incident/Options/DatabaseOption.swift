@@ -17,7 +17,9 @@ struct DatabaseOption: ParsableArguments {
     /// database behind. With `create` false a missing file is not created: `body` works on an empty store
     /// in memory (dry runs). If another process removed a file it had just made while `body` waited to
     /// write, `body` runs again on the path as it is now.
-    func writing<T>(create: Bool = true, _ body: (any IncidentRepository) async throws -> T) async throws -> T {
+    func writing<T>(
+        create: Bool = true, _ body: (any IncidentRepository & DecisionRepository) async throws -> T
+    ) async throws -> T {
         var attempt = 0
         while true {
             attempt += 1
@@ -42,7 +44,7 @@ struct DatabaseOption: ParsableArguments {
     }
 
     /// The store for a command that only reads: a missing file reads as an empty history.
-    func reading() throws -> any IncidentRepository {
+    func reading() throws -> any IncidentRepository & DecisionRepository {
         try IncidentStore.open(path: path, ifMissing: .readEmpty)
     }
 }

@@ -50,7 +50,9 @@ extension IncidentCommand {
             if printTemplate {
                 return print(PostmortemDocument.builtInTemplate, terminator: "")
             }
-            let document = PostmortemDocument(try await database.reading().detail(id!))
+            let store = try database.reading()
+            let document = PostmortemDocument(
+                try await store.detail(id!), decisions: try await store.decisions(incident: id!))
             if check {
                 let missing = document.missing
                 guard missing.isEmpty else {
@@ -69,14 +71,7 @@ extension IncidentCommand {
             }
             let markdown = try document.render(template: text)
             guard let output else { return print(markdown, terminator: "") }
-            let file = try OutputFile(path: output, replacing: force)
-            do {
-                try file.write(markdown)
-                try file.commit()
-            } catch {
-                file.discard()
-                throw error
-            }
+            try OutputFile.write(markdown, to: output, replacing: force)
         }
     }
 }

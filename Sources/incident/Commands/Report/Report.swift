@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IncidentKit
+import SLOStatus
 
 extension IncidentCommand {
     struct Report: AsyncParsableCommand {
@@ -17,11 +18,15 @@ extension IncidentCommand {
                 --html writes one self-contained page (no script, font or network request) with the tables and \
                 SVG charts of TTD and TTR per period (median and p90) and of the detection rate per fault type.
 
+                With --prometheus, a section on the SLOs of --slo-dir is added: as `incident slo status` shows \
+                them, measured now over each SLO's window (only those whose service matches --service).
+
                 Examples:
                   incident report --since -90d
                   incident report --period week --kind injected --markdown > gameday.md
                   incident report --html --output report.html
                   incident report --service 'ci/*'
+                  incident report --prometheus http://127.0.0.1:9090 --markdown
                 """)
 
         @Option(
@@ -51,6 +56,8 @@ extension IncidentCommand {
                 valueName: "file"))
         var output: String?
 
+        @OptionGroup(title: "SLOs (added when --prometheus is given)") var slo: SLOOptions
+
         @OptionGroup var database: DatabaseOption
 
         func validate() throws {
@@ -70,30 +77,53 @@ extension IncidentCommand {
             if let since = request.since, let until = request.until, until <= since {
                 throw IncidentError.invalidInput("--until \(until) is not after --since \(since); swap them")
             }
-            let report = try await database.reading().report(request)
+            let store = try database.reading()
+            let report = try await store.report(request)
+            var sections = report.sections
+            var measurements: [SLOMeasurement]?
+            if let prometheus = slo.prometheus {
+                let slos = try slo.slos().filter { slo in
+                    filter.service.map { fnmatch($0.lowercased(), slo.service, 0) == 0 } ?? true
+                }
+                let measured = try await slo.measure(slos, store: store, now: now)
+                // Before the definitions, which stay last.
+                sections.insert(
+                    SLOMeasurement.section(measured, prometheus: prometheus, at: now), at: sections.count - 1)
+                measurements = measured
+            }
             let text =
                 json
-                ? try Output.jsonText(report, snakeCase: true) + "\n"
-                : markdown ? report.markdown : html ? report.html : nil
+                ? try Output.jsonText(WithSLOs(report: report, slos: measurements), snakeCase: true) + "\n"
+                : markdown ? Markdown.document(sections) : html ? report.html(sections) : nil
             if let text, let output {
-                let file = try OutputFile(path: output, replacing: true)
-                do {
-                    try file.write(text)
-                    try file.commit()
-                } catch {
-                    file.discard()
-                    throw error
-                }
+                try OutputFile.write(text, to: output, replacing: true)
             } else if let text {
                 print(text, terminator: "")
             } else {
-                Self.printText(report)
+                Self.printText(sections)
+            }
+        }
+
+        /// The report's JSON, with `slos` added when they were measured.
+        struct WithSLOs: Encodable {
+            var report: MetricsReport
+            var slos: [SLOMeasurement]?
+
+            enum CodingKeys: CodingKey {
+                case slos
+            }
+
+            func encode(to encoder: any Encoder) throws {
+                try report.encode(to: encoder)
+                guard let slos else { return }
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(slos, forKey: .slos)
             }
         }
 
         /// Aligned tables and a bar chart of median TTR, for a terminal.
-        static func printText(_ report: MetricsReport) {
-            for (index, section) in report.sections.enumerated() {
+        static func printText(_ sections: [ReportSection]) {
+            for (index, section) in sections.enumerated() {
                 print((index == 0 ? "" : "\n") + Output.colored(section.title, "1"))
                 for block in section.blocks {
                     switch block {

@@ -1,0 +1,148 @@
+import Foundation
+import GRDB
+
+extension DecisionRecord {
+    /// The record with its texts checked and its links sorted without repeats: a title, context and reason,
+    /// at least two options, `chosen` one of them, SLO names as OpenSLO writes them, a revisit day.
+    public func checked() throws -> DecisionRecord {
+        var record = self
+        record.title = try Validate.text(title, field: "title")
+        record.context = try Validate.text(context, field: "context")
+        record.rationale = try Validate.text(rationale, field: "reason (--because)")
+        guard options.count >= 2 else {
+            throw IncidentError.invalidInput(
+                "a decision weighs at least two options; give each with --option \"\(DecisionOption.syntax)\"")
+        }
+        record.options = try options.map { option in
+            DecisionOption(
+                name: try Validate.text(option.name, field: "option name"),
+                time: try Validate.text(option.time, field: "time of option '\(option.name)'"),
+                cost: try Validate.text(option.cost, field: "cost of option '\(option.name)'"),
+                reliability: try Validate.text(option.reliability, field: "reliability of option '\(option.name)'"))
+        }
+        guard (1...options.count).contains(chosen) else {
+            throw IncidentError.invalidInput(
+                "--chosen \(chosen) names no option; give the number of one of the \(options.count) options, from 1")
+        }
+        record.consequences = try consequences.map { try Validate.text($0, field: "consequence") }
+        record.incidents = Array(Set(incidents)).sorted()
+        let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-")
+        for slo in slos where !(1...63).contains(slo.count) || !slo.allSatisfy(allowed.contains) {
+            throw IncidentError.invalidInput(
+                "the SLO '\(slo)' is not an SLO name (metadata.name of its OpenSLO file: lower-case letters, digits, '-')"
+            )
+        }
+        record.slos = Array(Set(slos)).sorted()
+        record.revisit = try revisit.map { try Validate.day($0, field: "revisit date") }
+        return record
+    }
+}
+
+extension IncidentStore: DecisionRepository {
+    public func addDecision(_ draft: DecisionRecord) async throws -> DecisionRecord {
+        let record = try draft.checked()
+        return try await write { db in
+            for incident in record.incidents where try !Incident.exists(db, key: incident) {
+                throw IncidentError.notFound(
+                    "no incident #\(incident) to link the decision to; run `incident list` to see the ids that exist")
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO decision (title, context, chosen, rationale, revisit, decided_at, author)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    record.title, record.context, record.chosen, record.rationale, record.revisit, record.decidedAt,
+                    record.author,
+                ])
+            let id = db.lastInsertedRowID
+            for (position, option) in record.options.enumerated() {
+                try db.execute(
+                    sql: "INSERT INTO decision_option VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [id, position + 1, option.name, option.time, option.cost, option.reliability])
+            }
+            for (position, text) in record.consequences.enumerated() {
+                try db.execute(
+                    sql: "INSERT INTO decision_consequence VALUES (?, ?, ?)", arguments: [id, position + 1, text])
+            }
+            for incident in record.incidents {
+                try db.execute(sql: "INSERT INTO decision_incident VALUES (?, ?)", arguments: [id, incident])
+            }
+            for slo in record.slos {
+                try db.execute(sql: "INSERT INTO decision_slo VALUES (?, ?)", arguments: [id, slo])
+            }
+            return try Self.decision(db, id)
+        }
+    }
+
+    public func decision(_ id: Int64) async throws -> DecisionRecord {
+        try await read { try Self.decision($0, id) }
+    }
+
+    public func decisions(incident: Int64? = nil) async throws -> [DecisionRecord] {
+        try await read { db in
+            let ids =
+                if let incident {
+                    try Int64.fetchAll(
+                        db, sql: "SELECT decision_id FROM decision_incident WHERE incident_id = ? ORDER BY decision_id",
+                        arguments: [incident])
+                } else {
+                    try Int64.fetchAll(db, sql: "SELECT id FROM decision ORDER BY id")
+                }
+            return try ids.map { try Self.decision(db, $0) }
+        }
+    }
+
+    public func supersede(_ id: Int64, by replacement: Int64, at: Timestamp) async throws -> DecisionRecord {
+        guard id != replacement else {
+            throw IncidentError.invalidInput("decision #\(id) cannot supersede itself; --by names the newer decision")
+        }
+        return try await write { db in
+            let old = try Self.decision(db, id)
+            let new = try Self.decision(db, replacement)
+            if let by = old.supersededBy {
+                throw IncidentError.conflict("decision #\(id) was already superseded by #\(by) at \(old.supersededAt!)")
+            }
+            if let by = new.supersededBy {
+                throw IncidentError.conflict(
+                    "decision #\(replacement) is itself superseded by #\(by); supersede #\(id) by #\(by) instead")
+            }
+            guard at >= new.decidedAt else {
+                throw IncidentError.conflict(
+                    "decision #\(replacement) was decided at \(new.decidedAt), after \(at); it cannot supersede anything "
+                        + "before it existed")
+            }
+            try db.execute(
+                sql: "UPDATE decision SET superseded_by = ?, superseded_at = ? WHERE id = ?",
+                arguments: [replacement, at, id])
+            return try Self.decision(db, id)
+        }
+    }
+
+    static func decision(_ db: Database, _ id: Int64) throws -> DecisionRecord {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM decision WHERE id = ?", arguments: [id]) else {
+            throw IncidentError.notFound("no decision #\(id); run `incident decision list` to see the ids that exist")
+        }
+        let options = try Row.fetchAll(
+            db, sql: "SELECT * FROM decision_option WHERE decision_id = ? ORDER BY position", arguments: [id]
+        ).map { DecisionOption(name: $0["name"], time: $0["time"], cost: $0["cost"], reliability: $0["reliability"]) }
+        var record = DecisionRecord(
+            title: row["title"], context: row["context"], options: options, chosen: row["chosen"],
+            rationale: row["rationale"],
+            consequences: try String.fetchAll(
+                db, sql: "SELECT text FROM decision_consequence WHERE decision_id = ? ORDER BY position",
+                arguments: [id]),
+            incidents: try Int64.fetchAll(
+                db, sql: "SELECT incident_id FROM decision_incident WHERE decision_id = ? ORDER BY incident_id",
+                arguments: [id]),
+            slos: try String.fetchAll(
+                db, sql: "SELECT slo FROM decision_slo WHERE decision_id = ? ORDER BY slo", arguments: [id]),
+            revisit: row["revisit"], decidedAt: row["decided_at"], author: row["author"])
+        record.id = id
+        record.supersededBy = row["superseded_by"]
+        record.supersededAt = row["superseded_at"]
+        record.supersedes = try Int64.fetchAll(
+            db, sql: "SELECT id FROM decision WHERE superseded_by = ? ORDER BY id", arguments: [id])
+        return record
+    }
+}

@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import IncidentKit
+import SLOKit
+import SLOStatus
+
+/// Which SLO files a command measures, and the Prometheus it asks.
+struct SLOOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "The folder of OpenSLO files, *.yaml and *.yml (default: $INCIDENT_SLO_DIR, else ops/slo).",
+            valueName: "dir"))
+    var sloDir: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Prometheus's base URL (default: $PROMETHEUS_URL, else http://127.0.0.1:9090).", valueName: "url"))
+    var prometheus: String?
+
+    @Option(help: "production, or lab: the SLO windows × 1/60, as the lab's rules (ops/README.md).")
+    var profile = ProfileArgument.production
+
+    /// The SLOs in the folder, in file-name order.
+    func slos() throws -> [SLO] {
+        let folder =
+            sloDir ?? ProcessInfo.processInfo.environment["INCIDENT_SLO_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? "ops/slo"
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: folder)
+        } catch {
+            throw IncidentError.missingFile(
+                "cannot read the SLO folder \(folder): \(error.localizedDescription); pass --slo-dir or set "
+                    + "INCIDENT_SLO_DIR")
+        }
+        let files = names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+            .map { (folder as NSString).appendingPathComponent($0) }
+        guard !files.isEmpty else {
+            throw IncidentError.missingFile("no SLO file (*.yaml, *.yml) in \(folder); pass --slo-dir")
+        }
+        return try Self.read(files)
+    }
+
+    /// The SLOs in `files`: a missing file is exit 66, a refused one 65 with its file, line and key.
+    static func read(_ files: [String]) throws -> [SLO] {
+        do {
+            return try OpenSLO.read(files: files)
+        } catch {
+            switch error {
+            case .unreadable: throw IncidentError.missingFile(error.description)
+            case .invalid: throw IncidentError.malformed(error.description)
+            }
+        }
+    }
+
+    /// Measures `slos` at `now` with the incidents of `store`.
+    func measure(_ slos: [SLO], store: any IncidentRepository, now: Timestamp) async throws -> [SLOMeasurement] {
+        let meter = SLOMeter(
+            prometheus: try PrometheusClient(url: PrometheusClient.url(explicit: prometheus)), profile: profile.profile)
+        let longest = slos.map { profile.profile.seconds($0.window) }.max() ?? 0
+        let incidents = try await store.list(IncidentFilter(since: now.adding(seconds: -Double(longest))))
+        return try meter.measure(slos, incidents: incidents, now: now)
+    }
+}
+
+/// `--profile`: whose durations rules and windows use.
+enum ProfileArgument: String, ExpressibleByArgument, CaseIterable {
+    case production, lab
+
+    var profile: RuleProfile { self == .lab ? .lab : .production }
+}
