@@ -564,7 +564,7 @@ def main():
         slo_status = subprocess.run(
             [args.incident, "slo", "status", "--profile", "lab", "--prometheus", stack.prometheus, "--slo-dir",
              str(ROOT / "ops/slo"), "--markdown"], env=study.env, capture_output=True, text=True).stdout
-        slo_status = re.sub(r"^# ", "#### ", slo_status, flags=re.M).replace(stack.prometheus, "the study's Prometheus")
+        slo_status = re.sub(r"^# ", "#### ", slo_status, flags=re.M).replace(f"Prometheus at {stack.prometheus}", "the study's Prometheus")
         version = stack.query("app_build_info")
         results = dict(
             date=datetime.date.today().isoformat(),

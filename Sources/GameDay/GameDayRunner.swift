@@ -69,6 +69,7 @@ public struct GameDayRunner: Sendable {
                 results.append(skipped(step, because: stop.isStopped ? "interrupted" : "the target was not healthy"))
                 continue
             }
+            try await waitUntilAlertsQuiet(label)
             progress("\(label): injecting \(step.fault.text)")
             let result = try await play(step, prober: prober, label: label)
             results.append(result)

@@ -110,6 +110,31 @@ struct ReceiverTests {
         #expect(detail.timeline.contains { $0.text.contains("the start is the alert's startsAt") })
     }
 
+    /// Alertmanager waits, groups and retries: an alert that started while the incident was ongoing can
+    /// arrive after it recovered. It saw the incident: a detection at its start (or a note), never a new one.
+    @Test func anAlertThatStartedDuringTheIncidentArrivingAfterItsRecoveryDetectsIt() async throws {
+        let receiver = try Receiver()
+        let now = Timestamp.now
+        let drill = try await receiver.store.open(
+            Incident(title: "drill", kind: .injected, fault: "error", startedAt: now.adding(seconds: -60)),
+            by: "t", now: now
+        ).incident.id!
+        _ = try await receiver.store.mitigate(drill, at: now.adding(seconds: -30), by: "t", now: now)
+        try await receiver.test { client in
+            for (name, started) in [("AppErrorBudgetBurnFast", -50.0), ("AppErrorBudgetBurnSlow", -40.0)] {
+                let answer = try await receiver.post(
+                    Receiver.payload([Receiver.alert(name, startsAt: now.adding(seconds: started).description)]),
+                    client)
+                #expect(answer.status == .ok)
+            }
+        }
+        #expect(try await receiver.incidents().count == 1, "no real incident opened for the drill's own alerts")
+        let detail = try await receiver.store.detail(drill)
+        #expect(detail.incident.detectedAt == now.adding(seconds: -50))
+        #expect(detail.incident.detection == "alert:AppErrorBudgetBurnFast")
+        #expect(detail.timeline.contains { $0.text.contains("AppErrorBudgetBurnSlow fired") })
+    }
+
     @Test func anAlertAfterTheRecoveryIsALateDetection() async throws {
         let receiver = try Receiver()
         let now = Timestamp.now

@@ -64,24 +64,42 @@ struct WalkThroughTests {
         #expect(show.stdout.contains("injected (latency ms=800 jitter_ms=0)") && show.stdout.contains("TTD 2m05s"))
     }
 
+    /// Every command and subcommand that `--help` lists, found by walking the SUBCOMMANDS sections.
+    static func commands(under parent: [String], cli: CLI) async throws -> [[String]] {
+        let help = try await cli.run(parent + ["--help"]).stdout
+        guard let section = help.range(of: "SUBCOMMANDS:\n") else { return [parent] }
+        // A name starts its line two spaces in; deeper lines continue the abstract above them.
+        let names = help[section.upperBound...].split(separator: "\n", omittingEmptySubsequences: false)
+            .prefix { !$0.isEmpty }
+            .filter { !$0.hasPrefix("   ") }
+            .compactMap { $0.split(separator: " ").first.map(String.init) }
+            .filter { $0 != "help" }
+        try #require(parent.count < 3, "commands nest two deep at most: \(parent)")
+        var found: [[String]] = parent.isEmpty ? [] : [parent]
+        for name in names { found += try await commands(under: parent + [name], cli: cli) }
+        return found
+    }
+
     @Test func everyCommandExplainsItself() async throws {
         let cli = try CLI()
-        for command in [
-            ["open"], ["detect"], ["ack"], ["mitigate"], ["resolve"], ["note"], ["cancel"], ["reopen"],
-            ["edit"], ["show"], ["list"], ["action", "add"], ["action", "done"], ["action", "drop"],
-            ["action", "list"], ["db", "check"], ["db", "backup"], ["report"], ["postmortem"], ["export"],
-            ["import"], ["inject"], ["clear"], ["faults"], ["watch"], ["gameday", "run"], ["ci", "record"],
-            ["serve"],
-        ] {
+        let commands = try await Self.commands(under: [], cli: cli)
+        #expect(commands.contains(["decision", "add"]) && commands.contains(["slo", "status"]), "\(commands)")
+        for command in commands {
             let help = try await cli.run(command + ["--help"])
             #expect(help.status == 0, "\(command)")
             #expect(help.stdout.contains("OVERVIEW:") && help.stdout.contains("USAGE: incident \(command[0])"))
             // Prose is wrapped by the parser, not by hand: a hand-made break leaves a short line followed by
-            // the rest of its sentence.
+            // the rest of its sentence. Examples are not wrapped at all: each line stays indented.
             let lines = help.stdout.split(separator: "\n", omittingEmptySubsequences: false)
-            for (line, next) in zip(lines, lines.dropFirst())
-            where line.count < 40 && !line.hasPrefix(" ") && next.first?.isLowercase == true {
-                Issue.record("\(command) --help breaks a sentence by hand: \"\(line)\" / \"\(next)\"")
+            var inExamples = false
+            for (line, next) in zip(lines, lines.dropFirst()) {
+                if line.count < 40 && !line.hasPrefix(" ") && next.first?.isLowercase == true && !inExamples {
+                    Issue.record("\(command) --help breaks a sentence by hand: \"\(line)\" / \"\(next)\"")
+                }
+                inExamples = line.hasPrefix("Example") || (inExamples && !line.isEmpty)
+                if inExamples && !next.isEmpty && !next.hasPrefix("  ") {
+                    Issue.record("\(command) --help has an example line too long for 80 columns: \"\(next)\"")
+                }
             }
         }
         #expect(try await cli.run("--help").stdout.contains("Exit status"))

@@ -62,8 +62,12 @@ extension IncidentStore {
                 LIMIT 20
                 """, arguments: [service, notice.startsAt])
         let firedText = "alert \(notice.name) fired at \(notice.startsAt)"
-        if var open = candidates.first(where: { $0.resolvedAt == nil && $0.mitigatedAt == nil && $0.detectedAt == nil })
-        {
+        // Ongoing when the alert started, though perhaps recovered by the time the notification arrives
+        // (Alertmanager groups and retries): the alert saw this incident.
+        func ongoing(_ incident: Incident) -> Bool {
+            (incident.mitigatedAt ?? incident.resolvedAt).map { $0 >= notice.startsAt } ?? true
+        }
+        if var open = candidates.first(where: { ongoing($0) && $0.detectedAt == nil }) {
             open.detectedAt = at
             open.detection = method
             try IncidentRules.validate(open, now: now)
@@ -71,11 +75,11 @@ extension IncidentStore {
             try append(.detected, at: at, "detected via \(method)", to: open.id!, by: author, now: now, db)
             return (open.id!, .detected)
         }
-        if let ongoing = candidates.first(where: { $0.resolvedAt == nil && $0.mitigatedAt == nil }) {
+        if let detected = candidates.first(where: ongoing) {
             try append(
-                .note, at: at, "\(firedText); the incident was detected already", to: ongoing.id!, by: author, now: now,
-                db)
-            return (ongoing.id!, .noted)
+                .note, at: at, "\(firedText); the incident was detected already", to: detected.id!, by: author,
+                now: now, db)
+            return (detected.id!, .noted)
         }
         let recent = candidates.filter { incident in
             guard let recovered = incident.mitigatedAt ?? incident.resolvedAt else { return false }

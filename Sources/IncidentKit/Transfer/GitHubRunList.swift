@@ -13,7 +13,7 @@ public struct GitHubRunList {
         "gh run list --json " + fields.joined(separator: ",")
 
     /// The fields read from each run, all required.
-    static let fields = [
+    public static let fields = [
         "databaseId", "workflowName", "headBranch", "headSha", "event", "status", "conclusion", "createdAt",
         "updatedAt", "url", "displayTitle", "attempt",
     ]

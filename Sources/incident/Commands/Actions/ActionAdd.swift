@@ -10,7 +10,9 @@ extension IncidentCommand {
                 Kinds: prevent (stop it happening again), detect (notice it sooner), mitigate (recover faster), \
                 process (how we work).
 
-                Example: incident action add 12 "alert on p99 latency" --kind detect --owner bob --due 2026-12-15
+                Example:
+                  incident action add 12 "alert on p99 latency" --kind detect --owner bob \\
+                    --due 2026-12-15
                 """)
 
         @Argument(help: "The incident id.")

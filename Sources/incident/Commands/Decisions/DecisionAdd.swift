@@ -13,12 +13,12 @@ extension IncidentCommand {
 
                 Example:
                   incident decision add "Page on multi-window burn rate" \\
-                    --context "Threshold alerts paged 4 times a week for nothing; a 2 % error fault went unseen" \\
-                    --option "Plain threshold: time 1 h to set up; cost none; reliability fast, noisy" \\
-                    --option "Burn rate: time 1 day; cost 7 recording rules per SLO; reliability quiet, 1 min slower" \\
+                    --context "Threshold alerts paged 4 times a week for nothing" \\
+                    --option "Threshold: time 1 h; cost none; reliability fast, noisy" \\
+                    --option "Burn rate: time 1 day; cost 7 rules per SLO; reliability quiet" \\
                     --chosen 2 --because "no false page in the study, every fault caught" \\
-                    --consequence "a 1 % error trickle takes 30 minutes to page" --incident 12 --slo app-availability \\
-                    --revisit 2027-03-01
+                    --consequence "a 1 % error trickle takes 30 minutes to page" \\
+                    --incident 12 --slo app-availability --revisit 2027-03-01
                 """)
 
         @Argument(help: "What was decided, in a few words.")

@@ -6,7 +6,12 @@ extension IncidentCommand {
         static let configuration = CommandConfiguration(
             commandName: "supersede",
             abstract: "Mark a decision as replaced by a newer one.",
-            discussion: "Example: incident decision add … -q prints the new id; incident decision supersede 2 --by 5")
+            discussion: """
+                The old record stays, marked superseded by the new one, which `decision add … -q` made.
+
+                Example:
+                  incident decision supersede 2 --by 5
+                """)
 
         @Argument(help: "The decision replaced.")
         var id: Int64

@@ -19,8 +19,10 @@ extension IncidentCommand {
                 The token comes from $APP_ADMIN_TOKEN or --token-file, never from a flag (flags show in ps).
 
                 Examples:
-                  incident inject error status=503 --probability 0.5 --route '/api/*' --duration 10m
-                  id=$(incident inject latency ms=800 -q); incident watch --until-recovered; incident clear $id
+                  incident inject error status=503 --probability 0.5 --route '/api/*' \\
+                    --duration 10m
+                  id=$(incident inject latency ms=800 -q)
+                  incident watch --until-recovered; incident clear $id
                 """)
 
         @Argument(

@@ -17,7 +17,8 @@ extension IncidentCommand {
                 Examples:
                   incident open "Checkout returns 502" --severity sev2 --at 10:42
                   id=$(incident open "Game day: kill the db" --fault dependency_down -q)
-                  incident open "Game day: partition" --other-fault "iptables drop between app and db"
+                  incident open "Game day: partition" \\
+                    --other-fault "iptables drop between app and db"
                 """)
 
         @Argument(help: "What is failing, as users see it.")

@@ -10,8 +10,10 @@ extension IncidentCommand {
                 Each --prevent becomes a "prevent" action item; add other kinds with `incident action add`.
 
                 Example:
-                  incident resolve 12 --cause "connection pool too small for the new batch job" --category capacity \\
-                    --fix "raised the pool to 50" --prevent "load-test batch jobs before release"
+                  incident resolve 12 --category capacity \\
+                    --cause "connection pool too small for the new batch job" \\
+                    --fix "raised the pool to 50" \\
+                    --prevent "load-test batch jobs before release"
                 """)
 
         @Argument(help: "The incident id.")

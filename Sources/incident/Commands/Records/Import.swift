@@ -26,8 +26,10 @@ extension IncidentCommand {
                 the last rollback's end, resolved at the journal's end. A journal imported before is skipped. A \
                 journal whose injection the app refused (HTTP 4xx or 5xx) is refused.
 
-                --format gh-runs reads the runs of GitHub Actions workflows, as the gh command of the examples \
-                prints them. Each unbroken streak of failed runs (failure, timed_out, startup_failure) of one workflow on one \
+                --format gh-runs reads the runs of GitHub Actions workflows, as `gh run list --limit 200 \
+                --json FIELDS > runs.json` prints them, FIELDS being these, joined by commas: \
+                \(GitHubRunList.fields.joined(separator: ", ")). Each unbroken streak of failed runs (failure, \
+                timed_out, startup_failure) of one workflow on one \
                 branch is one incident of the service ci/WORKFLOW: started when its first failing run was created, \
                 detected via pipeline when that run failed, mitigated and resolved when the next successful run \
                 finished. Cancelled, skipped and other runs neither start nor end a streak; unfinished runs are \
@@ -39,7 +41,6 @@ extension IncidentCommand {
                   incident import incidents.jsonl --dry-run
                   incident import incidents.csv --format csv --db restored.db
                   incident import --format chaostoolkit journal-*.json
-                  \(GitHubRunList.command) --limit 200 > runs.json
                   incident import --format gh-runs runs.json
                 """)
 

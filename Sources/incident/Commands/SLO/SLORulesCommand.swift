@@ -15,8 +15,10 @@ extension IncidentCommand {
                 ALERTNAME is the annotation incident/alert-name, else the SLO name in CamelCase + BudgetBurn.
 
                 Examples:
-                  incident slo rules ops/slo/*.yaml > rules.yml && promtool check rules rules.yml
-                  incident slo rules ops/slo/*.yaml --profile lab --output ops/prometheus/rules/lab/slo.yml
+                  incident slo rules ops/slo/*.yaml > rules.yml
+                  promtool check rules rules.yml
+                  incident slo rules ops/slo/*.yaml --profile lab \\
+                    --output ops/prometheus/rules/lab/slo.yml
                 """)
 
         @Argument(help: ArgumentHelp("OpenSLO v1 files, one SLO each.", valueName: "file"))
