@@ -62,6 +62,8 @@ struct DecisionCommandTests {
             (64, ["--option", "Third: time 1; cost 1"], "does not say its effect on reliability"),
             (64, ["--revisit", "soon"], "the revisit date 'soon'"),
             (64, ["--slo", "Availability!"], "not an SLO name"),
+            (65, ["--at", "+1d"], "more than 5 minutes after now"),
+            (64, ["--at", "yesterday-ish"], "yesterday-ish"),
         ] {
             let result = try await cli.run(Self.add + extra)
             #expect(result.status == status, "\(extra): \(result.stderr)")

@@ -56,16 +56,21 @@ extension IncidentCommand {
         @Option(help: ArgumentHelp("The day to look at it again, YYYY-MM-DD.", valueName: "date"))
         var revisit: String?
 
+        @Option(parsing: .unconditional, help: atHelp)
+        var at: String?
+
         @Flag(name: .short, help: "Print only the new decision's id.")
         var quiet = false
 
         @OptionGroup var write: WriteOptions
 
         func run() async throws {
+            let decidedAt = try write.time(at)
+            try IncidentRules.requireNotFuture(decidedAt, "decided", now: write.now)
             let draft = DecisionRecord(
                 title: title, context: context, options: try options.map(DecisionOption.init(parsing:)),
                 chosen: chosen, rationale: because, consequences: consequences, incidents: incidents, slos: slos,
-                revisit: revisit, decidedAt: write.now, author: write.author.name)
+                revisit: revisit, decidedAt: decidedAt, author: write.author.name)
             let record = try await write.database.writing { store in try await store.addDecision(draft) }
             if quiet { return print(record.id!) }
             print(
