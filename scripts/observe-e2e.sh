@@ -78,5 +78,8 @@ for failure in failures:
     print("FAILED:", failure)
 sys.exit(1 if failures else 0)
 PYTHON
+echo "== what the game day cost the SLOs (incident slo status --profile lab, on the lab's Prometheus)"
+"$LAB_BIN/incident" slo status --profile lab --markdown | tee "$LAB_DIR/slo-status.md" \
+    || fail "incident slo status failed on the lab's Prometheus"
 scripts/lab.sh down
 echo "observe-e2e: every fault type was caught by an alert; nothing left running"

@@ -1,0 +1,34 @@
+import Foundation
+import Testing
+
+/// The phase pages in docs/ quote figures computed from committed data (game-day exports, the sample); each
+/// such block must be what scripts/make_docs.py makes of that data today.
+struct DocsTests {
+    @Test(.enabled(if: SampleTests.hasPython, "needs python3 to run scripts/make_docs.py"))
+    func everyGeneratedBlockInDocsIsUpToDate() async throws {
+        let script = Process()
+        script.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        script.arguments = [
+            SampleTests.root.appendingPathComponent("scripts/make_docs.py").path, "--check", "--incident",
+            CLI.binary.path,
+        ]
+        let errors = Pipe()
+        script.standardOutput = FileHandle.nullDevice
+        script.standardError = errors
+        try script.run()
+        await waitForExit(script)
+        let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(script.terminationStatus == 0, "\(said)")
+    }
+
+    @Test func everyPhasePageIsLinkedFromTheReadme() throws {
+        let readme = try String(
+            contentsOf: SampleTests.root.appendingPathComponent("README.md"), encoding: .utf8)
+        for page in ["phase-1-build", "phase-2-failure", "phase-3-observe", "phase-4-tradeoffs"] {
+            #expect(readme.contains("docs/\(page).md"), "README links docs/\(page).md")
+            #expect(
+                FileManager.default.fileExists(
+                    atPath: SampleTests.root.appendingPathComponent("docs/\(page).md").path))
+        }
+    }
+}
