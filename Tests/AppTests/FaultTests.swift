@@ -22,7 +22,7 @@ struct FaultTests {
             let slow = clock.now - start
             _ = try await client.execute(uri: "/", method: .get)
             // Upper bounds on wall-clock time are loose: tests run beside each other on a small machine.
-            #expect(slow >= .milliseconds(150) && slow < .seconds(5), "\(slow)")
+            #expect(slow >= .milliseconds(150) && slow < .seconds(60), "milliseconds, not seconds: \(slow)")
             let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             #expect(sample(metrics, "app_faults_injected_total", #"type="latency""#) == 1)
             #expect(
@@ -128,7 +128,7 @@ struct FaultTests {
             try await Task.sleep(for: .milliseconds(200))
             harness.service.state.lifecycle.beginDraining()
             #expect(try await hung.status == .serviceUnavailable)
-            #expect(clock.now - start < .seconds(5), "a shutdown never waits for an injected hang")
+            #expect(clock.now - start < .seconds(30), "a shutdown never waits for an injected 60 s hang")
         }
     }
 

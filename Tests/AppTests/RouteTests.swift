@@ -229,7 +229,7 @@ struct RouteTests {
         #expect(first["path"] as? String == "/api/notes/1")
         #expect(first["status"] as? Int == 404)
         #expect(first["level"] as? String == "info")
-        #expect((first["duration_s"] as? Double).map { $0 >= 0 && $0 < 5 } == true)
+        #expect((first["duration_s"] as? Double).map { $0 >= 0 && $0 < 60 } == true, "seconds, not milliseconds")
         let time = try #require(first["time"] as? String)
         #expect(
             (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(time)) != nil, "RFC 3339: \(time)")
