@@ -8,7 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LAB_DIR=${LAB_DIR:-$PWD/.lab}
-[[ $# -ge 1 && $1 != -* ]] || { echo "usage: $0 SCENARIO [--detector alerts|probe] [--output FILE] [-- OPTIONS]" >&2; exit 64; }
+usage() { echo "usage: $0 SCENARIO [--detector alerts|probe] [--output FILE] [-- OPTIONS]" >&2; exit 64; }
+[[ $# -ge 1 && $1 != -* ]] || usage
 scenario=$1
 shift
 detector=alerts
@@ -16,8 +17,8 @@ output=
 extra=()
 while [[ $# -gt 0 ]]; do
     case $1 in
-        --detector) detector=$2; shift 2 ;;
-        --output) output=$2; shift 2 ;;
+        --detector) [[ $# -ge 2 ]] || usage; detector=$2; shift 2 ;;
+        --output) [[ $# -ge 2 ]] || usage; output=$2; shift 2 ;;
         --) shift; extra=("$@"); break ;;
         *) echo "gameday: unknown option $1" >&2; exit 64 ;;
     esac

@@ -46,14 +46,19 @@ public struct AdminClient: Sendable {
     let client: HTTPClient
 
     public init(target: String, token: AdminToken, timeout: Duration = .seconds(10)) throws {
+        self.target = try Self.checked(target: target)
+        self.token = token
+        client = HTTPClient(timeout: timeout, userAgent: "incident")
+    }
+
+    /// `target` without a trailing slash, if it is an http:// URL with a host.
+    public static func checked(target: String) throws -> String {
         guard let url = URLComponents(string: target), url.scheme?.lowercased() == "http", url.host?.isEmpty == false
         else {
             throw IncidentError.invalidInput(
                 "the target '\(target)' is not an http:// URL such as http://127.0.0.1:8080")
         }
-        self.target = target.hasSuffix("/") ? String(target.dropLast()) : target
-        self.token = token
-        client = HTTPClient(timeout: timeout, userAgent: "incident")
+        return target.hasSuffix("/") ? String(target.dropLast()) : target
     }
 
     /// The target named by `--target`, else `$INCIDENT_TARGET`, else the app's default address.

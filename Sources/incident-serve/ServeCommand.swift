@@ -48,6 +48,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
+            if db?.isEmpty == true { throw IncidentError.invalidInput("--db is empty; give the database file's path") }
             var configuration = ServeConfiguration(token: try token())
             let parts = listen.split(separator: ":", omittingEmptySubsequences: false)
             guard parts.count == 2, !parts[0].isEmpty, let port = Int(parts[1]), (0...65_535).contains(port) else {
@@ -82,7 +83,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         guard let token = text?.trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty else {
             throw IncidentError.invalidInput(
-                "no token: set INCIDENT_SERVE_TOKEN or pass --token-file; the receiver never runs open to anyone")
+                tokenFile.map { "the token file \($0) is empty; write the bearer token Alertmanager sends into it" }
+                    ?? "no token: set INCIDENT_SERVE_TOKEN or pass --token-file; the receiver never runs open to anyone"
+            )
         }
         return token
     }

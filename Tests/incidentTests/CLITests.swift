@@ -146,6 +146,13 @@ struct BadInputTests {
             (65, "more than 5 minutes after now", ["open", "x", "--at", "+10m"]),
             (65, "before the started time", ["detect", "1", "--at", "2026-11-28 09:00"]),
             (65, "was already done", ["action", "done", "1"]),
+            (64, "--db is empty", ["open", "x", "--db", ""]),
+            (
+                64, "the author is 300 bytes, more than the 200 allowed",
+                ["note", "1", "x", "--author", String(repeating: "a", count: 300)]
+            ),
+            (64, "the author contains a control character", ["note", "1", "x", "--author", "eve\u{1B}[2J"]),
+            (64, "the target 'banana' is not an http:// URL", ["watch", "--target", "banana"]),
         ] as [(Int32, String, [String])])
     func badInputIsRefusedWithItsExitCode(status: Int32, words: String, arguments: [String]) async throws {
         try await expectRefusal(status, words, arguments)
@@ -180,6 +187,11 @@ struct BadInputTests {
         #expect(table.split(separator: "\n").count == 2, "a newline in a title does not break the table")
         let tooLong = try await cli.run("open", String(repeating: "x", count: 70_000))
         #expect(tooLong.status == 64 && tooLong.stderr.contains("more than the 65536 allowed"))
+        for document in [["postmortem", "1"], ["report", "--markdown"]] {
+            let markdown = try await cli.run(document).stdout
+            #expect(
+                !markdown.contains("\u{1B}") && markdown.contains("\u{241B}\\[31mred"), "\(document): ESC shown as ␛")
+        }
     }
 }
 

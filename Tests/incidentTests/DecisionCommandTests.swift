@@ -14,9 +14,12 @@ struct DecisionCommandTests {
 
     @Test func addListShowSupersede() async throws {
         let cli = try CLI()
-        try await expectSuccess(cli, "open", "Checkout returns 502", "--at", "-1h")
+        try await expectSuccess(cli, "open", "Checkout returns 502", "--at", "2019-11-01 10:00")
         let added = try await cli.run(
-            Self.add + ["--incident", "1", "--slo", "app-availability", "--revisit", "2020-01-01", "-q"])
+            Self.add + [
+                "--incident", "1", "--slo", "app-availability", "--at", "2019-12-01 10:00", "--revisit", "2020-01-01",
+                "-q",
+            ])
         #expect(added.status == 0 && added.stdout == "1\n", "\(added.stderr)")
         let second = try await cli.run(Self.add + ["--revisit", "2199-01-01"])
         #expect(second.stdout == "decision #2 recorded: Page on multi-window burn rate (option 2, Burn rate)\n")
@@ -44,6 +47,8 @@ struct DecisionCommandTests {
             (try await cli.json("decision", "list", "--due") as? [Any])?.isEmpty == true, "a superseded one is not due")
         let again = try await cli.run("decision", "supersede", "1", "--by", "2")
         #expect(again.status == 65 && again.stderr.contains("already superseded"))
+        let backwards = try await cli.run("decision", "supersede", "2", "--by", "1")
+        #expect(backwards.status == 65 && backwards.stderr.contains("#2 is the newer one"), "\(backwards.stderr)")
 
         let postmortem = try await cli.run("postmortem", "1")
         #expect(
@@ -63,6 +68,7 @@ struct DecisionCommandTests {
             (64, ["--revisit", "soon"], "the revisit date 'soon'"),
             (64, ["--slo", "Availability!"], "not an SLO name"),
             (65, ["--at", "+1d"], "more than 5 minutes after now"),
+            (64, ["--revisit", "1999-01-01"], "is before the decision"),
             (64, ["--at", "yesterday-ish"], "yesterday-ish"),
         ] {
             let result = try await cli.run(Self.add + extra)

@@ -24,7 +24,11 @@ struct GameDayLoopTests {
             let faultId = try #require(injected["fault_id"] as? Int, "\(fault)")
             let inForce = try #require(try app.faults().first { $0["id"] as? Int == faultId }, "\(fault) is in force")
             #expect(inForce["type"] as? String == words[0])
-            #expect(injected["started_at"] as? String == inForce["activated_at"] as? String, "\(fault)")
+            // The CLI prints milliseconds only when there are some; the app always does.
+            let started = (injected["started_at"] as? String).map {
+                $0.contains(".") ? $0 : $0.replacingOccurrences(of: "Z", with: ".000Z")
+            }
+            #expect(started == inForce["activated_at"] as? String, "\(fault)")
             #expect(injected["kind"] as? String == "injected" && injected["target"] as? String == app.url)
             #expect((injected["fault"] as? String)?.hasPrefix(words[0]) == true)
             try await expectSuccess(cli, "clear", "\(incident)", environment: app.cliEnvironment)

@@ -25,6 +25,18 @@ public enum Validate {
         return value
     }
 
+    /// The most an author's name may hold, in UTF-8 bytes.
+    public static let maxAuthorBytes = 200
+
+    /// Who writes an entry: a name on one line, without control characters, at most ``maxAuthorBytes``.
+    public static func author(_ value: String) throws -> String {
+        guard !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw IncidentError.invalidInput(
+                "the author contains a control character (a line break, tab or escape); give a name on one line")
+        }
+        return try text(value, field: "author", limit: maxAuthorBytes)
+    }
+
     /// A lower-case word such as a service name or cause category: `deploy`, `checkout-api`, `db_1`.
     public static func word(_ value: String, field: String) throws -> String {
         guard let word = lowerCaseWord(value) else {

@@ -2,7 +2,7 @@
 /// break a table nor inject HTML.
 public enum Markdown {
     /// Escapes text for a table cell or a line: markdown punctuation gets a backslash, `<`, `>` and `&`
-    /// become entities, and line breaks become spaces.
+    /// become entities, line breaks and tabs become spaces, and other control characters their pictures.
     public static func escape(_ text: String) -> String {
         var result = ""
         result.reserveCapacity(text.utf8.count)
@@ -12,11 +12,28 @@ public enum Markdown {
             case "<": result += "&lt;"
             case ">": result += "&gt;"
             case "&": result += "&amp;"
-            case "\n", "\r", "\r\n": result += " "
-            default: result.append(character)
+            case "\n", "\r", "\r\n", "\t": result += " "
+            default:
+                if let scalar = character.unicodeScalars.first, character.unicodeScalars.count == 1,
+                    scalar.properties.generalCategory == .control
+                {
+                    result.unicodeScalars.append(controlPicture(scalar))
+                } else {
+                    result.append(character)
+                }
             }
         }
         return result
+    }
+
+    /// A control character shown, never sent to the terminal: ␛ for ESC, ␇ for BEL, ␡ for DEL (Unicode's
+    /// Control Pictures), U+FFFD for the C1 controls.
+    static func controlPicture(_ scalar: Unicode.Scalar) -> Unicode.Scalar {
+        switch scalar.value {
+        case 0..<0x20: Unicode.Scalar(0x2400 + scalar.value)!
+        case 0x7F: "\u{2421}"
+        default: "\u{FFFD}"
+        }
     }
 
     /// Escapes a multi-line block of prose: like ``escape(_:)`` but keeping its line breaks.

@@ -3,7 +3,8 @@ import GRDB
 
 extension DecisionRecord {
     /// The record with its texts checked and its links sorted without repeats: a title, context and reason,
-    /// at least two options, `chosen` one of them, SLO names as OpenSLO writes them, a revisit day.
+    /// at least two options, `chosen` one of them, SLO names as OpenSLO writes them, a revisit day not before
+    /// the decision, an author's name.
     public func checked() throws -> DecisionRecord {
         var record = self
         record.title = try Validate.text(title, field: "title")
@@ -34,6 +35,12 @@ extension DecisionRecord {
         }
         record.slos = Array(Set(slos)).sorted()
         record.revisit = try revisit.map { try Validate.day($0, field: "revisit date") }
+        if let day = record.revisit, day < String(decidedAt.description.prefix(10)) {
+            throw IncidentError.invalidInput(
+                "the revisit date \(day) is before the decision (\(decidedAt.description.prefix(10))); give a later day"
+            )
+        }
+        record.author = try Validate.author(author)
         return record
     }
 }
@@ -102,6 +109,11 @@ extension IncidentStore: DecisionRepository {
             let new = try Self.decision(db, replacement)
             if let by = old.supersededBy {
                 throw IncidentError.conflict("decision #\(id) was already superseded by #\(by) at \(old.supersededAt!)")
+            }
+            if new.supersededBy == id {
+                throw IncidentError.conflict(
+                    "decision #\(replacement) was superseded by #\(id): #\(id) is the newer one, and cannot be replaced by "
+                        + "the decision it replaced")
             }
             if let by = new.supersededBy {
                 throw IncidentError.conflict(

@@ -7,7 +7,8 @@ extension IncidentStore {
         _ kind: TimelineEventKind, at: Timestamp, _ text: String, to id: Int64, by author: String, now: Timestamp,
         _ db: Database
     ) throws {
-        var event = TimelineEvent(incidentId: id, at: at, kind: kind, text: text, author: author, recordedAt: now)
+        var event = TimelineEvent(
+            incidentId: id, at: at, kind: kind, text: text, author: try Validate.author(author), recordedAt: now)
         try event.insert(db)
     }
 

@@ -123,7 +123,7 @@ public final class IncidentStore: IncidentRepository {
 
     /// Removes the file this store created, for a command that failed after creating it, so that a refused
     /// first command leaves no empty database behind. The file is removed only if this process created it,
-    /// it holds no incident, and no other process has it open: leaving WAL mode, which this checks by doing,
+    /// it holds no record of any kind, and no other process has it open: leaving WAL mode, which this checks by doing,
     /// needs every other connection closed. Removing the file under another process's open connection
     /// would pull its WAL files from under it. The store cannot be used afterwards.
     public func discardIfNew() {
@@ -146,9 +146,7 @@ public final class IncidentStore: IncidentRepository {
                     }
                     try db.execute(sql: "BEGIN IMMEDIATE")
                     defer { try? db.execute(sql: "ROLLBACK") }
-                    let holdsIncidents =
-                        try db.tableExists("incident") && Int.fetchOne(db, sql: "SELECT count(*) FROM incident") != 0
-                    if !holdsIncidents { remove() }
+                    if try !Self.holdsRecords(db) { remove() }
                     return true
                 }
                 if settled { return }
@@ -159,6 +157,20 @@ public final class IncidentStore: IncidentRepository {
             // nothing, and a process that opened it meanwhile finds it replaced on its next write.
             var status = stat()
             if stat(path, &status) == 0, status.st_size == 0, FileIdentity(path: path) == identity { remove() }
+        }
+    }
+
+    /// Whether any table holds a row besides the migrations' bookkeeping: incidents, decisions, alerts, or
+    /// whatever a later migration adds (another process may have written any of them to a new file).
+    private static func holdsRecords(_ db: Database) throws -> Bool {
+        let tables = try String.fetchAll(
+            db,
+            sql: """
+                SELECT name FROM sqlite_master
+                WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'grdb_migrations'
+                """)
+        return try tables.contains { table in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(table.quotedDatabaseIdentifier))") == true
         }
     }
 

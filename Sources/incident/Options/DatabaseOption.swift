@@ -12,6 +12,11 @@ struct DatabaseOption: ParsableArguments {
 
     var path: String { IncidentStore.location(explicit: db) }
 
+    func validate() throws {
+        // An unset shell variable (`--db "$DB"`) must not fall back to the default history.
+        if db?.isEmpty == true { throw ValidationError("--db is empty; give the database file's path") }
+    }
+
     /// Runs `body` on the store for a command that writes. The file is created on first use, and removed
     /// again if `body` then fails while it holds nothing, so that a refused first command leaves no empty
     /// database behind. With `create` false a missing file is not created: `body` works on an empty store

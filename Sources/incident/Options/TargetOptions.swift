@@ -53,7 +53,7 @@ struct ProbeOptions: ParsableArguments {
         for path in paths where !path.hasPrefix("/") {
             throw IncidentError.invalidInput("--path '\(path)' must start with '/', such as /readyz")
         }
-        var settings = ProbeSettings(target: target.hasSuffix("/") ? String(target.dropLast()) : target)
+        var settings = ProbeSettings(target: try AdminClient.checked(target: target))
         if !paths.isEmpty { settings.paths = paths }
         settings.interval = .seconds(try DurationInput.seconds(interval, option: "--interval", in: 0.05...3600))
         settings.timeout = .seconds(try DurationInput.seconds(timeout, option: "--timeout", in: 0.05...300))

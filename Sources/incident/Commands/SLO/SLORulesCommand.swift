@@ -32,14 +32,20 @@ extension IncidentCommand {
                 "The file to write (default: standard output); replaced if it exists.", valueName: "file"))
         var output: String?
 
-        @Option(help: ArgumentHelp("What each runbook_url starts with, before ALERTNAME.md.", valueName: "path"))
+        @Option(
+            help: ArgumentHelp(
+                "The folder (a path or URL) each runbook_url points into: FOLDER/ALERTNAME.md.", valueName: "path"))
         var runbookBase = "docs/runbooks/"
 
         func run() async throws {
             let slos = try SLOOptions.read(files)
             var command = "incident slo rules " + files.joined(separator: " ")
             if profile != .production { command += " --profile \(profile.rawValue)" }
-            let text = SLORules(slos: slos, profile: profile.profile, runbookBase: runbookBase, command: command).text
+            let text = SLORules(
+                slos: slos, profile: profile.profile,
+                runbookBase: runbookBase.isEmpty || runbookBase.hasSuffix("/") ? runbookBase : runbookBase + "/",
+                command: command
+            ).text
             guard let output else { return print(text, terminator: "") }
             try OutputFile.write(text, to: output, replacing: true)
         }
