@@ -81,11 +81,19 @@ public enum OpenSLO {
 
     /// Reads the SLO in `file`.
     public static func read(file: String) throws(SLOFileError) -> SLO {
-        let text: String
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: file, isDirectory: &isFolder), isFolder.boolValue {
+            throw .unreadable(file: file, reason: "it is a folder; give its files, such as \(file)/*.yaml")
+        }
+        let data: Data
         do {
-            text = try String(contentsOfFile: file, encoding: .utf8)
+            data = try Data(contentsOf: URL(fileURLWithPath: file))
         } catch {
-            throw .unreadable(file: file, reason: error.localizedDescription)
+            throw .unreadable(
+                file: file, reason: (error as NSError).localizedFailureReason ?? error.localizedDescription)
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw .unreadable(file: file, reason: "it is not UTF-8 text; save it as UTF-8")
         }
         do {
             return try parse(YAMLObject(text: text, file: file))

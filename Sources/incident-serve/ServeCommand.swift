@@ -64,7 +64,10 @@ struct ServeCommand: AsyncParsableCommand {
             StandardError.print("incident: error: \(error)")
             throw ExitCode(error.exitCode)
         } catch let error where "\(error)".contains("Address already in use") || "\(error)".contains("bind") {
-            StandardError.print("incident: error: cannot listen on \(listen): \(error)")
+            let reason =
+                "\(error)".contains("Address already in use")
+                ? "the port is in use (another incident serve?); choose another with --listen" : "\(error)"
+            StandardError.print("incident: error: cannot listen on \(listen): \(reason)")
             throw ExitCode(ExitStatus.unavailable.rawValue)
         }
     }

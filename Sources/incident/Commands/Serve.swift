@@ -9,9 +9,11 @@ extension IncidentCommand {
             abstract: "Receive Alertmanager's alerts as detections (runs incident-serve; see its --help).",
             discussion: """
                 The receiver is the executable incident-serve beside incident, so that the lifecycle commands \
-                never load a server. `incident serve --help` shows its options:
-                  --listen HOST:PORT (127.0.0.1:9095), --token-file FILE ($INCIDENT_SERVE_TOKEN), --late-window \
-                  DURATION (15m), --db PATH.
+                never load a server. Its options (`incident-serve --help` says more):
+                  --listen HOST:PORT       where to listen (default 127.0.0.1:9095)
+                  --token-file FILE        the bearer token (default $INCIDENT_SERVE_TOKEN)
+                  --late-window DURATION   how late an alert is still a late detection (15m)
+                  --db PATH                the database file (default $INCIDENT_DB)
                 """)
 
         @Argument(parsing: .allUnrecognized, help: "The receiver's options.")
