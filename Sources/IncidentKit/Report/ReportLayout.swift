@@ -75,7 +75,10 @@ extension MetricsReport {
         return ReportSection(
             title: "Open incidents",
             blocks: [
-                .text(Self.shown(openIncidents.count, of: open, "unresolved incidents, not averaged above")),
+                .text(
+                    Self.shown(
+                        openIncidents.count, of: open, one: "unresolved incident", many: "unresolved incidents",
+                        ", not averaged above")),
                 .table(
                     header: ["id", "status", "severity", "service", "started", "age", "title"],
                     rows: openIncidents.map {
@@ -162,7 +165,11 @@ extension MetricsReport {
                 }),
         ]
         if missed > 0 {
-            blocks.append(.text(Self.shown(detection.undetected.count, of: missed, "injected failures never detected")))
+            blocks.append(
+                .text(
+                    Self.shown(
+                        detection.undetected.count, of: missed, one: "injected failure", many: "injected failures",
+                        " never detected")))
             blocks.append(
                 .table(
                     header: ["id", "started", "fault", "title"],
@@ -216,7 +223,10 @@ extension MetricsReport {
         rate.map { String(format: "%.0f%%", $0 * 100) } ?? "-"
     }
 
-    private static func shown(_ listed: Int, of total: Int, _ what: String) -> String {
-        listed < total ? "The newest \(listed) of \(total) \(what)." : "\(total) \(what)."
+    /// "3 unresolved incidents, not …", "1 unresolved incident, not …", or "The newest 20 of 31 …": `one`
+    /// and `many` are the noun phrase, `rest` what follows it.
+    private static func shown(_ listed: Int, of total: Int, one: String, many: String, _ rest: String = "") -> String {
+        let what = (total == 1 ? one : many) + rest
+        return listed < total ? "The newest \(listed) of \(total) \(what)." : "\(total) \(what)."
     }
 }
