@@ -56,10 +56,12 @@ struct IncidentCommand: AsyncParsableCommand {
     }
 
     /// `incident --db PATH list` reads naturally but ArgumentParser only knows `--db` after the subcommand:
-    /// a leading `--db PATH` (or `--db=PATH`) is moved to the end of the arguments.
+    /// a leading `--db PATH` (or `--db=PATH`) is moved to the end of the options, before a `--` if there is one.
     static func movingLeadingDatabaseOption(_ arguments: [String]) -> [String] {
-        if arguments.first?.hasPrefix("--db=") == true { return Array(arguments.dropFirst()) + [arguments[0]] }
-        guard arguments.first == "--db", arguments.count >= 2, !arguments.contains("--") else { return arguments }
-        return Array(arguments.dropFirst(2)) + Array(arguments.prefix(2))
+        let count = arguments.first?.hasPrefix("--db=") == true ? 1 : arguments.first == "--db" ? 2 : 0
+        guard count > 0, arguments.count >= count else { return arguments }
+        var rest = Array(arguments.dropFirst(count))
+        rest.insert(contentsOf: arguments.prefix(count), at: rest.firstIndex(of: "--") ?? rest.endIndex)
+        return rest
     }
 }

@@ -236,6 +236,7 @@ struct DatabaseFileTests {
         #expect(try await cli.run("--db", other, "open", "first", "-q").stdout == "1\n")
         #expect(try await cli.run("--db=\(other)", "action", "add", "1", "check the pool").status == 0)
         #expect(try await cli.run("list", "--db", other).stdout.contains("first"))
+        #expect(try await cli.run("--db", other, "show", "--", "1").stdout.contains("first"), "before a --")
         #expect(!FileManager.default.fileExists(atPath: cli.database), "$INCIDENT_DB was not used")
     }
 
@@ -357,6 +358,9 @@ struct PostmortemCommandTests {
         try await expectSuccess(cli, "edit", "1", "--summary", "s", "--impact", "i", "--trigger", "t", "--lessons", "l")
         let complete = try await cli.run("postmortem", "1", "--check")
         #expect(complete.status == 0 && complete.stdout.contains("is complete"), "\(complete.stdout)")
+        let writing = try await cli.run("postmortem", "1", "--check", "--output", cli.directory.path("pm.md"))
+        #expect(writing.status == 64 && writing.stderr.contains("writes nothing; drop --output"), "\(writing.stderr)")
+        #expect(try await cli.run("postmortem", "--print-template", "--check").status == 64)
     }
 
     @Test func templatesAndOutputFiles() async throws {

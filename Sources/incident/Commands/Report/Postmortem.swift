@@ -44,6 +44,11 @@ extension IncidentCommand {
 
         func validate() throws {
             if !printTemplate && id == nil { throw ValidationError("Missing expected argument '<id>'") }
+            if check && (output != nil || printTemplate) {
+                throw ValidationError(
+                    "--check only lists what is missing and writes nothing; drop --\(printTemplate ? "print-template" : "output")"
+                )
+            }
         }
 
         func run() async throws {
