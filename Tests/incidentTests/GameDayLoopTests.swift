@@ -1,4 +1,5 @@
 import Foundation
+import IncidentKit
 import LabHTTP
 import TestSupport
 import Testing
@@ -24,11 +25,10 @@ struct GameDayLoopTests {
             let faultId = try #require(injected["fault_id"] as? Int, "\(fault)")
             let inForce = try #require(try app.faults().first { $0["id"] as? Int == faultId }, "\(fault) is in force")
             #expect(inForce["type"] as? String == words[0])
-            // The CLI prints milliseconds only when there are some; the app always does.
-            let started = (injected["started_at"] as? String).map {
-                $0.contains(".") ? $0 : $0.replacingOccurrences(of: "Z", with: ".000Z")
-            }
-            #expect(started == inForce["activated_at"] as? String, "\(fault)")
+            // The same instant, though the CLI prints milliseconds only when there are some and the app always.
+            let started = (injected["started_at"] as? String).flatMap(Timestamp.init(rfc3339:))
+            let activated = (inForce["activated_at"] as? String).flatMap(Timestamp.init(rfc3339:))
+            #expect(started != nil && started == activated, "\(fault)")
             #expect(injected["kind"] as? String == "injected" && injected["target"] as? String == app.url)
             #expect((injected["fault"] as? String)?.hasPrefix(words[0]) == true)
             try await expectSuccess(cli, "clear", "\(incident)", environment: app.cliEnvironment)
