@@ -57,6 +57,9 @@ public struct Timestamp: Comparable, Hashable, Sendable, Codable, DatabaseValueC
         RFC3339.format(milliseconds: milliseconds, fraction: .whenNonZero)
     }
 
+    /// The day in UTC, `YYYY-MM-DD`.
+    public var utcDay: String { String(description.prefix(10)) }
+
     /// Parses RFC 3339 with a `Z` or numeric offset, with or without fractional seconds (rounded to the
     /// millisecond).
     public init?(rfc3339 text: String) {

@@ -4,7 +4,7 @@ extension DecisionRecord {
     public var markdown: String {
         var facts: [[String]] = [
             ["Status", status == .accepted ? "accepted" : "superseded by ADR \(supersededBy!) at \(supersededAt!)"],
-            ["Date", String(decidedAt.description.prefix(10))],
+            ["Date", decidedAt.utcDay],
             ["Decided by", author],
             ["Revisit", revisit ?? "-"],
             ["Incidents", incidents.isEmpty ? "-" : incidents.map { "#\($0)" }.joined(separator: ", ")],

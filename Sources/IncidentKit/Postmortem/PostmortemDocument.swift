@@ -76,7 +76,7 @@ public struct PostmortemDocument: Sendable {
             "id": id,
             "title": Markdown.escape(incident.title),
             "status": incident.status.rawValue,
-            "date": String(incident.startedAt.description.prefix(10)),
+            "date": incident.startedAt.utcDay,
             "severity": incident.severity.rawValue,
             "service": Markdown.escape(incident.service),
             "kind": incident.kind.rawValue,

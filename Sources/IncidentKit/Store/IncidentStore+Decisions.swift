@@ -35,10 +35,9 @@ extension DecisionRecord {
         }
         record.slos = Array(Set(slos)).sorted()
         record.revisit = try revisit.map { try Validate.day($0, field: "revisit date") }
-        if let day = record.revisit, day < String(decidedAt.description.prefix(10)) {
+        if let day = record.revisit, day < decidedAt.utcDay {
             throw IncidentError.invalidInput(
-                "the revisit date \(day) is before the decision (\(decidedAt.description.prefix(10))); give a later day"
-            )
+                "the revisit date \(day) is before the decision (\(decidedAt.utcDay)); give a later day")
         }
         record.author = try Validate.author(author)
         return record
