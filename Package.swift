@@ -54,7 +54,7 @@ let package = Package(
         // The game-day loop: inject and clear faults, the black-box prober, scenarios, the supervisor.
         .target(
             name: "GameDay",
-            dependencies: ["Conventions", "FaultCatalog", "IncidentKit", "LabHTTP", "StrictYAML"]
+            dependencies: ["Conventions", "FaultCatalog", "IncidentKit", "LabHTTP", "SLOStatus", "StrictYAML"]
         ),
         // Alertmanager's webhook payload turned into store calls; no server code.
         .target(name: "AlertIntake", dependencies: ["IncidentKit", "RFC3339"]),

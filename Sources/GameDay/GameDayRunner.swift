@@ -1,6 +1,7 @@
 import FaultCatalog
 import Foundation
 import IncidentKit
+import SLOStatus
 
 /// Who detects a game day's failures.
 public enum Detector: Sendable {
@@ -8,7 +9,7 @@ public enum Detector: Sendable {
     case probe
     /// Alerts arriving at `incident serve` record it; the game day only reads the store. Between steps it
     /// waits until Prometheus (at the URL) shows no paging alert of the service pending or firing.
-    case alerts(prometheus: PrometheusQuery)
+    case alerts(prometheus: PrometheusClient)
 
     var name: String {
         switch self {
@@ -61,9 +62,11 @@ public struct GameDayRunner: Sendable {
         let prober = Prober(probes)
         for (index, step) in scenario.steps.enumerated() {
             let label = "[\(index + 1)/\(scenario.steps.count)] \(step.name)"
-            if unhealthy == nil, !stop.isStopped, !(await waitUntilHealthy(prober, for: max(step.recoverWithin, 30))) {
+            if unhealthy == nil, !stop.isStopped,
+                !(try await waitUntilHealthy(prober, for: max(step.recoverWithin, 30)))
+            {
                 unhealthy =
-                    "\(admin.target) was not healthy before step \(index + 1) (\(prober.round().failure ?? "?"))"
+                    "\(admin.target) was not healthy before step \(index + 1) (\(try await prober.round().failure ?? "?"))"
             }
             guard unhealthy == nil, !stop.isStopped else {
                 results.append(skipped(step, because: stop.isStopped ? "interrupted" : "the target was not healthy"))
@@ -95,7 +98,12 @@ public struct GameDayRunner: Sendable {
         let deadline = ContinuousClock.now + .seconds(300)
         var said = false
         while !stop.isStopped && ContinuousClock.now < deadline {
-            let active = try prometheus.vector(query)
+            let active: [PrometheusSample]
+            do {
+                active = try prometheus.query(query, at: .now)
+            } catch {
+                throw IncidentError.unavailable("\(error)")
+            }
             if active.isEmpty { return }
             if !said {
                 progress(
@@ -109,12 +117,12 @@ public struct GameDayRunner: Sendable {
     }
 
     /// Probes until `recoverAfter` good rounds in a row, or `limit` seconds pass.
-    private func waitUntilHealthy(_ prober: Prober, for limit: Double) async -> Bool {
+    private func waitUntilHealthy(_ prober: Prober, for limit: Double) async throws -> Bool {
         var tracker = ProbeTracker(failAfter: probes.failAfter, recoverAfter: probes.recoverAfter)
         let deadline = ContinuousClock.now + .seconds(limit)
         while !stop.isStopped && ContinuousClock.now < deadline {
             let next = ContinuousClock.now + probes.interval
-            _ = tracker.observe(prober.round())
+            _ = tracker.observe(try await prober.round())
             if tracker.isHealthy { return true }
             await stop.sleep(until: next)
         }
@@ -130,52 +138,53 @@ public struct GameDayRunner: Sendable {
         var result = StepResult(
             name: step.name, fault: detail.incident.fault ?? step.fault.text, incident: id, injectedAt: injectedAt,
             outcome: .undetected, recovered: false)
+        // The injected failure lasts until its fault is cleared (or the supervisor restarts the app); only
+        // then can good rounds be a recovery.
         var tracker = ProbeTracker(failAfter: probes.failAfter, recoverAfter: probes.recoverAfter)
+        tracker.failureBegan(awaitingEnd: true)
         var wentDown = false
         var cleared: Timestamp?
-        var goodAfterEnd: (first: Timestamp, count: Int)?
         let detectBy = injectedAt.adding(seconds: step.detectWithin)
         let clearAt = injectedAt.adding(seconds: step.hold)
-        while !stop.isStopped {
-            let next = ContinuousClock.now + probes.interval
-            let round = prober.round()
-            switch tracker.observe(round) {
-            case .detected(_, let at, let reason)?:
-                wentDown = true
-                if case .probe = detector, result.detectedAt == nil && at <= detectBy {
-                    _ = try await store.detect(id, at: at, via: "probe", by: author, now: .now)
-                    result.detectedAt = at
-                    progress("\(label): detected by the probe: \(reason)")
+        do {
+            while !stop.isStopped {
+                let next = ContinuousClock.now + probes.interval
+                if let ended = failureEnd(cleared: cleared, injectedAt: injectedAt) { tracker.failureEnded(at: ended) }
+                switch tracker.observe(try await prober.round()) {
+                case .detected(_, let at, let reason)?:
+                    wentDown = true
+                    if case .probe = detector, result.detectedAt == nil && at <= detectBy {
+                        _ = try await store.detect(id, at: at, via: "probe", by: author, now: .now)
+                        result.detectedAt = at
+                        progress("\(label): detected by the probe: \(reason)")
+                    }
+                case .recovered(let firstSuccess, _)?:
+                    result.recoveredAt = firstSuccess
+                case nil:
+                    break
                 }
-            case .recovered(let firstSuccess, _)? where result.recoveredAt == nil:
-                result.recoveredAt = firstSuccess
-            default:
-                break
+                if case .alerts = detector, result.detectedAt == nil,
+                    let detected = try await store.detail(id).incident.detectedAt
+                {
+                    result.detectedAt = detected
+                    progress("\(label): detected by \(try await store.detail(id).incident.detection ?? "an alert")")
+                }
+                if cleared == nil && Timestamp.now >= clearAt {
+                    cleared = try await clear(id)
+                }
+                if let since = cleared,
+                    result.recoveredAt != nil || Timestamp.now > since.adding(seconds: step.recoverWithin)
+                {
+                    break
+                }
+                await stop.sleep(until: next)
             }
-            if let ended = failureEnd(cleared: cleared, injectedAt: injectedAt), !wentDown, result.recoveredAt == nil {
-                // Never seen failing: back when good rounds follow the end of the failure.
-                goodAfterEnd =
-                    round.ok && round.at >= ended
-                    ? (goodAfterEnd?.first ?? round.at, (goodAfterEnd?.count ?? 0) + 1) : nil
-                if let streak = goodAfterEnd, streak.count >= probes.recoverAfter { result.recoveredAt = streak.first }
-            }
-            if case .alerts = detector, result.detectedAt == nil,
-                let detected = try await store.detail(id).incident.detectedAt
-            {
-                result.detectedAt = detected
-                progress("\(label): detected by \(try await store.detail(id).incident.detection ?? "an alert")")
-            }
-            if cleared == nil && Timestamp.now >= clearAt {
-                cleared = try await clear(id)
-            }
-            if let since = cleared,
-                result.recoveredAt != nil || Timestamp.now > since.adding(seconds: step.recoverWithin)
-            {
-                break
-            }
-            await stop.sleep(until: next)
+            if cleared == nil { _ = try await clear(id) }
+        } catch {
+            // The record failed (a full disk, a lost lock): the fault must not stay in force until it expires.
+            if cleared == nil, let faultId = detail.incident.faultId { _ = try? admin.clear(faultId) }
+            throw error
         }
-        if cleared == nil { _ = try await clear(id) }
         return try await finish(step, result, wentDown: wentDown)
     }
 
@@ -200,7 +209,7 @@ public struct GameDayRunner: Sendable {
         var result = result
         let id = result.incident!
         if stop.isStopped && result.recoveredAt == nil {
-            result.outcome = .skipped
+            result.outcome = .interrupted
             result.note = "interrupted: the fault was cleared, the incident left open"
             _ = try await store.note(id, "game day interrupted; fault cleared", at: .now, by: author, now: .now)
             return result

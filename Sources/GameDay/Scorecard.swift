@@ -11,6 +11,8 @@ public struct StepResult: Sendable, Encodable {
         case undetected
         /// Not healthy again within `recover_within` after the fault was cleared.
         case notRecovered = "not_recovered"
+        /// Cut short by Ctrl-C: the fault was cleared, the incident left open for a person to close.
+        case interrupted
         /// Not run: the game day was interrupted, or the target was down before it.
         case skipped
     }
@@ -89,6 +91,14 @@ public struct Scorecard: Sendable, Encodable {
     }
 
     static let header = ["step", "fault", "incident", "outcome", "TTD", "TTR", "note"]
+
+    /// For each step cut short by an interruption, how to close the incident it left open.
+    public var openIncidentHints: [String] {
+        steps.filter { $0.outcome == .interrupted }.compactMap(\.incident).map { id in
+            "#\(id) was left open: once the app is healthy, `incident mitigate \(id) --at TIME` (when service "
+                + "came back), then `incident resolve \(id) --cause \"…\"`"
+        }
+    }
 
     /// The scorecard as markdown: a heading, the table, the totals.
     public var markdown: String {

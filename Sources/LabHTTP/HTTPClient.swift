@@ -18,6 +18,19 @@ public struct HTTPClient: Sendable {
         self.userAgent = userAgent
     }
 
+    /// ``send(_:to:)`` without blocking the caller's thread: the exchange runs on a thread of its own, and
+    /// a task cancelled meanwhile gets ``CancellationError`` when it ends (by its deadline at the latest).
+    public func exchange(_ request: HTTPRequest, to url: String) async throws -> HTTPResponse {
+        try Task.checkCancellation()
+        let answer = try await withCheckedThrowingContinuation { resume in
+            DispatchQueue.global().async {
+                resume.resume(with: Result { () throws(HTTPClientError) in try send(request, to: url) })
+            }
+        }
+        try Task.checkCancellation()
+        return answer
+    }
+
     /// Sends `request` to `url` (an `http://` URL whose path and query replace the request's target when
     /// the request names none) and reads the whole answer.
     public func send(_ request: HTTPRequest, to url: String) throws(HTTPClientError) -> HTTPResponse {

@@ -57,6 +57,7 @@ struct ServeCommand: AsyncParsableCommand {
             (configuration.host, configuration.port) = (String(parts[0]), port)
             configuration.lateWindow = try DurationInput.seconds(lateWindow, option: "--late-window", in: 0...86_400)
             let store = try IncidentStore.open(path: IncidentStore.location(explicit: db), ifMissing: .create)
+            try store.createFileIfMissing()
             var logger = Logger(label: "incident-serve")
             logger.logLevel = .info
             try await serve(store: store, configuration: configuration, logger: logger)

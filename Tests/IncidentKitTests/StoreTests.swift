@@ -14,6 +14,7 @@ struct StoreFixture {
     init() throws {
         directory = try TemporaryDirectory()
         store = try IncidentStore.open(path: directory.path("incidents.db"), ifMissing: .create)
+        try store.createFileIfMissing()  // so that refusals can be checked against the file
     }
 
     var path: String { store.path! }
@@ -323,10 +324,26 @@ struct DatabaseFileTests {
     @Test func theFileIsCreatedPrivateWithItsDirectories() async throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("nested/deeper/incidents.db")
-        _ = try IncidentStore.open(path: path, ifMissing: .create)
+        let store = try IncidentStore.open(path: path, ifMissing: .create)
+        #expect(!FileManager.default.fileExists(atPath: path), "made by the first write, not by opening")
+        _ = try await store.open(Incident(title: "first", startedAt: .now), by: "t", now: .now)
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         #expect(try await IncidentStore.open(path: path, ifMissing: .fail).check().isHealthy)
+    }
+
+    @Test func aRefusedFirstWriteLeavesNoFileAndTheStoreStillWorks() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("new.db")
+        let store = try IncidentStore.open(path: path, ifMissing: .create)
+        await #expect(throws: IncidentError.self) {
+            try await store.resolve(1, at: .now, cause: "x", category: nil, fix: nil, prevent: [], by: "t", now: .now)
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.url.path)
+        #expect(files.isEmpty, "no database, no WAL: \(files)")
+        #expect(try await store.list().isEmpty)
+        _ = try await store.open(Incident(title: "first", startedAt: .now), by: "t", now: .now)
+        #expect(try await IncidentStore.open(path: path, ifMissing: .fail).list().count == 1)
     }
 
     @Test func readingAMissingFileCreatesNothing() async throws {

@@ -18,6 +18,7 @@ struct Receiver {
     init() throws {
         directory = try TemporaryDirectory()
         store = try IncidentStore.open(path: directory.path("incidents.db"), ifMissing: .create)
+        try store.createFileIfMissing()  // as `incident serve` does at start
     }
 
     func test(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {

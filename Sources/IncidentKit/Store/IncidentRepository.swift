@@ -17,12 +17,16 @@ public protocol IncidentRepository: Sendable {
         _ change: @Sendable (inout IncidentUpdate) throws -> Void
     ) async throws -> IncidentDetail
 
-    /// Records what a detector (a prober, an alert) found on `service` at `at`: the open, undetected incident
-    /// of that service that started no later than `at` (injected ones first, then the most recently
-    /// started) is marked detected `via`, at `at`. With none, a real incident is opened, started at
-    /// `startedAt` and detected at `at`, titled `title`, with `note` on its timeline.
+    /// The ongoing incident (not mitigated, resolved or cancelled, started no later than `at`) a detector
+    /// working in `scope` speaks for: injected ones first, then the most recently started.
+    func ongoingIncident(_ scope: DetectorScope, at: Timestamp) async throws -> IncidentDetail?
+
+    /// Records what a detector (a prober) found in `scope` at `at`: the ongoing incident of the scope (see
+    /// ``ongoingIncident(_:at:)``) is marked detected `via`, at `at`, unless it was detected already. With
+    /// none, a real incident of the scope is opened, started at `startedAt` and detected at `at`, titled
+    /// `title`, with `note` on its timeline.
     func recordDetection(
-        service: String, via: String, at: Timestamp, startedAt: Timestamp, title: String, note: String?,
+        _ scope: DetectorScope, via: String, at: Timestamp, startedAt: Timestamp, title: String, note: String?,
         by author: String, now: Timestamp
     ) async throws -> DetectionRecord
 
@@ -31,7 +35,9 @@ public protocol IncidentRepository: Sendable {
     /// open, undetected incident of its service (injected first, then the most recently started) at its
     /// `startsAt`; is noted on an open incident already detected; is a late detection (a timeline event;
     /// `detected_at` stays unset) of an incident that recovered undetected within `lateWindow` seconds
-    /// before it; or else opens a real incident started and detected at its `startsAt`. A resolved alert is
+    /// before it, when no alert of its name was late on it before; or else opens a real incident started and
+    /// detected at its `startsAt`, with a note naming the incident that recovered within `lateWindow` before
+    /// it, whose failure may be returning. A resolved alert is
     /// a note on the incident its firing went to: it never records recovery by itself.
     func recordAlert(_ notice: AlertNotice, lateWindow: Double, by author: String, now: Timestamp) async throws -> Alert
 
@@ -84,16 +90,40 @@ public protocol IncidentRepository: Sendable {
     func check() async throws -> DatabaseHealth
 }
 
+/// The incidents one detector speaks for: those of its service whose recorded target is the one it
+/// watches, or that record no target (a real incident opened by hand or by an alert). A prober pointed at
+/// another app, or at a dead address, never touches an incident injected elsewhere.
+public struct DetectorScope: Sendable, Equatable {
+    public var service: String
+    /// The base URL the detector watches; nil to match every target of the service.
+    public var target: String?
+
+    public init(service: String, target: String?) {
+        self.service = service
+        self.target = target
+    }
+}
+
 /// What a detector's finding did to the store.
 public struct DetectionRecord: Sendable {
+    /// What happened to the incident.
+    public enum Outcome: Sendable, Equatable {
+        /// The ongoing, undetected incident of the scope is detected now.
+        case detected
+        /// The ongoing incident of the scope had been detected already (by an alert, another prober): it is
+        /// unchanged.
+        case alreadyDetected
+        /// No incident was ongoing: a real one was opened.
+        case opened
+    }
+
     /// The incident it was recorded on.
     public var detail: IncidentDetail
-    /// True when no incident matched and this one was opened for it.
-    public var opened: Bool
+    public var outcome: Outcome
 
-    public init(detail: IncidentDetail, opened: Bool) {
+    public init(detail: IncidentDetail, outcome: Outcome) {
         self.detail = detail
-        self.opened = opened
+        self.outcome = outcome
     }
 }
 

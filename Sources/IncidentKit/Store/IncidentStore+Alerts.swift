@@ -85,14 +85,19 @@ extension IncidentStore {
             guard let recovered = incident.mitigatedAt ?? incident.resolvedAt else { return false }
             return recovered <= notice.startsAt && recovered.seconds(until: notice.startsAt) <= lateWindow
         }.max { ($0.mitigatedAt ?? $0.resolvedAt)! < ($1.mitigatedAt ?? $1.resolvedAt)! }
-        if let recent {
-            let late = recent.detectedAt == nil
+        // Late: the first alert of its name on an incident that recovered undetected. Anything else after a
+        // recovery is an outage of its own, perhaps the same failure returning: never hidden in a note.
+        if let recent, recent.detectedAt == nil,
+            try Alert.filter(
+                Alert.CodingKeys.incidentId == recent.id! && Alert.CodingKeys.name == notice.name
+                    && Alert.CodingKeys.outcome == Alert.Outcome.late
+            ).fetchCount(db) == 0
+        {
             try append(
-                late ? .lateDetection : .note, at: at,
-                late
-                    ? "detected late via \(method): \(firedText), after the recovery; nobody was told while it mattered"
-                    : "\(firedText), after the recovery", to: recent.id!, by: author, now: now, db)
-            return (recent.id!, late ? .late : .noted)
+                .lateDetection, at: at,
+                "detected late via \(method): \(firedText), after the recovery; nobody was told while it mattered",
+                to: recent.id!, by: author, now: now, db)
+            return (recent.id!, .late)
         }
         var opened = Incident(title: title, service: service, startedAt: at)
         opened.detectedAt = at
@@ -105,6 +110,13 @@ extension IncidentStore {
             .note, at: at,
             "opened by alert \(notice.name): the start is the alert's startsAt, not necessarily the failure's",
             to: id, by: author, now: now, db)
+        if let recent, let recovered = recent.mitigatedAt ?? recent.resolvedAt {
+            try append(
+                .note, at: at,
+                "this may be the failure of #\(recent.id!) returning: it recovered at \(recovered), "
+                    + "\(DurationText.human(recovered.seconds(until: notice.startsAt))) before this alert started",
+                to: id, by: author, now: now, db)
+        }
         try append(.detected, at: at, "detected via \(method)", to: id, by: author, now: now, db)
         return (id, .opened)
     }

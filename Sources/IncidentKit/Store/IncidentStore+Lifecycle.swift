@@ -85,28 +85,41 @@ extension IncidentStore {
 }
 
 extension IncidentStore {
+    public func ongoingIncident(_ scope: DetectorScope, at: Timestamp) async throws -> IncidentDetail? {
+        try await read { db in try Self.ongoing(scope, at: at, db).map { try Self.detail(db, $0.id!) } }
+    }
+
+    /// The ongoing incident `scope` speaks for at `at`.
+    static func ongoing(_ scope: DetectorScope, at: Timestamp, _ db: Database) throws -> Incident? {
+        try Incident.fetchOne(
+            db,
+            sql: """
+                SELECT * FROM incident
+                WHERE service = ? AND (target IS NULL OR ? IS NULL OR target = ?) AND NOT cancelled
+                  AND mitigated_at IS NULL AND resolved_at IS NULL AND started_at <= ?
+                ORDER BY kind = 'injected' DESC, started_at DESC, id DESC LIMIT 1
+                """, arguments: [scope.service, scope.target, scope.target, at])
+    }
+
     public func recordDetection(
-        service: String, via: String, at: Timestamp, startedAt: Timestamp, title: String, note: String?,
+        _ scope: DetectorScope, via: String, at: Timestamp, startedAt: Timestamp, title: String, note: String?,
         by author: String, now: Timestamp = .now
     ) async throws -> DetectionRecord {
         let method = try Detection.validated(via)
-        let service = try Validate.service(service)
-        let opening = try IncidentRules.checked(
-            Incident(title: title, service: service, startedAt: min(startedAt, at)), now: now)
+        let service = try Validate.service(scope.service)
+        var draft = Incident(title: title, service: service, startedAt: min(startedAt, at))
+        draft.target = scope.target
+        let opening = try IncidentRules.checked(draft, now: now)
         let note = try note.map { try Validate.text($0, field: "note") }
         try IncidentRules.requireNotFuture(at, "detected", now: now)
+        let scope = DetectorScope(service: service, target: scope.target)
         return try await write { db in
-            let matched = try Incident.fetchOne(
-                db,
-                sql: """
-                    SELECT * FROM incident
-                    WHERE service = ? AND NOT cancelled AND detected_at IS NULL AND mitigated_at IS NULL
-                      AND resolved_at IS NULL AND started_at <= ?
-                    ORDER BY kind = 'injected' DESC, started_at DESC, id DESC LIMIT 1
-                    """, arguments: [service, at])
-            var incident = matched ?? opening
-            let opened = matched == nil
-            if opened {
+            let ongoing = try Self.ongoing(scope, at: at, db)
+            if let ongoing, ongoing.detectedAt != nil {
+                return DetectionRecord(detail: try Self.detail(db, ongoing.id!), outcome: .alreadyDetected)
+            }
+            var incident = ongoing ?? opening
+            if ongoing == nil {
                 try incident.insert(db)
                 try Self.append(
                     .opened, at: incident.startedAt, IncidentRules.openingText(of: incident), to: incident.id!,
@@ -120,7 +133,8 @@ extension IncidentStore {
             try IncidentRules.validate(incident, now: now)
             try incident.update(db)
             try Self.append(.detected, at: at, "detected via \(method)", to: incident.id!, by: author, now: now, db)
-            return DetectionRecord(detail: try Self.detail(db, incident.id!), opened: opened)
+            return DetectionRecord(
+                detail: try Self.detail(db, incident.id!), outcome: ongoing == nil ? .opened : .detected)
         }
     }
 }

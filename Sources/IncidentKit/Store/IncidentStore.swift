@@ -2,6 +2,7 @@ import Conventions
 import Foundation
 import GRDB
 import SQLiteSupport
+import Synchronization
 
 /// The SQLite file that holds every incident, its timeline and its action items: the ``IncidentRepository``
 /// the CLI uses, after GRDB's `AppDatabase` pattern (the database connection is handed in, the schema is
@@ -9,14 +10,23 @@ import SQLiteSupport
 ///
 /// Each public method runs in one transaction: it either changes everything it should or nothing.
 public final class IncidentStore: IncidentRepository {
-    private let writer: any DatabaseWriter
+    /// The connection writes go through and the file behind it. It changes when the first write creates a
+    /// missing file, and when another process replaced the file under this store.
+    private struct Connection: Sendable {
+        var writer: any DatabaseWriter
+        /// The file the writer opened; nil in memory.
+        var identity: FileIdentity?
+        /// True while the file at ``IncidentStore/path`` does not exist yet: reads see an empty store, and
+        /// the first write creates the file.
+        var fileMissing = false
+        /// True from this process creating the file until a write to it commits: if that write fails or is
+        /// cancelled, the new file is removed again.
+        var createdFile = false
+    }
+
+    private let connection: Mutex<Connection>
     /// The file behind the store; nil for an in-memory store.
     public let path: String?
-    /// True when this process created the file (and no other), so that a command that then fails may remove
-    /// it again; see ``discardIfNew()``.
-    public let createdFile: Bool
-    /// The file this store writes to; writes check the path still names it (see ``FileReplaced``).
-    private let identity: FileIdentity?
 
     /// How long a command waits for another process's write before giving up.
     static let busyTimeout: TimeInterval = 10
@@ -25,14 +35,12 @@ public final class IncidentStore: IncidentRepository {
     /// in messages.
     public convenience init(_ writer: any DatabaseWriter, path: String? = nil) throws {
         try SQLiteFile.migrate(writer, with: Schema.migrator)
-        self.init(writer: writer, path: path, createdFile: false, identity: nil)
+        self.init(Connection(writer: writer), path: path)
     }
 
-    private init(writer: any DatabaseWriter, path: String?, createdFile: Bool, identity: FileIdentity?) {
-        self.writer = writer
+    private init(_ connection: Connection, path: String?) {
+        self.connection = Mutex(connection)
         self.path = path
-        self.createdFile = createdFile
-        self.identity = identity
     }
 
     /// Thrown by a write when the database file was removed or replaced after this store opened it (another
@@ -69,7 +77,9 @@ public final class IncidentStore: IncidentRepository {
     /// Opens the database at `path`. A file that is not an incident database, is corrupt, or was written
     /// by a newer `incident` is refused before anything is written to it. Commands that only read get a
     /// read-only connection, which leaves the file exactly as it was; those that write get one writing
-    /// connection, and run pending migrations.
+    /// connection, and run pending migrations. A missing file opened with ``MissingFile/create`` is made by
+    /// the first write that commits, so that a command refused or interrupted before it wrote leaves no
+    /// empty database behind.
     public static func open(path: String, ifMissing: MissingFile) throws -> IncidentStore {
         var status = stat()
         let exists = stat(path, &status) == 0
@@ -80,39 +90,65 @@ public final class IncidentStore: IncidentRepository {
         case (false, .readEmpty), (false, .writeInMemory): return try inMemory()
         case (false, .fail):
             throw IncidentError.missingFile("no database at \(path); pass --db, or set INCIDENT_DB, to name one")
-        default: break
-        }
-        return try translatingDatabaseErrors(path: path) {
-            if exists && (ifMissing == .readEmpty || ifMissing == .fail) {
+        case (false, .create):
+            return IncidentStore(try pending(), path: path)
+        case (true, .readEmpty), (true, .fail):
+            return try translatingDatabaseErrors(path: path) {
                 let reader = try SQLiteFile.reader(path: path, busyTimeout: busyTimeout)
                 try preflight(reader, path: path)
                 if try reader.read(Schema.migrator.hasCompletedMigrations) {
-                    return IncidentStore(writer: reader, path: path, createdFile: false, identity: nil)
+                    return IncidentStore(Connection(writer: reader), path: path)
                 }
                 // Written by an older incident: read a migrated copy in memory, and leave the file as it is
                 // until a command that writes migrates it.
                 let copy = try DatabaseQueue()
                 try reader.backup(to: copy)
                 try SQLiteFile.migrate(copy, with: Schema.migrator)
-                return IncidentStore(writer: copy, path: path, createdFile: false, identity: nil)
+                return IncidentStore(Connection(writer: copy), path: path)
             }
+        case (true, .create), (true, .writeInMemory):
+            return IncidentStore(try openFile(path: path), path: path)
+        }
+    }
+
+    /// The connection of a store whose file does not exist yet: reads see an empty store in memory.
+    private static func pending() throws -> Connection {
+        let empty = try DatabaseQueue()
+        try SQLiteFile.migrate(empty, with: Schema.migrator)
+        return Connection(writer: empty, fileMissing: true)
+    }
+
+    /// Opens the file at `path` for writing, creating it (and remembering that this process did) when it is
+    /// missing, checks it and runs pending migrations.
+    private static func openFile(path: String) throws -> Connection {
+        try translatingDatabaseErrors(path: path) {
             let created = try createFile(path: path)
             // The file the connection opens: the same before and after opening, or it was replaced meanwhile.
             let identity = FileIdentity(path: path)
             let writer = try SQLiteFile.writer(path: path, busyTimeout: busyTimeout)
             guard identity != nil, FileIdentity(path: path) == identity else { throw FileReplaced() }
-            let store = IncidentStore(writer: writer, path: path, createdFile: created, identity: identity)
+            let connection = Connection(writer: writer, identity: identity, createdFile: created)
             do {
                 try preflight(writer, path: path)
                 try SQLiteFile.useWAL(writer)
                 try SQLiteFile.migrate(writer, with: Schema.migrator)
             } catch {
                 // A file another process removed while this one opened it: open the path again.
-                if !created, FileIdentity(path: path) != store.identity { throw FileReplaced() }
-                store.discardIfNew()
+                if !created, FileIdentity(path: path) != identity { throw FileReplaced() }
+                if created { _ = removeIfUnused(connection, path: path) }
                 throw error
             }
-            return store
+            return connection
+        }
+    }
+
+    /// Creates the database file now if it is missing, for a server that should fail at start rather than
+    /// at its first write when the file cannot be made.
+    public func createFileIfMissing() throws {
+        try connection.withLock { current in
+            guard current.fileMissing, let path else { return }
+            current = try Self.openFile(path: path)
+            current.createdFile = false  // asked for: kept even if the first write fails
         }
     }
 
@@ -121,42 +157,50 @@ public final class IncidentStore: IncidentRepository {
         try IncidentStore(DatabaseQueue())
     }
 
-    /// Removes the file this store created, for a command that failed after creating it, so that a refused
-    /// first command leaves no empty database behind. The file is removed only if this process created it,
-    /// it holds no record of any kind, and no other process has it open: leaving WAL mode, which this checks by doing,
-    /// needs every other connection closed. Removing the file under another process's open connection
-    /// would pull its WAL files from under it. The store cannot be used afterwards.
-    public func discardIfNew() {
-        guard createdFile, let path else { return }
-        try? (writer as? DatabaseQueue)?.close()
+    /// Removes a file this process created and has not committed to, for a first write that failed or was
+    /// cancelled, so that a refused first command leaves no empty database behind. Another process whose
+    /// first write failed too closes its connection as it exits: this waits up to 5 s for it, without
+    /// blocking a thread and whether or not the task was cancelled.
+    private static func discard(_ connection: Connection, path: String) async {
+        for _ in 0..<100 where !removeIfUnused(connection, path: path) {
+            await withCheckedContinuation { resume in
+                DispatchQueue.global().asyncAfter(deadline: .now() + 0.05) { resume.resume() }
+            }
+        }
+    }
+
+    /// Removes the file `connection` created if it holds no record of any kind and no other process has it
+    /// open: leaving WAL mode, which this checks by doing, needs every other connection closed (removing
+    /// the file under another process's open connection would pull its WAL files from under it). True when
+    /// settled: removed, kept because it holds records, or no longer the file created; false while another
+    /// process has it open. The connection cannot be used afterwards.
+    private static func removeIfUnused(_ connection: Connection, path: String) -> Bool {
+        try? (connection.writer as? DatabaseQueue)?.close()
         func remove() {
             for file in [path, path + "-wal", path + "-shm", path + "-journal"] { unlink(file) }
         }
+        guard FileIdentity(path: path) == connection.identity else { return true }
         var configuration = Configuration()
         configuration.busyMode = .immediateError
         do {
-            // Another process that failed too closes its connection as it exits: wait a little for it.
-            for _ in 0..<20 where FileIdentity(path: path) == identity {
-                let queue = try DatabaseQueue(path: path, configuration: configuration)
-                defer { try? queue.close() }
-                let settled = try queue.writeWithoutTransaction { db -> Bool in
-                    let mode = try? String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE")
-                    guard mode?.lowercased() == "delete" else {
-                        return false  // another process has the file open (busy, or the mode stays WAL)
-                    }
-                    try db.execute(sql: "BEGIN IMMEDIATE")
-                    defer { try? db.execute(sql: "ROLLBACK") }
-                    if try !Self.holdsRecords(db) { remove() }
-                    return true
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            defer { try? queue.close() }
+            return try queue.writeWithoutTransaction { db -> Bool in
+                let mode = try? String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE")
+                guard mode?.lowercased() == "delete" else {
+                    return false  // another process has the file open (busy, or the mode stays WAL)
                 }
-                if settled { return }
-                usleep(50_000)
+                try db.execute(sql: "BEGIN IMMEDIATE")
+                defer { try? db.execute(sql: "ROLLBACK") }
+                if try !Self.holdsRecords(db) { remove() }
+                return true
             }
         } catch {
             // No lock to be had (a full disk cannot even start a transaction): a file still empty holds
             // nothing, and a process that opened it meanwhile finds it replaced on its next write.
             var status = stat()
-            if stat(path, &status) == 0, status.st_size == 0, FileIdentity(path: path) == identity { remove() }
+            if stat(path, &status) == 0, status.st_size == 0 { remove() }
+            return true
         }
     }
 
@@ -215,14 +259,59 @@ public final class IncidentStore: IncidentRepository {
         return false
     }
 
+    /// The connection for a write: the first write on a missing file creates it.
+    private func connectionForWriting() throws -> Connection {
+        try connection.withLock { current in
+            if current.fileMissing, let path { current = try Self.openFile(path: path) }
+            return current
+        }
+    }
+
     /// Runs `body` in one immediate transaction: it sees the latest data and holds the write lock throughout.
     /// With `commit` false the transaction is rolled back once `body` returns, for dry runs.
+    ///
+    /// When another process replaced the file under this store (it abandoned a file it had just created),
+    /// nothing was written: the path is opened again and the transaction, only it, runs again. When the
+    /// write that would have been the first to a file this process created fails or is cancelled, the file
+    /// is removed again.
     func write<T: Sendable>(commit: Bool = true, _ body: @Sendable (Database) throws -> T) async throws -> T {
-        let (path, identity) = (path, identity)
-        let replaced: @Sendable () -> Bool = { path.map { FileIdentity(path: $0) != identity } ?? false }
-        return try await Self.translatingDatabaseErrors(path: path) {
+        for attempt in 1... {
+            let current = try connectionForWriting()
             do {
-                return try await writer.writeWithoutTransaction { db in
+                let result = try await Self.transaction(on: current, path: path, commit: commit, body)
+                if current.createdFile && commit {
+                    connection.withLock { $0.createdFile = false }
+                }
+                return result
+            } catch is FileReplaced {
+                guard let path, attempt < 3 else {
+                    throw IncidentError.database(
+                        "\(path ?? "the database") was removed and made again by other processes while this command "
+                            + "waited; try again")
+                }
+                try connection.withLock { $0 = try Self.openFile(path: path) }
+            } catch {
+                if current.createdFile, let path {
+                    await Self.discard(current, path: path)
+                    let pending = try Self.pending()
+                    connection.withLock { $0 = pending }
+                }
+                throw error
+            }
+        }
+        fatalError("unreachable: the loop above returns or throws")
+    }
+
+    /// One immediate transaction on `connection`, refused with ``FileReplaced`` when the path no longer names
+    /// the file the connection opened.
+    private static func transaction<T: Sendable>(
+        on connection: Connection, path: String?, commit: Bool, _ body: @Sendable (Database) throws -> T
+    ) async throws -> T {
+        let identity = connection.identity
+        let replaced: @Sendable () -> Bool = { path.map { FileIdentity(path: $0) != identity } ?? false }
+        return try await translatingDatabaseErrors(path: path) {
+            do {
+                return try await connection.writer.writeWithoutTransaction { db in
                     var result: T?
                     try db.inTransaction(.immediate) {
                         if replaced() { throw FileReplaced() }
@@ -240,12 +329,13 @@ public final class IncidentStore: IncidentRepository {
 
     /// Runs `body` in one read transaction.
     func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
-        try await Self.translatingDatabaseErrors(path: path) { try await writer.read(body) }
+        let writer = connection.withLock { $0.writer }
+        return try await Self.translatingDatabaseErrors(path: path) { try await writer.read(body) }
     }
 
     /// Copies the database to `copy` with SQLite's online backup, safe while others write.
     func backup(into copy: DatabaseQueue) throws {
-        try writer.backup(to: copy)
+        try connection.withLock { $0.writer }.backup(to: copy)
     }
 
     /// Turns SQLite's errors into ``IncidentError/database(_:)`` with advice; other errors pass through.

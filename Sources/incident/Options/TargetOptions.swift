@@ -27,8 +27,12 @@ struct ProbeOptions: ParsableArguments {
     @Option(
         name: .customLong("path"),
         help: ArgumentHelp(
-            "A path to probe each round (repeat for several; default: /, /readyz and /livez).", valueName: "path"))
+            "A path to probe each round (repeat for several; default: \(ProbeSettings.defaultPaths.joined(separator: " "))).",
+            valueName: "path"))
     var paths: [String] = []
+
+    @Option(help: ArgumentHelp("How many times each path is asked per round, at once.", valueName: "n"))
+    var samples = 5
 
     @Option(help: ArgumentHelp("Time between rounds (\(DurationInput.help)).", valueName: "duration"))
     var interval = "1s"
@@ -42,22 +46,31 @@ struct ProbeOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Failed rounds in a row that make a detection.", valueName: "n"))
     var failAfter = 3
 
-    @Option(help: ArgumentHelp("Good rounds in a row that make a recovery.", valueName: "n"))
-    var recoverAfter = 3
+    @Option(
+        help: ArgumentHelp(
+            "Good rounds in a row, every probe of each good, that make a recovery.", valueName: "n"))
+    var recoverAfter = 10
 
     /// The settings for probing `target`.
     func settings(target: String) throws -> ProbeSettings {
         guard (1...100).contains(failAfter), (1...100).contains(recoverAfter) else {
             throw IncidentError.invalidInput("--fail-after and --recover-after must be from 1 to 100")
         }
+        guard (1...20).contains(samples) else { throw IncidentError.invalidInput("--samples must be from 1 to 20") }
         for path in paths where !path.hasPrefix("/") {
             throw IncidentError.invalidInput("--path '\(path)' must start with '/', such as /readyz")
         }
         var settings = ProbeSettings(target: try AdminClient.checked(target: target))
         if !paths.isEmpty { settings.paths = paths }
+        settings.samples = samples
         settings.interval = .seconds(try DurationInput.seconds(interval, option: "--interval", in: 0.05...3600))
         settings.timeout = .seconds(try DurationInput.seconds(timeout, option: "--timeout", in: 0.05...300))
         settings.slow = .seconds(try DurationInput.seconds(slow, option: "--slow", in: 0.001...300))
+        guard settings.slow < settings.timeout else {
+            throw IncidentError.invalidInput(
+                "--slow \(slow) must be shorter than --timeout \(timeout): a probe is cut at the timeout, "
+                    + "so it could never be slow")
+        }
         settings.failAfter = failAfter
         settings.recoverAfter = recoverAfter
         return settings

@@ -3,6 +3,7 @@ import Conventions
 import Foundation
 import GameDay
 import IncidentKit
+import SLOStatus
 
 extension IncidentCommand {
     struct GameDayRun: AsyncParsableCommand {
@@ -46,16 +47,21 @@ extension IncidentCommand {
         @Option(help: ArgumentHelp("Where the supervised app's output goes (default: discarded).", valueName: "file"))
         var superviseLog: String?
 
+        /// Who records a game day's detections.
+        enum DetectorChoice: String, ExpressibleByArgument, CaseIterable {
+            case probe, alerts
+        }
+
         @Option(
             help: ArgumentHelp(
                 "Who detects: probe (the built-in prober) or alerts (alerts arriving at `incident serve`; the prober "
                     + "still measures recovery).", valueName: "probe|alerts"))
-        var detector = "probe"
+        var detector = DetectorChoice.probe
 
         @Option(
             help: ArgumentHelp(
-                "Prometheus's URL, with --detector alerts: between steps the game day waits until no paging alert "
-                    + "is pending or firing.", valueName: "url"))
+                "Prometheus's URL, with --detector alerts (default: $PROMETHEUS_URL): between steps the game day "
+                    + "waits until no paging alert is pending or firing.", valueName: "url"))
         var prometheus: String?
 
         @Flag(help: "Print the scorecard as JSON.")
@@ -65,19 +71,26 @@ extension IncidentCommand {
         @OptionGroup var target: TargetOptions
         @OptionGroup var options: WriteOptions
 
+        /// Prometheus's URL: --prometheus, else $PROMETHEUS_URL (which the lab's `lab.env` sets).
+        var prometheusURL: String? {
+            prometheus ?? ProcessInfo.processInfo.environment["PROMETHEUS_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        }
+
         func validate() throws {
-            guard ["probe", "alerts"].contains(detector) else {
-                throw ValidationError("--detector is probe or alerts, not '\(detector)'")
-            }
-            if detector == "alerts" && prometheus == nil {
+            if detector == .alerts && prometheusURL == nil {
                 throw ValidationError(
-                    "--detector alerts needs --prometheus URL, to wait for alerts to end between steps")
+                    "--detector alerts needs Prometheus's URL (--prometheus URL, or $PROMETHEUS_URL), to wait for "
+                        + "alerts to end between steps")
             }
         }
 
         func run() async throws {
             let scenario = try Scenario.read(file: scenario)
-            let detector: Detector = prometheus.map { .alerts(prometheus: PrometheusQuery(url: $0)) } ?? .probe
+            let detector: Detector =
+                switch self.detector {
+                case .probe: .probe
+                case .alerts: .alerts(prometheus: try PrometheusClient(url: prometheusURL!, timeout: .seconds(5)))
+                }
             let admin = try target.admin()
             let probes = try probe.settings(target: admin.target)
             let output = try output.map { try OutputFile(path: $0, replacing: true) }
@@ -94,7 +107,7 @@ extension IncidentCommand {
             let scorecard = try await options.database.writing { store in
                 try await GameDayRunner(
                     scenario: scenario, admin: admin, probes: probes, store: store, author: author, stop: stop,
-                    supervisor: supervisor, detector: self.detector == "alerts" ? detector : .probe,
+                    supervisor: supervisor, detector: detector,
                     progress: { line in
                         if !json { print(line) }
                         _ = Output.flushStandardOutput()
@@ -116,6 +129,7 @@ extension IncidentCommand {
             if let supervisor, supervisor.restarts > 0, !json {
                 print("the supervised app was restarted \(supervisor.restarts) time(s)")
             }
+            for hint in scorecard.openIncidentHints { StandardError.print("incident: \(hint)") }
             if scorecard.interrupted { throw ExitCode(130) }
             if let unhealthy = scorecard.unhealthy {
                 throw IncidentError.unavailable("\(unhealthy); the steps after it were skipped")
