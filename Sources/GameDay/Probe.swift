@@ -131,6 +131,8 @@ public struct ProbeTracker: Sendable {
     private var successes: (first: Timestamp, count: Int)?
     /// True between a failure (detected by these probes, or taken up from the record) and its recovery.
     public private(set) var isDown = false
+    /// True once these probes detected the current failure: it is detected once.
+    private var detected = false
     /// True while the failure is known to last (a fault still in force): no recovery before it ends.
     private var awaitingEnd = false
     /// When the failure is known to have ended; good rounds that started before it do not count.
@@ -163,7 +165,8 @@ public struct ProbeTracker: Sendable {
             successes = nil
             let streak = (first: failures?.first ?? round.at, count: (failures?.count ?? 0) + 1)
             failures = streak
-            if !isDown && streak.count >= failAfter {
+            if !detected && streak.count >= failAfter {
+                detected = true
                 isDown = true
                 return .detected(firstFailure: streak.first, at: round.end, reason: failure)
             }
@@ -175,6 +178,7 @@ public struct ProbeTracker: Sendable {
         successes = streak
         if isDown && !awaitingEnd && streak.count >= recoverAfter {
             isDown = false
+            detected = false
             endedAt = nil
             return .recovered(firstSuccess: streak.first, at: round.at)
         }
