@@ -39,6 +39,8 @@ public struct Scenario: Sendable {
 
     /// The longest a step may hold, wait for a detection or for recovery.
     public static let longest = 3600.0
+    /// The shortest: less than a probe round can measure nothing.
+    public static let shortest = 0.1
 
     /// Reads the scenario in `file`; every problem is an ``IncidentError/malformed(_:)`` naming the file,
     /// the line and the key.
@@ -49,11 +51,47 @@ public struct Scenario: Sendable {
         } catch {
             throw IncidentError.missingFile("cannot read the scenario \(file): \(error.localizedDescription)")
         }
+        // YAML reads JSON too, but more leniently than JSON parsers do: a .json file must be strict JSON.
+        if file.lowercased().hasSuffix(".json"), let line = trailingCommaLine(in: text) {
+            throw IncidentError.malformed(
+                "the scenario \(file):\(line): a trailing comma before a closing bracket is not JSON")
+        }
         do {
             return try parse(YAMLObject(text: text, file: file))
         } catch let problem as YAMLProblem {
             throw IncidentError.malformed("the scenario \(problem)")
         }
+    }
+
+    /// The line of the first comma followed only by white space before `]` or `}`, outside strings.
+    static func trailingCommaLine(in text: String) -> Int? {
+        var line = 1
+        var inString = false
+        var escaped = false
+        var comma: Int?
+        for character in text {
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if character == "\\" {
+                    escaped = true
+                } else if character == "\"" {
+                    inString = false
+                }
+                continue
+            }
+            switch character {
+            case "\n": line += 1
+            case " ", "\t", "\r": break
+            case ",": comma = line
+            case "]", "}": if let comma { return comma }
+            case "\"":
+                inString = true
+                comma = nil
+            default: comma = nil
+            }
+        }
+        return nil
     }
 
     static func parse(_ root: YAMLObject) throws -> Scenario {
@@ -81,7 +119,7 @@ public struct Scenario: Sendable {
             let source = step.keys.contains(key) ? step : defaults?.keys.contains(key) == true ? defaults! : nil
             guard let source, let text = try source.string(key) else { return fallback }
             do {
-                return try DurationInput.seconds(text, option: key, in: 0...longest)
+                return try DurationInput.seconds(text, option: key, in: shortest...longest)
             } catch {
                 throw source.problem(key, "\(error)")
             }

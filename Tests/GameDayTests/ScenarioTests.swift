@@ -50,7 +50,8 @@ struct ScenarioTests {
             "steps:\n  - fault: error\n    hold: soon\n",
             "scenario.yaml:3: steps[0].hold: hold 'soon' is not a length of time"
         ),
-        ("steps:\n  - fault: error\n    hold: 2h\n", "is not a length of time from 0 ms to 1 h"),
+        ("steps:\n  - fault: error\n    hold: 2h\n", "is not a length of time from 100 ms to 1 h"),
+        ("steps:\n  - fault: error\n    detect_within: 0s\n", "steps[0].detect_within: detect_within '0s'"),
         ("name: x\n", "steps: is required"),
         ("steps: [\n", "scenario.yaml:2: not valid YAML or JSON"),
         ("service: two words\nsteps:\n  - fault: abort\n", "service: the service 'two words' is not one word"),
@@ -63,5 +64,18 @@ struct ScenarioTests {
         } throws: { error in
             (error as? IncidentError)?.exitCode == 65 && "\(error)".contains(message)
         }
+    }
+
+    @Test func aJSONScenarioMustBeJSON() throws {
+        let directory = try TemporaryDirectory()
+        let file = directory.path("scenario.json")
+        try #"{"steps": [{"fault": "abort"},]}"#.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect {
+            try Scenario.read(file: file)
+        } throws: { error in
+            (error as? IncidentError)?.exitCode == 65 && "\(error)".contains("scenario.json:1: a trailing comma")
+        }
+        try #"{"steps": [{"fault": "abort"}]}"#.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try Scenario.read(file: file).steps.count == 1)
     }
 }
