@@ -102,4 +102,12 @@ struct WatchRecordTests {
         let ttr = try #require(step["ttr_s"] as? Double, "\(step)")
         #expect(ttr >= 5 && ttr < 7, "recovered \(ttr) s after the injection; the fault held 5 s")
     }
+
+    @Test func clearingEverythingOnADeadTargetIsUnavailableNotNothing() async throws {
+        let cli = try CLI()
+        let result = try await cli.run(
+            ["clear", "--all", "--target", "http://127.0.0.1:1"], environment: ["APP_ADMIN_TOKEN": "t"])
+        #expect(result.status == 69, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("http://127.0.0.1:1") && !result.stdout.contains("no fault"))
+    }
 }

@@ -38,7 +38,14 @@ extension IncidentCommand {
                     if let id { [try await store.detail(id)] } else {
                         try await store.injectedFaults(target: target.url)
                     }
-                if all && details.isEmpty { print("no fault injected by this database is in force on \(target.url)") }
+                if all && details.isEmpty {
+                    // Asked, not assumed: a dead or wrong target is 69, never "nothing in force".
+                    let inForce = try self.target.admin().list()
+                    print(
+                        "no fault injected by this database is in force on \(target.url)"
+                            + (inForce.isEmpty
+                                ? "" : "; the app has \(inForce.count) fault(s) no incident records: `incident faults`"))
+                }
                 for detail in details {
                     let (fault, _) = try Injection.faultOf(detail)
                     let (updated, ending) = try await Injection.clear(
