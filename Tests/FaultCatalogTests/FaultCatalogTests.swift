@@ -54,4 +54,18 @@ struct FaultTextTests {
         #expect(glob.covers(path: "/api/notes/1") && !glob.covers(path: "/"))
         #expect(!(try FaultSpec(text: "error route=/*")).covers(path: "/admin/faults"))
     }
+
+    @Test(arguments: ["/a b", #"/say "hi""#, #"/back\slash"#, "/plain/*"])
+    func aRouteWithSpacesOrQuotesSurvivesTheTextFormAndTheCommandLine(route: String) throws {
+        let given = try FaultSpec(type: "error", parameters: ["status=503"], extra: ["route": .string(route)])
+        #expect(given.route == route)
+        let reread = try FaultSpec(text: given.text)
+        #expect(reread == given, "\(given.text)")
+        let needsQuotes = route.contains { $0 == " " || $0 == "\"" || $0 == "\\" }
+        #expect(given.text.hasSuffix("route=" + route) != needsQuotes, "quoted only when needed: \(given.text)")
+    }
+
+    @Test func anUnclosedQuoteIsRefused() {
+        #expect(throws: FaultRequestError.self) { try FaultSpec(text: #"error route="/a b"#) }
+    }
 }

@@ -68,17 +68,17 @@ extension IncidentCommand {
             if json && quiet { throw ValidationError("--json and --quiet cannot be used together; choose one") }
         }
 
-        /// The fault as the text form reads it, with the options folded in.
+        /// The fault, built from the words as given (a value may hold spaces), with the options folded in.
         func spec() throws -> FaultSpec {
-            var words = [type] + parameters
-            if let probability { words.append("probability=\(probability)") }
-            if let route { words.append("route=\(route)") }
+            var extra: [String: FaultValue] = [:]
+            if let probability { extra["probability"] = .number(probability) }
+            if let route { extra["route"] = .string(route) }
             if let duration {
-                words.append(
-                    "duration_s=\(try DurationInput.seconds(duration, option: "--duration", in: 0.001...86_400))")
+                extra["duration_s"] = .number(
+                    try DurationInput.seconds(duration, option: "--duration", in: 0.001...86_400))
             }
             do {
-                return try FaultSpec(text: words.joined(separator: " "))
+                return try FaultSpec(type: type, parameters: parameters, extra: extra)
             } catch {
                 throw IncidentError.invalidInput("the app would refuse this fault: \(error.description)")
             }
