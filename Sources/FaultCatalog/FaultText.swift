@@ -119,7 +119,8 @@ extension FaultValue {
         case .number(let number): number.plain
         case .string(let string):
             string.contains(where: { $0.isWhitespace || $0 == "\"" || $0 == "\\" }) || string.isEmpty
-                ? "\"" + string.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                ? "\""
+                    + string.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
                     + "\"" : string
         case .bool(let bool): String(bool)
         case .null: "null"
