@@ -69,18 +69,18 @@ public struct AdminClient: Sendable {
     }
 
     /// Puts `spec` in force on the target and returns it as the app recorded it, with its id and times.
-    public func inject(_ spec: FaultSpec) throws -> ActiveFault {
+    public func inject(_ spec: FaultSpec) async throws -> ActiveFault {
         let body = try JSONEncoder.stable().encode(spec.fields)
-        let answer = try exchange("POST", "/admin/faults", body: Array(body))
+        let answer = try await exchange("POST", "/admin/faults", body: Array(body))
         guard answer.status == 201 else { throw refusal(answer, doing: "inject \(spec.text)") }
         return try fault(in: answer.body)
     }
 
     /// Clears fault `id`; nil when the target has no such fault (it expired or was cleared already).
-    public func clear(_ id: Int64) throws -> ActiveFault? {
-        let answer = try exchange("DELETE", "/admin/faults/\(id)")
+    public func clear(_ id: Int64) async throws -> ActiveFault? {
+        let answer = try await exchange("DELETE", "/admin/faults/\(id)")
         if answer.status == 404 {
-            _ = try list()  // the admin API answers: the fault is gone, not the API
+            _ = try await list()  // the admin API answers: the fault is gone, not the API
             return nil
         }
         guard answer.status == 200 else { throw refusal(answer, doing: "clear fault \(id)") }
@@ -88,8 +88,8 @@ public struct AdminClient: Sendable {
     }
 
     /// The faults in force on the target.
-    public func list() throws -> [ActiveFault] {
-        let answer = try exchange("GET", "/admin/faults")
+    public func list() async throws -> [ActiveFault] {
+        let answer = try await exchange("GET", "/admin/faults")
         guard answer.status == 200 else { throw refusal(answer, doing: "list the faults") }
         guard let object = try? JSONDecoder().decode([String: [[String: FaultValue]]].self, from: Data(answer.body)),
             let faults = object["faults"]
@@ -101,13 +101,15 @@ public struct AdminClient: Sendable {
         }
     }
 
-    private func exchange(_ method: String, _ path: String, body: [UInt8] = []) throws -> HTTPResponse {
+    private func exchange(_ method: String, _ path: String, body: [UInt8] = []) async throws -> HTTPResponse {
         var headers = [
             (name: "Authorization", value: "Bearer \(token.value)"), (name: "Accept", value: "application/json"),
         ]
         if !body.isEmpty { headers.append((name: "Content-Type", value: "application/json")) }
         do {
-            return try client.send(HTTPRequest(method: method, headers: headers, body: body), to: target + path)
+            return try await client.exchange(HTTPRequest(method: method, headers: headers, body: body), to: target + path)
+        } catch is CancellationError {
+            throw CancellationError()
         } catch {
             throw IncidentError.unavailable(
                 "cannot reach the target \(target): \(error); start the app, or pass --target (or set INCIDENT_TARGET) "

@@ -1,3 +1,4 @@
+import Conventions
 import FaultCatalog
 import Foundation
 import IncidentKit
@@ -182,7 +183,7 @@ public struct GameDayRunner: Sendable {
             if cleared == nil { _ = try await clear(id) }
         } catch {
             // The record failed (a full disk, a lost lock): the fault must not stay in force until it expires.
-            if cleared == nil, let faultId = detail.incident.faultId { _ = try? admin.clear(faultId) }
+            if cleared == nil, let faultId = detail.incident.faultId { _ = try? await uncancelled { [admin] in try await admin.clear(faultId) } }
             throw error
         }
         return try await finish(step, result, wentDown: wentDown)

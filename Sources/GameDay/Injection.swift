@@ -1,3 +1,4 @@
+import Conventions
 import FaultCatalog
 import Foundation
 import IncidentKit
@@ -12,7 +13,7 @@ public enum Injection {
         _ spec: FaultSpec, title: String?, service: String, severity: Severity, admin: AdminClient,
         store: any IncidentRepository, by author: String
     ) async throws -> IncidentDetail {
-        let fault = try admin.inject(spec)
+        let fault = try await admin.inject(spec)
         do {
             var draft = Incident(
                 title: title ?? "Injected \(fault.spec.action.type.rawValue): \(fault.spec.text)", service: service,
@@ -22,7 +23,7 @@ public enum Injection {
             draft.faultId = Int64(fault.id)
             return try await store.open(draft, by: author, now: .now)
         } catch {
-            _ = try? admin.clear(Int64(fault.id))
+            _ = try? await uncancelled { try await admin.clear(Int64(fault.id)) }
             throw error
         }
     }
@@ -59,7 +60,7 @@ public enum Injection {
         let (_, faultId) = try faultOf(detail)
         let now = Timestamp.now
         let ending: Ending
-        if try admin.clear(faultId) != nil {
+        if try await admin.clear(faultId) != nil {
             ending = .cleared(now)
         } else {
             let expiry = detail.incident.fault.flatMap { try? FaultSpec(text: $0) }.map {

@@ -40,7 +40,7 @@ extension IncidentCommand {
                     }
                 if all && details.isEmpty {
                     // Asked, not assumed: a dead or wrong target is 69, never "nothing in force".
-                    let inForce = try self.target.admin().list()
+                    let inForce = try await self.target.admin().list()
                     print(
                         "no fault injected by this database is in force on \(target.url)"
                             + (inForce.isEmpty

@@ -41,7 +41,7 @@ extension IncidentCommand {
 
         func run() async throws {
             let admin = try target.admin()
-            let active = try admin.list()
+            let active = try await admin.list()
             let recorded = try await database.reading().injectedFaults(target: admin.target)
             let byFault = Dictionary(
                 recorded.map { ($0.incident.faultId!, $0.incident.id!) }, uniquingKeysWith: { first, _ in first })
