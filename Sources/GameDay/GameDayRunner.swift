@@ -30,7 +30,7 @@ public struct GameDayRunner: Sendable {
     public let probes: ProbeSettings
     public let store: any IncidentRepository
     public let author: String
-    public let stop: StopSignal
+    public let stop: StopRequest
     /// The supervisor that restarts the app, when the game day runs one: a restart ends a failure the probes
     /// may not have seen.
     public let supervisor: Supervisor?
@@ -41,7 +41,7 @@ public struct GameDayRunner: Sendable {
 
     public init(
         scenario: Scenario, admin: AdminClient, probes: ProbeSettings, store: any IncidentRepository, author: String,
-        stop: StopSignal, supervisor: Supervisor? = nil, detector: Detector = .probe,
+        stop: StopRequest, supervisor: Supervisor? = nil, detector: Detector = .probe,
         progress: @escaping @Sendable (String) -> Void
     ) {
         self.scenario = scenario
@@ -183,7 +183,9 @@ public struct GameDayRunner: Sendable {
             if cleared == nil { _ = try await clear(id) }
         } catch {
             // The record failed (a full disk, a lost lock): the fault must not stay in force until it expires.
-            if cleared == nil, let faultId = detail.incident.faultId { _ = try? await uncancelled { [admin] in try await admin.clear(faultId) } }
+            if cleared == nil, let faultId = detail.incident.faultId {
+                _ = try? await uncancelled { [admin] in try await admin.clear(faultId) }
+            }
             throw error
         }
         return try await finish(step, result, wentDown: wentDown)

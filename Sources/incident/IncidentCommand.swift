@@ -31,8 +31,9 @@ struct IncidentCommand: AsyncParsableCommand {
     )
 
     /// Runs the command line, printing ``IncidentError``s as one line on standard error with their exit status.
+    /// Ctrl-C and SIGTERM cancel the command (see ``Interrupts``): it exits 130, its transaction rolled back.
     static func main() async {
-        do {
+        let result = await Interrupts.run {
             var command = try parseAsRoot(movingLeadingDatabaseOption(Array(CommandLine.arguments.dropFirst())))
             if var command = command as? any AsyncParsableCommand {
                 try await command.run()
@@ -43,6 +44,12 @@ struct IncidentCommand: AsyncParsableCommand {
             if !Output.flushStandardOutput() {
                 throw IncidentError.cannotWrite(SystemError("cannot write standard output").description)
             }
+        }
+        do {
+            try result.get()
+        } catch is CancellationError {
+            StandardError.print("incident: interrupted; nothing of the command was recorded")
+            Foundation.exit(Interrupts.exitStatus)
         } catch let error as IncidentError {
             StandardError.print("incident: error: \(error)")
             Foundation.exit(error.exitCode)

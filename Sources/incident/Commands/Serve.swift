@@ -35,6 +35,9 @@ extension IncidentCommand {
                         + "`swift build -c release --product incident-serve` and install it beside incident")
             }
             let argv = ([receiver] + arguments).map { strdup($0) } + [nil]
+            // The receiver handles SIGINT and SIGTERM itself: it must not inherit this process's ignoring them.
+            signal(SIGINT, SIG_DFL)
+            signal(SIGTERM, SIG_DFL)
             execv(receiver, argv)
             throw IncidentError.unavailable("cannot start \(receiver): \(String(cString: strerror(errno)))")
         }

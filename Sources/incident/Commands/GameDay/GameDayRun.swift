@@ -95,7 +95,6 @@ extension IncidentCommand {
             let probes = try probe.settings(target: admin.target)
             let output = try output.map { try OutputFile(path: $0, replacing: true) }
             defer { output?.discard() }
-            let stop = StopSignal.onInterrupt()
             let supervisor = supervise.map { Supervisor(command: $0, log: superviseLog) }
             do {
                 try supervisor?.start()
@@ -103,16 +102,22 @@ extension IncidentCommand {
                 throw IncidentError.invalidInput("--supervise: \(error)")
             }
             defer { supervisor?.stop() }
+            // A dead target or a refused token fails now, before anything is recorded; a supervised app may
+            // still be starting, and the first step waits for it to be healthy.
+            if supervisor == nil { _ = try await admin.list() }
             let author = options.author.name
+            let json = json
             let scorecard = try await options.database.writing { store in
-                try await GameDayRunner(
-                    scenario: scenario, admin: admin, probes: probes, store: store, author: author, stop: stop,
-                    supervisor: supervisor, detector: detector,
-                    progress: { line in
-                        if !json { print(line) }
-                        _ = Output.flushStandardOutput()
-                    }
-                ).run()
+                try await StopRequest.running { stop in
+                    try await GameDayRunner(
+                        scenario: scenario, admin: admin, probes: probes, store: store, author: author, stop: stop,
+                        supervisor: supervisor, detector: detector,
+                        progress: { line in
+                            if !json { print(line) }
+                            _ = Output.flushStandardOutput()
+                        }
+                    ).run()
+                }
             }
             if json {
                 try Output.json(scorecard, snakeCase: false)

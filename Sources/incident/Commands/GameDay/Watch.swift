@@ -53,7 +53,6 @@ extension IncidentCommand {
 
         func run() async throws {
             let settings = try probe.settings(target: AdminClient.target(explicit: target))
-            let stop = StopSignal.onInterrupt()
             let scope = DetectorScope(service: service, target: settings.target)
             let author = options.author.name
             let live = Output.usesColor && !json
@@ -66,9 +65,15 @@ extension IncidentCommand {
             try await options.database.writing { store in
                 var watch = GameDay.Watch(prober: Prober(settings), store: store, scope: scope, author: author)
                 var rounds = 0
-                while !stop.isStopped {
+                while !Task.isCancelled {
                     let next = ContinuousClock.now + settings.interval
-                    let (events, warnings) = try await watch.step()
+                    let events: [WatchEvent]
+                    let warnings: [String]
+                    do {
+                        (events, warnings) = try await watch.step()
+                    } catch is CancellationError {
+                        break  // Ctrl-C: what the round would have written is rolled back
+                    }
                     rounds += 1
                     if live && !(events.isEmpty && warnings.isEmpty) { print("\r\u{1B}[K", terminator: "") }
                     for warning in warnings { StandardError.print("incident: warning: \(warning)") }
@@ -92,7 +97,7 @@ extension IncidentCommand {
                             terminator: "")
                         _ = Output.flushStandardOutput()
                     }
-                    await stop.sleep(until: next)
+                    try? await Task.sleep(until: next)
                 }
             }
             if live { print("") }
