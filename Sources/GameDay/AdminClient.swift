@@ -107,7 +107,8 @@ public struct AdminClient: Sendable {
         ]
         if !body.isEmpty { headers.append((name: "Content-Type", value: "application/json")) }
         do {
-            return try await client.exchange(HTTPRequest(method: method, headers: headers, body: body), to: target + path)
+            let request = HTTPRequest(method: method, headers: headers, body: body)
+            return try await client.exchange(request, to: target + path)
         } catch is CancellationError {
             throw CancellationError()
         } catch {

@@ -276,22 +276,26 @@ public final class IncidentStore: IncidentRepository {
     /// is removed again.
     func write<T: Sendable>(commit: Bool = true, _ body: @Sendable (Database) throws -> T) async throws -> T {
         for attempt in 1... {
-            let current = try connectionForWriting()
+            var current: Connection?
             do {
-                let result = try await Self.transaction(on: current, path: path, commit: commit, body)
-                if current.createdFile && commit {
+                let opened = try connectionForWriting()
+                current = opened
+                let result = try await Self.transaction(on: opened, path: path, commit: commit, body)
+                if opened.createdFile && commit {
                     connection.withLock { $0.createdFile = false }
                 }
                 return result
             } catch is FileReplaced {
-                guard let path, attempt < 3 else {
+                guard attempt < 5 else {
                     throw IncidentError.database(
                         "\(path ?? "the database") was removed and made again by other processes while this command "
                             + "waited; try again")
                 }
-                try connection.withLock { $0 = try Self.openFile(path: path) }
+                // Open the path afresh on the next attempt, whatever file it names by then.
+                let pending = try Self.pending()
+                connection.withLock { $0 = pending }
             } catch {
-                if current.createdFile, let path {
+                if let current, current.createdFile, let path {
                     await Self.discard(current, path: path)
                     let pending = try Self.pending()
                     connection.withLock { $0 = pending }

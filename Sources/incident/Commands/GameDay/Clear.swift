@@ -44,7 +44,8 @@ extension IncidentCommand {
                     print(
                         "no fault injected by this database is in force on \(target.url)"
                             + (inForce.isEmpty
-                                ? "" : "; the app has \(inForce.count) fault(s) no incident records: `incident faults`"))
+                                ? "" : "; the app has \(inForce.count) fault(s) no incident records: `incident faults`")
+                    )
                 }
                 for detail in details {
                     let (fault, _) = try Injection.faultOf(detail)
