@@ -107,7 +107,12 @@ public final class IncidentStore: IncidentRepository {
                 return IncidentStore(Connection(writer: copy), path: path)
             }
         case (true, .create), (true, .writeInMemory):
-            return IncidentStore(try openFile(path: path), path: path)
+            do {
+                return IncidentStore(try openFile(path: path), path: path)
+            } catch is FileReplaced {
+                // Removed while opened by a process whose first write failed: the first write opens it afresh.
+                return IncidentStore(try pending(), path: path)
+            }
         }
     }
 
@@ -130,7 +135,7 @@ public final class IncidentStore: IncidentRepository {
             let connection = Connection(writer: writer, identity: identity, createdFile: created)
             do {
                 try preflight(writer, path: path)
-                try SQLiteFile.useWAL(writer)
+                try SQLiteFile.useWAL(writer, patience: busyTimeout)
                 try SQLiteFile.migrate(writer, with: Schema.migrator)
             } catch {
                 // A file another process removed while this one opened it: open the path again.
