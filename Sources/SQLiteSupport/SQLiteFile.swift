@@ -13,7 +13,7 @@ public enum SQLiteFile {
 
     /// One connection that writes to the file at `path`, created when missing, for commands that run one
     /// transaction and exit: cheaper to open than a pool. Its journal mode is left as the file has it, so
-    /// that a file of another program is not changed before it is recognised; ``useWAL(_:patience:)`` sets WAL.
+    /// that a file of another program is not changed before it is recognised; ``useWAL(_:)`` sets WAL.
     public static func writer(path: String, busyTimeout: TimeInterval) throws -> DatabaseQueue {
         var configuration = configuration(busyTimeout: busyTimeout)
         // What a pool sets for WAL: a power cut may lose the last transaction, never consistency.
@@ -23,20 +23,17 @@ public enum SQLiteFile {
 
     /// Puts the file in WAL mode, so that readers never wait for a writer; the mode stays with the file.
     /// The change needs the file to itself, and SQLite refuses it at once, without its busy handler, while
-    /// another process reads it: this tries again for up to `patience` seconds.
-    public static func useWAL(_ writer: any DatabaseWriter, patience: TimeInterval) throws {
-        let deadline = Date(timeIntervalSinceNow: patience)
-        while true {
-            do {
-                try writer.writeWithoutTransaction { db in
-                    if try String.fetchOne(db, sql: "PRAGMA journal_mode")?.lowercased() != "wal" {
-                        try db.execute(sql: "PRAGMA journal_mode = WAL")
-                    }
+    /// another process reads it: then this connection goes on in the file's present mode, which is as safe
+    /// and only slower, and a later one makes the change.
+    public static func useWAL(_ writer: any DatabaseWriter) throws {
+        do {
+            try writer.writeWithoutTransaction { db in
+                if try String.fetchOne(db, sql: "PRAGMA journal_mode")?.lowercased() != "wal" {
+                    try db.execute(sql: "PRAGMA journal_mode = WAL")
                 }
-                return
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date() < deadline {
-                Thread.sleep(forTimeInterval: 0.02)
             }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+            return
         }
     }
 

@@ -135,7 +135,7 @@ public final class IncidentStore: IncidentRepository {
             let connection = Connection(writer: writer, identity: identity, createdFile: created)
             do {
                 try preflight(writer, path: path)
-                try SQLiteFile.useWAL(writer, patience: busyTimeout)
+                try SQLiteFile.useWAL(writer)
                 try SQLiteFile.migrate(writer, with: Schema.migrator)
             } catch {
                 // A file another process removed while this one opened it: open the path again.
