@@ -68,6 +68,8 @@ struct TransferTests {
                 of: "\"detected_at\":null",
                 with: "\"detected_at\":\"2026-11-28T11:00:00Z\""
             )
+            .replacingOccurrences(of: "\"status\":\"open\"", with: "\"status\":\"detected\"")
+            .replacingOccurrences(of: "\"ttd_s\":null", with: "\"ttd_s\":-3600")
             .replacingOccurrences(of: "\"id\":3,", with: "\"id\":103,")
             .replacingOccurrences(of: "\"incident_id\":3,", with: "\"incident_id\":103,"),
         ]
@@ -86,14 +88,76 @@ struct TransferTests {
         #expect(try databaseContents(target) == before)
     }
 
-    @Test func idsAlreadyStoredAreRefused() async throws {
+    @Test func importingAnExportAgainAddsNothingAndADifferentRecordIsRefusedNamingItsFields() async throws {
         let cli = try await history()
         let file = cli.directory.path("again.jsonl")
         #expect(try await cli.run("export", "--output", file).status == 0)
         let before = try databaseContents(cli.database)
-        let result = try await cli.run("import", file)
-        #expect(result.status == 65 && result.stderr.contains("line 1: incident #1 exists already"))
+        let again = try await cli.run("import", file)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("nothing to import: the 3 incidents in \(file) were imported before, unchanged"))
         #expect(try databaseContents(cli.database) == before)
+
+        let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map(String.init)
+        let edited = cli.directory.path("edited.jsonl")
+        try [lines[0], lines[1].replacingOccurrences(of: "\"title\":\"Noise\"", with: "\"title\":\"Signal\"")]
+            .joined(separator: "\n").write(toFile: edited, atomically: true, encoding: .utf8)
+        let refused = try await cli.run("import", edited)
+        #expect(refused.status == 65 && refused.stderr.contains("line 2: incident #2 exists already with other title"))
+        #expect(!refused.stderr.contains("line 1:"), "the unchanged record is no problem")
+        #expect(try databaseContents(cli.database) == before)
+
+        let one = cli.directory.path("one.jsonl")
+        try lines[2].write(toFile: one, atomically: true, encoding: .utf8)
+        let single = try await cli.run("import", one, "--db", cli.directory.path("single.db"))
+        #expect(single.stdout.contains("imported 1 incident, 1 timeline event, 0 action items"), "\(single.stdout)")
+    }
+
+    /// Every key an export writes is required, and the derived `status` and `durations` must agree with the
+    /// record: a record that lost its fault or claims a resolution it lacks is refused, never imported half.
+    @Test func aRecordMissingAKeyOrContradictingItselfIsRefusedNamingLineAndField() async throws {
+        let cli = try await history()
+        let lines = try await cli.run("export").stdout.split(separator: "\n").map(String.init)
+        let cases: [(String, String)] = [
+            (
+                lines[0].replacingOccurrences(of: #""fault":"other: error status=503, probability=0.5","#, with: ""),
+                "missing field fault"
+            ),
+            (
+                lines[2].replacingOccurrences(of: #""status":"open""#, with: #""status":"resolved""#),
+                "field status: is 'resolved', but the record's times and cancelled flag make it 'open'"
+            ),
+            (lines[0].replacingOccurrences(of: #""ttr_s":"#, with: #""ttr_s":1"#), "field durations.ttr_s: is 1"),
+            (lines[2].replacingOccurrences(of: #","sources":[]"#, with: ""), "missing field sources"),
+            (
+                lines[0].replacingOccurrences(of: #""author":"#, with: #""mood":"calm","author":"#),
+                "field timeline.0.mood: unknown field"
+            ),
+            (lines[0].replacingOccurrences(of: #""owner":"bob","#, with: ""), "missing field actions.1.owner"),
+        ]
+        for (index, (record, problem)) in cases.enumerated() {
+            let edited = !lines.contains(record)
+            try #require(edited, "case \(index) edits the export")
+            let file = cli.directory.path("case-\(index).jsonl")
+            try ("\n" + record).write(toFile: file, atomically: true, encoding: .utf8)
+            let target = cli.directory.path("case-\(index).db")
+            let result = try await cli.run("import", file, "--db", target)
+            #expect(
+                result.status == 65 && result.stderr.contains("line 2: \(problem)"), "case \(index): \(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: target))
+        }
+    }
+
+    @Test func aCSVHeaderMissingAColumnIsRefused() async throws {
+        let cli = try await history()
+        let lines = try await cli.run("export", "--format", "csv").stdout.split(separator: "\n").map(String.init)
+        let file = cli.directory.path("short.csv")
+        try ([lines[0].replacingOccurrences(of: ",fault,", with: ",")] + lines.dropFirst())
+            .joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let result = try await cli.run("import", file, "--db", cli.directory.path("csv.db"))
+        #expect(
+            result.status == 65 && result.stderr.contains("line 1: the header has no column 'fault'"),
+            "\(result.stderr)")
     }
 
     @Test func aDryRunChecksWithoutWriting() async throws {

@@ -19,7 +19,7 @@ public struct IncidentSummary: Encodable, Sendable {
 }
 
 /// An incident with everything recorded about it: the shape of `incident show --json` and of each line
-/// of `incident export`. Decoding ignores the derived `status` and `durations`.
+/// of `incident export`. Decoding checks the derived `status` and `durations` against the record.
 public struct IncidentDetail: Codable, Sendable, Equatable {
     public var incident: Incident
     public var timeline: [TimelineEvent]
@@ -35,24 +35,57 @@ public struct IncidentDetail: Codable, Sendable, Equatable {
         self.sources = sources
     }
 
-    enum ExtraKeys: String, CodingKey {
-        case timeline, actions, sources
+    enum ExtraKeys: String, CodingKey, CaseIterable {
+        case timeline, actions, sources, status, durations
     }
 
-    /// Reads the incident object strictly: every key must be a field of the incident (or the derived
-    /// `status` and `durations`, which are ignored), `timeline` and `actions` must be there, and their
-    /// entries may hold only their own fields; `sources` may be left out.
+    /// Reads the incident object strictly, as an import must: every key the export writes must be there and
+    /// no other, timeline entries and action items likewise, and the derived `status` and `durations` must
+    /// agree with the record's times, or the record is refused naming the field.
     public init(from decoder: any Decoder) throws {
-        try decoder.refuseUnknownKeys(
-            allowing: Incident.fieldNames.union([
-                "status", "durations", ExtraKeys.timeline.rawValue, ExtraKeys.actions.rawValue,
-                ExtraKeys.sources.rawValue,
-            ]))
+        try decoder.requireExactKeys(Incident.fieldNames.union(ExtraKeys.allCases.map(\.rawValue)))
         incident = try Incident(from: decoder)
         let container = try decoder.container(keyedBy: ExtraKeys.self)
-        timeline = try container.decode([Strict<TimelineEvent>].self, forKey: .timeline).map(\.record)
-        actions = try container.decode([Strict<ActionItem>].self, forKey: .actions).map(\.record)
-        sources = try container.decodeIfPresent([String].self, forKey: .sources) ?? []
+        timeline = try container.decode([Exact<TimelineEvent>].self, forKey: .timeline).map(\.record)
+        actions = try container.decode([Exact<ActionItem>].self, forKey: .actions).map(\.record)
+        sources = try container.decode([String].self, forKey: .sources)
+        let status = try container.decode(IncidentStatus.self, forKey: .status)
+        guard status == incident.status else {
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: [ExtraKeys.status],
+                    debugDescription:
+                        "is '\(status.rawValue)', but the record's times and cancelled flag make it "
+                        + "'\(incident.status.rawValue)'"))
+        }
+        try Self.checkDurations(in: container, agreeWith: incident.durations)
+    }
+
+    /// Refuses `durations` unless it holds exactly the four derived durations, each as the record's times
+    /// make it (to the millisecond) or null where they leave it undefined.
+    private static func checkDurations(
+        in container: KeyedDecodingContainer<ExtraKeys>, agreeWith derived: Durations
+    ) throws {
+        let expected: [(Durations.CodingKeys, Double?)] = [
+            (.ttd, derived.ttd), (.tta, derived.tta), (.ttr, derived.ttr), (.ttc, derived.ttc),
+        ]
+        let keys = try container.nestedContainer(keyedBy: AnyKey.self, forKey: .durations).allKeys
+        if let unknown = keys.first(where: { key in !expected.contains { $0.0.rawValue == key.stringValue } }) {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: [ExtraKeys.durations, unknown], debugDescription: "is not a derived duration"))
+        }
+        let stated = try container.nestedContainer(keyedBy: Durations.CodingKeys.self, forKey: .durations)
+        for (key, value) in expected {
+            let given = try stated.decode(Double?.self, forKey: key)
+            guard (given == nil) == (value == nil), abs((given ?? 0) - (value ?? 0)) < 0.001 else {
+                throw DecodingError.dataCorrupted(
+                    .init(
+                        codingPath: [ExtraKeys.durations, key],
+                        debugDescription:
+                            "is \(given.map { "\($0)" } ?? "null"), but the record's times make it "
+                            + (value.map { "\($0)" } ?? "null")))
+            }
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -15,6 +15,28 @@ extension Decoder {
     }
 }
 
+extension Decoder {
+    /// Refuses a key outside `keys`, and a key of `keys` that is missing.
+    func requireExactKeys(_ keys: Set<String>) throws {
+        try refuseUnknownKeys(allowing: keys)
+        let present = Set(try container(keyedBy: AnyKey.self).allKeys.map(\.stringValue))
+        if let missing = keys.subtracting(present).sorted().first {
+            throw DecodingError.keyNotFound(
+                AnyKey(stringValue: missing), .init(codingPath: codingPath, debugDescription: "missing"))
+        }
+    }
+}
+
+/// A record decoded as an export writes it: every one of its fields, and no other key.
+struct Exact<Record: RecordFields>: Decodable {
+    let record: Record
+
+    init(from decoder: any Decoder) throws {
+        try decoder.requireExactKeys(Record.fieldNames)
+        record = try Record(from: decoder)
+    }
+}
+
 /// A record decoded strictly: every key must be one of its fields.
 struct Strict<Record: RecordFields>: Decodable {
     let record: Record

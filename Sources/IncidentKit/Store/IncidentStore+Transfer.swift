@@ -1,3 +1,4 @@
+import Conventions
 import Foundation
 import GRDB
 
@@ -45,6 +46,11 @@ extension IncidentStore {
                 do {
                     let detail = try parsed.get()
                     try IncidentRules.check(record: detail, now: now)
+                    if let id = detail.incident.id, try Incident.exists(db, key: id) {
+                        try Self.refuseDifferences(between: detail, and: Self.detail(db, id))
+                        summary.known += 1
+                        return
+                    }
                     try Self.insert(detail, db)
                     summary.incidents += 1
                     summary.events += detail.timeline.count
@@ -60,6 +66,21 @@ extension IncidentStore {
             }
             return summary
         }
+    }
+
+    /// Refuses a record whose incident is stored already unless the stored one is the same, naming the
+    /// fields that differ: importing an export again adds nothing and changes nothing.
+    private static func refuseDifferences(between record: IncidentDetail, and stored: IncidentDetail) throws {
+        let encoder = JSONEncoder.stable()
+        let (given, kept) = (try encoder.encode(record), try encoder.encode(stored))
+        guard given != kept else { return }
+        let objects = [given, kept].map { (try? JSONSerialization.jsonObject(with: $0)) as? [String: Any] ?? [:] }
+        let fields = Set(objects[0].keys).union(objects[1].keys).filter { key in
+            (objects[0][key] as? NSObject) != (objects[1][key] as? NSObject)
+        }.sorted()
+        throw IncidentError.conflict(
+            "incident #\(record.incident.id ?? 0) exists already with other \(fields.joined(separator: ", ")); "
+                + "import into another database, or remove the \"id\" keys to add the records as new incidents")
     }
 
     /// Inserts a checked record, keeping its ids (a record without one gets new ids), and returns the

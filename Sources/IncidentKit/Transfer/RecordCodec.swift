@@ -81,6 +81,14 @@ struct RecordCodec {
                 if let unknown = fields.first(where: { !CSV.columns.contains($0) }) {
                     return try handle(number, .failure(.invalidInput("unknown column '\(unknown)' in the header")))
                 }
+                if let missing = CSV.columns.first(where: { !fields.contains($0) }) {
+                    return try handle(
+                        number,
+                        .failure(
+                            .invalidInput(
+                                "the header has no column '\(missing)'; every column "
+                                    + "`incident export --format csv` writes must be there")))
+                }
                 columns = fields
                 continue
             }

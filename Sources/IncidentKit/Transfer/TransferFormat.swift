@@ -11,4 +11,6 @@ public struct ImportSummary: Sendable, Equatable {
     public var incidents = 0
     public var events = 0
     public var actions = 0
+    /// Incidents the database held already, identical to the file's record: skipped.
+    public var known = 0
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Conventions
 import Foundation
 import IncidentKit
 
@@ -77,12 +78,22 @@ extension IncidentCommand {
             let summary = try await database.writing(create: !dryRun) { store in
                 try await store.importRecords(lines, as: transfer, source: file, dryRun: dryRun)
             }
-            let counts =
-                "\(summary.incidents) incidents, \(summary.events) timeline events, \(summary.actions) action items"
-            if dryRun {
-                print("dry run: \(file) is valid; it would import \(counts)")
+            let counts = [
+                counted(summary.incidents, "incident"), counted(summary.events, "timeline event"),
+                counted(summary.actions, "action item"),
+            ].joined(separator: ", ")
+            let known =
+                summary.known == 0 ? "" : "; \(counted(summary.known, "incident")) imported before, left as they are"
+            if summary.incidents == 0 && summary.known > 0 {
+                let all =
+                    summary.known == 1
+                    ? "the incident in \(file) was" : "the \(summary.known) incidents in \(file) were"
+                print("nothing to import: \(all) imported before, unchanged")
             } else {
-                print("imported \(counts) from \(file)")
+                print(
+                    dryRun
+                        ? "dry run: \(file) is valid; it would import \(counts)\(known)"
+                        : "imported \(counts) from \(file)\(known)")
             }
         }
 
@@ -98,12 +109,13 @@ extension IncidentCommand {
             let summary = try await database.writing { store in try await store.add(details, now: now) }
             if !summary.added.isEmpty {
                 print(
-                    "imported \(summary.added.count) journal(s) as incident(s) \(summary.added.map { "#\($0)" }.joined(separator: ", "))"
+                    "imported \(counted(summary.added.count, "journal")) as "
+                        + "\(summary.added.count == 1 ? "incident" : "incidents") \(summary.added.map { "#\($0)" }.joined(separator: ", "))"
                 )
             }
             if !summary.known.isEmpty {
                 print(
-                    "skipped \(summary.known.count) journal(s) imported before, as \(summary.known.map { "#\($0)" }.joined(separator: ", "))"
+                    "skipped \(counted(summary.known.count, "journal")) imported before, as \(summary.known.map { "#\($0)" }.joined(separator: ", "))"
                 )
             }
         }
