@@ -111,7 +111,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Conventions", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "RFC3339Tests", dependencies: ["RFC3339"]),
@@ -124,6 +124,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
+        .testTarget(name: "ConventionsTests", dependencies: ["Conventions", "TestSupport"]),
         .testTarget(name: "SLOKitTests", dependencies: ["SLOKit", "StrictYAML", "TestSupport"]),
         .testTarget(name: "GameDayTests", dependencies: ["GameDay", "IncidentKit", "FaultCatalog", "TestSupport"]),
         .testTarget(
@@ -134,12 +135,12 @@ let package = Package(
         .testTarget(
             name: "incidentTests",
             // Depending on the executable makes `swift test` build the binary these tests run.
-            dependencies: ["incident", "app", "IncidentKit", "LabHTTP", "TestSupport"]
+            dependencies: ["incident", "app", "Conventions", "IncidentKit", "LabHTTP", "TestSupport"]
         ),
         .testTarget(
             name: "AppTests",
             dependencies: [
-                "app", "FaultLab", "FaultCatalog", "TestSupport",
+                "app", "Conventions", "FaultLab", "FaultCatalog", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

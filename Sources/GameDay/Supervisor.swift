@@ -1,3 +1,4 @@
+import Conventions
 import Foundation
 import Synchronization
 
@@ -7,7 +8,7 @@ import Synchronization
 /// keeps dying young. Stopping it sends SIGTERM to its process group, then SIGKILL after a grace period.
 public final class Supervisor: Sendable {
     private struct State {
-        var pid: pid_t = 0
+        var service: ChildProcess?
         var stopping = false
         var restarts = 0
         var delay = Supervisor.firstDelay
@@ -36,55 +37,28 @@ public final class Supervisor: Sendable {
     /// When the service was last started again after exiting.
     public var restartedAt: Date? { state.withLock { $0.restartedAt } }
 
-    /// Starts the service in a process group of its own, and a thread that restarts it when it exits.
+    /// Starts the service in a process group of its own, and a task that restarts it when it exits.
     public func start() throws {
-        let pid = try spawn()
-        state.withLock { $0.pid = pid }
-        let thread = Thread { [self] in watch(pid) }
-        thread.name = "supervisor"
-        thread.start()
+        let service = try spawn()
+        state.withLock { $0.service = service }
+        Task.detached { [self] in await watch(service) }
     }
 
-    private func spawn() throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // The service starts as from a shell: default signal dispositions (this process ignores SIGINT and
-        // SIGTERM while it handles them; see Interrupts) and nothing blocked, in a process group of its own.
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for number in [SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT] { sigaddset(&defaults, number) }
-        var unblocked = sigset_t()
-        sigemptyset(&unblocked)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setsigmask(&attributes, &unblocked)
-        posix_spawnattr_setflags(
-            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var pid: pid_t = 0
-        let words: [String] = ["/bin/sh", "-c", command]
-        let arguments: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-        defer { for argument in arguments { free(argument) } }
-        let status = posix_spawn(&pid, "/bin/sh", &actions, &attributes, arguments, environ)
-        guard status == 0 else {
-            throw SupervisorError(description: "cannot start `\(command)`: \(String(cString: strerror(status)))")
+    private func spawn() throws -> ChildProcess {
+        do {
+            return try ChildProcess(
+                "/bin/sh", ["-c", command], output: log ?? "/dev/null", appending: true, processGroup: true)
+        } catch {
+            throw SupervisorError(description: "cannot start `\(command)`: \(error)")
         }
-        return pid
     }
 
-    /// Waits for `pid` to exit and starts the service again, until stopped.
-    private func watch(_ pid: pid_t) {
-        var current = pid
+    /// Waits for the service to exit and starts it again, until stopped.
+    private func watch(_ first: ChildProcess) async {
+        var current = first
         while true {
             let started = ContinuousClock.now
-            var status: Int32 = 0
-            while waitpid(current, &status, 0) < 0 && errno == EINTR {}
+            await current.waitUntilExit()
             let delay = state.withLock { state -> Duration? in
                 guard !state.stopping else { return nil }
                 state.restarts += 1
@@ -94,30 +68,31 @@ public final class Supervisor: Sendable {
                 return state.delay
             }
             guard let delay else { return }
-            Thread.sleep(forTimeInterval: delay / .seconds(1))
+            await pause(seconds: delay / .seconds(1))
             guard let next = try? spawn() else { return }
             let keep = state.withLock { state -> Bool in
-                state.pid = next
+                state.service = next
                 state.restartedAt = Date()
                 return !state.stopping
             }
-            if !keep { kill(-next, SIGTERM) }
+            if !keep { next.send(SIGTERM, toGroup: true) }
             current = next
         }
     }
 
-    /// Stops the service for good: SIGTERM to its process group, then SIGKILL if it is still running after
-    /// `grace`.
-    public func stop(grace: Duration = .seconds(10)) {
-        let pid = state.withLock { state in
+    /// Stops the service for good: SIGTERM to its process group, then SIGKILL if anything of it is still
+    /// running after `grace`.
+    public func stop(grace: Duration = .seconds(10)) async {
+        let service = state.withLock { state in
             state.stopping = true
-            return state.pid
+            return state.service
         }
-        guard pid > 0 else { return }
-        kill(-pid, SIGTERM)
+        guard let group = service?.processIdentifier else { return }
+        kill(-group, SIGTERM)
         let deadline = ContinuousClock.now + grace
-        while kill(-pid, 0) == 0 && ContinuousClock.now < deadline { usleep(20_000) }
-        if kill(-pid, 0) == 0 { kill(-pid, SIGKILL) }
+        while kill(-group, 0) == 0 && ContinuousClock.now < deadline { await pause(seconds: 0.02) }
+        if kill(-group, 0) == 0 { kill(-group, SIGKILL) }
+        _ = service?.isRunning  // collects the leader's status
     }
 }
 

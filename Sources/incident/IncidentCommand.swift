@@ -34,6 +34,7 @@ struct IncidentCommand: AsyncParsableCommand {
     /// Ctrl-C and SIGTERM cancel the command (see ``Interrupts``): it exits 130, its transaction rolled back.
     static func main() async {
         let result = await Interrupts.run {
+            try LocalTimeZone.adopt()
             var command = try parseAsRoot(movingLeadingDatabaseOption(Array(CommandLine.arguments.dropFirst())))
             if var command = command as? any AsyncParsableCommand {
                 try await command.run()

@@ -1,3 +1,4 @@
+import Conventions
 import Foundation
 import TestSupport
 import Testing
@@ -13,7 +14,7 @@ final class LiveApp: @unchecked Sendable {
     static let token = "live-test-token-0123456789"
 
     let directory: TemporaryDirectory
-    let process = Process()
+    let process: ChildProcess
     let output: URL
     private(set) var port = 0
 
@@ -21,23 +22,17 @@ final class LiveApp: @unchecked Sendable {
     init(environment extra: [String: String] = [:]) async throws {
         directory = try TemporaryDirectory()
         output = directory.url.appendingPathComponent("stdout.log")
-        try Data().write(to: output)
         var environment = [
             "PATH": "/usr/bin:/bin", "APP_PORT": "0", "APP_DATA": directory.path("app.db"),
             "APP_ADMIN_TOKEN": Self.token, "APP_DRAIN_DELAY_S": "1",
         ]
         environment.merge(extra) { $1 }
-        process.executableURL = Self.binary
-        process.environment = environment
-        process.standardOutput = try FileHandle(forWritingTo: output)
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        process = try ChildProcess(Self.binary.path, [], environment: environment, output: output.path)
         port = try await waitForPort()
     }
 
     deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.killNow()
     }
 
     private func waitForPort() async throws -> Int {

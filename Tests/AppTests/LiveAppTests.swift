@@ -100,9 +100,7 @@ struct LiveAppTests {
         _ = try? await app.request("/", timeout: 5)
         let exposition = try await app.request("/metrics").body
 
-        let promtool = try await runProcess(
-            URL(fileURLWithPath: "/usr/bin/env"), ["promtool", "check", "metrics"],
-            environment: ProcessInfo.processInfo.environment, input: exposition)
+        let promtool = try await runProcess("/usr/bin/env", ["promtool", "check", "metrics"], input: exposition)
         #expect(promtool.status == 0, "promtool: \(promtool.output)\(promtool.errors)")
         let text = String(decoding: exposition, as: UTF8.self)
         #expect(text.contains(#"app_faults_injected_total{type="error"} 1"#))
@@ -243,41 +241,5 @@ func runApp(_ arguments: [String], environment: [String: String] = [:]) async th
     status: Int32, output: String, errors: String
 ) {
     try await runProcess(
-        LiveApp.binary, arguments, environment: ["PATH": "/usr/bin:/bin"].merging(environment) { $1 })
-}
-
-/// Runs `executable` to completion, `input` on its standard input, and returns its status, standard output
-/// and standard error. It waits through the process's termination handler, and the streams go through files:
-/// a blocking wait would hold one of the few threads every test of this process shares.
-func runProcess(_ executable: URL, _ arguments: [String], environment: [String: String], input: Data = Data())
-    async throws -> (status: Int32, output: String, errors: String)
-{
-    let directory = try TemporaryDirectory()
-    let (inputFile, outputFile, errorFile) = (
-        directory.url.appendingPathComponent("in"),
-        directory.url.appendingPathComponent("out"), directory.url.appendingPathComponent("err")
-    )
-    try input.write(to: inputFile)
-    try Data().write(to: outputFile)
-    try Data().write(to: errorFile)
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    process.environment = environment
-    process.standardInput = try FileHandle(forReadingFrom: inputFile)
-    process.standardOutput = try FileHandle(forWritingTo: outputFile)
-    process.standardError = try FileHandle(forWritingTo: errorFile)
-    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-        process.terminationHandler = { _ in continuation.resume() }
-        do {
-            try process.run()
-        } catch {
-            process.terminationHandler = nil
-            continuation.resume(throwing: error)
-        }
-    }
-    return (
-        process.terminationStatus, String(decoding: try Data(contentsOf: outputFile), as: UTF8.self),
-        String(decoding: try Data(contentsOf: errorFile), as: UTF8.self)
-    )
+        LiveApp.binary.path, arguments, environment: ["PATH": "/usr/bin:/bin"].merging(environment) { $1 })
 }

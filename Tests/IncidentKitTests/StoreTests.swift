@@ -321,9 +321,9 @@ struct ListTests {
 }
 
 struct DatabaseFileTests {
-    @Test func theFileIsCreatedPrivateWithItsDirectories() async throws {
+    @Test func theFileIsCreatedPrivate() async throws {
         let directory = try TemporaryDirectory()
-        let path = directory.path("nested/deeper/incidents.db")
+        let path = directory.path("incidents.db")
         let store = try IncidentStore.open(path: path, ifMissing: .create)
         #expect(!FileManager.default.fileExists(atPath: path), "made by the first write, not by opening")
         _ = try await store.open(Incident(title: "first", startedAt: .now), by: "t", now: .now)

@@ -1,3 +1,4 @@
+import Conventions
 import Foundation
 import GRDB
 
@@ -61,4 +62,22 @@ public func toolAvailable(_ name: String) -> Bool {
     (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").contains { directory in
         FileManager.default.isExecutableFile(atPath: "\(directory)/\(name)")
     }
+}
+
+/// Runs `executable` to completion with `input` on its standard input, and returns its status, standard output
+/// and standard error. The streams go through files and the wait holds no thread: tests share a few, and a
+/// blocked one starves the timing-sensitive tests beside it. `environment` nil passes this process's on.
+public func runProcess(
+    _ executable: String, _ arguments: [String], environment: [String: String]? = nil, input: Data = Data()
+) async throws -> (status: Int32, output: String, errors: String) {
+    let directory = try TemporaryDirectory()
+    let (inputFile, outputFile, errorFile) = (directory.path("in"), directory.path("out"), directory.path("err"))
+    try input.write(to: URL(fileURLWithPath: inputFile))
+    let process = try ChildProcess(
+        executable, arguments, environment: environment, input: inputFile, output: outputFile, errors: errorFile)
+    let status = await process.waitUntilExit()
+    return (
+        status, String(decoding: try Data(contentsOf: URL(fileURLWithPath: outputFile)), as: UTF8.self),
+        String(decoding: try Data(contentsOf: URL(fileURLWithPath: errorFile)), as: UTF8.self)
+    )
 }

@@ -1,3 +1,4 @@
+import Conventions
 import Foundation
 import LabHTTP
 import TestSupport
@@ -9,7 +10,7 @@ final class AppUnderTest: @unchecked Sendable {
     static let token = "game-day-test-token-0123456789"
 
     let directory: TemporaryDirectory
-    private(set) var process = Process()
+    private(set) var process: ChildProcess?
     private(set) var port = 0
 
     init() throws {
@@ -18,7 +19,7 @@ final class AppUnderTest: @unchecked Sendable {
     }
 
     deinit {
-        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        process?.killNow()
     }
 
     var url: String { "http://127.0.0.1:\(port)" }
@@ -35,16 +36,13 @@ final class AppUnderTest: @unchecked Sendable {
     /// Starts the app on `port` (0: any free one) and waits until it listens.
     func start(port requested: Int) throws {
         let log = directory.url.appendingPathComponent("app-\(UUID().uuidString).log")
-        try Data().write(to: log)
-        process = Process()
-        process.executableURL = Self.binary
-        process.environment = [
-            "PATH": "/usr/bin:/bin", "APP_PORT": String(requested), "APP_DATA": directory.path("app.db"),
-            "APP_ADMIN_TOKEN": Self.token, "APP_DRAIN_DELAY_S": "0",
-        ]
-        process.standardOutput = try FileHandle(forWritingTo: log)
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try ChildProcess(
+            Self.binary.path, [],
+            environment: [
+                "PATH": "/usr/bin:/bin", "APP_PORT": String(requested), "APP_DATA": directory.path("app.db"),
+                "APP_ADMIN_TOKEN": Self.token, "APP_DRAIN_DELAY_S": "0",
+            ], output: log.path)
+        self.process = process
         for _ in 0..<400 {
             let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
             if let line = text.split(separator: "\n").first(where: { $0.contains(#""message":"listening""#) }),
@@ -61,8 +59,8 @@ final class AppUnderTest: @unchecked Sendable {
 
     /// Stops the app with SIGKILL and waits for it, as a crash would leave it.
     func kill() async {
-        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
-        await waitForExit(process)
+        process?.send(SIGKILL)
+        await process?.waitUntilExit()
     }
 
     /// The faults in force, as the admin API lists them.

@@ -1,5 +1,5 @@
+import Conventions
 import Foundation
-import Synchronization
 import TestSupport
 
 /// Runs the built `incident` binary as a user would, on a database of its own.
@@ -34,27 +34,20 @@ struct CLI {
     }
 
     /// Starts the binary and returns at once; output goes to files in the temporary directory. A `wrapper`
-    /// command line (such as `setpriv …`) runs the binary in its place. `onExit` runs when it has exited. It
-    /// runs in the temporary directory unless `workingDirectory` says otherwise.
+    /// command line (such as `setpriv …`) runs the binary in its place. It runs in the temporary directory
+    /// unless `workingDirectory` says otherwise.
     func start(
         _ arguments: [String], environment extra: [String: String] = [:], wrapper: [String] = [],
-        workingDirectory: URL? = nil, onExit: (@Sendable (Process) -> Void)? = nil
-    ) throws -> (Process, URL, URL) {
-        let process = Process()
-        process.executableURL = wrapper.first.map(URL.init(fileURLWithPath:)) ?? Self.binary
-        process.arguments = wrapper.isEmpty ? arguments : Array(wrapper.dropFirst()) + [Self.binary.path] + arguments
-        process.environment = environment(extra)
-        process.currentDirectoryURL = workingDirectory ?? directory.url
+        workingDirectory: URL? = nil
+    ) throws -> (ChildProcess, URL, URL) {
         let name = UUID().uuidString
         let out = directory.url.appendingPathComponent("\(name).out")
         let err = directory.url.appendingPathComponent("\(name).err")
-        try Data().write(to: out)
-        try Data().write(to: err)
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        process.standardInput = FileHandle.nullDevice
-        process.terminationHandler = onExit
-        try process.run()
+        let process = try ChildProcess(
+            wrapper.first ?? Self.binary.path,
+            wrapper.isEmpty ? arguments : Array(wrapper.dropFirst()) + [Self.binary.path] + arguments,
+            environment: environment(extra), directory: (workingDirectory ?? directory.url).path,
+            output: out.path, errors: err.path)
         return (process, out, err)
     }
 
@@ -63,35 +56,18 @@ struct CLI {
         try await run(arguments, environment: extra)
     }
 
-    /// Runs the binary to completion. It waits through the termination handler: a blocking wait would hold one
-    /// of the few threads that every test of this process shares, and starve the timing-sensitive ones.
+    /// Runs the binary to completion, waiting without holding one of the few threads every test shares.
     func run(
         _ arguments: [String], environment extra: [String: String] = [:], wrapper: [String] = [],
         workingDirectory: URL? = nil
     ) async throws -> Result {
-        let (files, status, signalled) = try await withCheckedThrowingContinuation { continuation in
-            let files = Mutex<(URL, URL)?>(nil)
-            do {
-                let started = try start(
-                    arguments, environment: extra, wrapper: wrapper, workingDirectory: workingDirectory
-                ) { process in
-                    // The handler can run before `start` returns: wait for the file names.
-                    while files.withLock({ $0 }) == nil { usleep(100) }
-                    continuation.resume(
-                        returning: (
-                            files.withLock { $0! }, process.terminationStatus,
-                            process.terminationReason == .uncaughtSignal
-                        ))
-                }
-                files.withLock { $0 = (started.1, started.2) }
-            } catch {
-                continuation.resume(throwing: error)
-            }
-        }
-        let stderr = try String(contentsOf: files.1, encoding: .utf8)
+        let (process, out, err) = try start(
+            arguments, environment: extra, wrapper: wrapper, workingDirectory: workingDirectory)
+        let status = await process.waitUntilExit()
+        let stderr = try String(contentsOf: err, encoding: .utf8)
         return Result(
-            status: status, stdout: try String(contentsOf: files.0, encoding: .utf8), stderr: stderr,
-            crashed: signalled || stderr.contains("Fatal error") || stderr.contains("Stack dump"))
+            status: status, stdout: try String(contentsOf: out, encoding: .utf8), stderr: stderr,
+            crashed: process.terminatedBySignal || stderr.contains("Fatal error") || stderr.contains("Stack dump"))
     }
 
     /// Runs a command that prints JSON and decodes it.
@@ -113,6 +89,6 @@ struct CLI {
 
 /// Waits until `process` has exited without holding a thread: tests share a few, and a blocked one starves
 /// the timing-sensitive tests running beside it.
-func waitForExit(_ process: Process) async {
-    while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+func waitForExit(_ process: ChildProcess) async {
+    await process.waitUntilExit()
 }

@@ -1,3 +1,4 @@
+import Conventions
 import Foundation
 import TestSupport
 import Testing
@@ -284,7 +285,7 @@ struct ConcurrencyTests {
                 try cli.start(["resolve", "\(base + index)", "--cause", "killed"] + prevent)
             }
             let openers = try (1...8).map { try cli.start(["open", "opened while killing \($0)"]) }
-            let processes: [Process] = (writers + openers).map { $0.0 }
+            let processes: [ChildProcess] = (writers + openers).map { $0.0 }
             let started = Date()
             for (index, process) in processes.enumerated() {
                 // Sixteen processes share two cores, so each runs several times slower than the timing run.

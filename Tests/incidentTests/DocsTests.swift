@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The phase pages in docs/ quote figures computed from committed data (game-day exports, the sample); each
@@ -6,19 +7,13 @@ import Testing
 struct DocsTests {
     @Test(.enabled(if: SampleTests.hasPython, "needs python3 to run scripts/make_docs.py"))
     func everyGeneratedBlockInDocsIsUpToDate() async throws {
-        let script = Process()
-        script.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        script.arguments = [
-            SampleTests.root.appendingPathComponent("scripts/make_docs.py").path, "--check", "--incident",
-            CLI.binary.path,
-        ]
-        let errors = Pipe()
-        script.standardOutput = FileHandle.nullDevice
-        script.standardError = errors
-        try script.run()
-        await waitForExit(script)
-        let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(script.terminationStatus == 0, "\(said)")
+        let script = try await runProcess(
+            "/usr/bin/python3",
+            [
+                SampleTests.root.appendingPathComponent("scripts/make_docs.py").path, "--check", "--incident",
+                CLI.binary.path,
+            ])
+        #expect(script.status == 0, "\(script.errors)")
     }
 
     @Test func everyPhasePageIsLinkedFromTheReadme() throws {

@@ -220,18 +220,15 @@ struct HardeningTests {
     /// A file system of 256 KiB, for running out of disk; nil where it cannot be mounted.
     static func smallDisk() async -> TemporaryDirectory? {
         guard isRoot, let directory = try? TemporaryDirectory() else { return nil }
-        let mount = Process()
-        mount.executableURL = URL(fileURLWithPath: "/bin/mount")
-        mount.arguments = ["-t", "tmpfs", "-o", "size=256k", "tmpfs", directory.url.path]
-        guard (try? mount.run()) != nil else { return nil }
-        await waitForExit(mount)
-        return mount.terminationStatus == 0 ? directory : nil
+        let mount = try? await runProcess(
+            "/bin/mount", ["-t", "tmpfs", "-o", "size=256k", "tmpfs", directory.url.path])
+        return mount?.status == 0 ? directory : nil
     }
 
     @Test(.enabled(if: isRoot, "needs root to mount a small tmpfs"))
     func aFullDiskGetsASentenceAndLeavesNothingBehind() async throws {
         let disk = try #require(await Self.smallDisk(), "mounting a tmpfs failed")
-        defer { _ = try? Process.run(URL(fileURLWithPath: "/bin/umount"), arguments: [disk.url.path]).waitUntilExit() }
+        defer { umount2(disk.url.path, Int32(MNT_DETACH)) }
         let cli = try CLI()
         for index in 0..<20 {
             try await expectSuccess(cli, "open", "\(index) " + String(repeating: "x", count: 20_000), "--at", "-1h")
@@ -247,6 +244,42 @@ struct HardeningTests {
         let first = try await cli.run("open", "y", "--db", disk.path("new.db"))
         #expect(first.status == 74 && first.stderr.contains("is full"), "\(first.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: disk.url.path).sorted() == ["fill"])
+    }
+
+    /// A missing folder in a path given is a typo, refused naming it; only the default location is made with
+    /// its folders, private.
+    @Test func aDatabaseInAMissingFolderIsRefusedUnlessItIsTheDefaultLocation() async throws {
+        let cli = try CLI()
+        let typo = cli.directory.path("typo/dir/x.db")
+        let refused = try await cli.run("open", "x", "--db", typo)
+        #expect(refused.status == 74, "\(refused.stderr)")
+        #expect(refused.stderr.contains("the folder \(cli.directory.path("typo/dir")) does not exist"))
+        #expect(!FileManager.default.fileExists(atPath: cli.directory.path("typo")))
+        let fromEnvironment = try await cli.run("open", "x", environment: ["INCIDENT_DB": typo])
+        #expect(fromEnvironment.status == 74)
+
+        let data = cli.directory.path("data")
+        let made = try await cli.run("open", "x", environment: ["INCIDENT_DB": "", "XDG_DATA_HOME": data])
+        #expect(made.status == 0, "\(made.stderr)")
+        let folder = try FileManager.default.attributesOfItem(atPath: data + "/incident")
+        #expect((folder[.posixPermissions] as? Int) == 0o700)
+        #expect(FileManager.default.fileExists(atPath: data + "/incident/incidents.db"))
+    }
+
+    /// Foundation reads a time zone it does not know as UTC: that would shift every local time given.
+    @Test func anUnknownTimeZoneIsRefusedAndTheCLibrarysSpellingsAreRead() async throws {
+        let cli = try CLI()
+        let refused = try await cli.run("open", "x", "--at", "2026-11-28 10:00", environment: ["TZ": "Mars/Olympus"])
+        #expect(
+            refused.status == 64 && refused.stderr.contains("TZ=Mars/Olympus is not a time zone"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: cli.database))
+        for spelling in [":Asia/Tokyo", "/usr/share/zoneinfo/Asia/Tokyo", "Asia/Tokyo"] {
+            let opened = try await cli.run(
+                "open", spelling, "--at", "2026-11-28 10:00", "-q", environment: ["TZ": spelling])
+            let id = opened.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let shown = try #require(try await cli.json("show", id) as? [String: Any])
+            #expect(shown["started_at"] as? String == "2026-11-28T01:00:00Z", "\(spelling)")
+        }
     }
 
     @Test func theAuthorComesFromGitsConfigurationWithoutRunningGit() async throws {

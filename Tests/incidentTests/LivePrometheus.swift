@@ -1,3 +1,4 @@
+import Conventions
 import Foundation
 import LabHTTP
 import TestSupport
@@ -8,7 +9,7 @@ final class LivePrometheus: @unchecked Sendable {
     static let available = toolAvailable("prometheus") && toolAvailable("python3")
 
     let directory: TemporaryDirectory
-    private var processes: [Process] = []
+    private var processes: [ChildProcess] = []
     private(set) var url = ""
 
     private init() throws {
@@ -65,11 +66,7 @@ final class LivePrometheus: @unchecked Sendable {
     }
 
     deinit {
-        // SIGKILL: a child may inherit an ignored SIGTERM from the test runner (Python then ignores it).
-        for process in processes where process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        for process in processes { process.killNow() }
     }
 
     /// Serves `http_requests_total` of job `app` with `good` answers 200 and `bad` answers 500.
@@ -100,15 +97,8 @@ final class LivePrometheus: @unchecked Sendable {
         throw Failure("prometheus never scraped \(query)")
     }
 
-    private func start(_ executable: String, _ arguments: [String], log: String) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        try Data().write(to: URL(fileURLWithPath: directory.path(log)))
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.path(log)))
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
+    private func start(_ executable: String, _ arguments: [String], log: String) throws -> ChildProcess {
+        let process = try ChildProcess(executable, arguments, output: directory.path(log))
         processes.append(process)
         return process
     }

@@ -36,13 +36,8 @@ struct SLOCommandTests {
             let files = Self.sloFiles.map { Self.root.appendingPathComponent($0).path }
             let result = try await cli.run(["slo", "rules"] + files + ["--profile", profile, "--output", file])
             #expect(result.status == 0 && result.stdout.isEmpty, "\(result.stderr)")
-            let promtool = Process()
-            promtool.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            promtool.arguments = ["promtool", "check", "rules", file]
-            promtool.standardOutput = FileHandle.nullDevice
-            try promtool.run()
-            promtool.waitUntilExit()
-            #expect(promtool.terminationStatus == 0, "promtool check rules refused the \(profile) rules")
+            let promtool = try await runProcess("/usr/bin/env", ["promtool", "check", "rules", file])
+            #expect(promtool.status == 0, "promtool check rules refused the \(profile) rules: \(promtool.output)")
         }
     }
 
@@ -60,7 +55,17 @@ struct SLOCommandTests {
         let profile = try await cli.run("slo", "rules", broken, "--profile", "staging")
         #expect(profile.status == 64)
         let noFolder = try await cli.run("slo", "status", "--slo-dir", cli.directory.path("nowhere"))
-        #expect(noFolder.status == 66 && noFolder.stderr.contains("cannot read the SLO folder"))
+        #expect(
+            noFolder.status == 66
+                && noFolder.stderr.contains("there is no folder \(cli.directory.path("nowhere")) (--slo-dir)"),
+            "\(noFolder.stderr)")
+        // Outside a clone, run from the temporary folder: the installed folder beside the binary's is the default.
+        let installed = try await cli.run("slo", "status", environment: ["INCIDENT_SLO_DIR": ""])
+        let beside = CLI.binary.deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("share/incident/slo").path
+        #expect(
+            installed.status == 66 && installed.stderr.contains("there is no folder \(beside) (the default folder)"))
+        #expect(installed.stderr.contains("pass --slo-dir"))
     }
 
     @Test func withoutPrometheusStatusSaysSoAndShowsNoFigure() async throws {

@@ -13,16 +13,13 @@ struct SampleTests {
     func theScriptRemakesTheCommittedSampleExactly() async throws {
         let cli = try CLI()
         let remade = cli.directory.path("remade.db")
-        let script = Process()
-        script.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        script.arguments = [
-            Self.root.appendingPathComponent("scripts/make_sample.py").path,
-            "--incident", CLI.binary.path, "--output", remade,
-        ]
-        script.standardOutput = FileHandle.nullDevice
-        try script.run()
-        await waitForExit(script)
-        #expect(script.terminationStatus == 0)
+        let script = try await runProcess(
+            "/usr/bin/python3",
+            [
+                Self.root.appendingPathComponent("scripts/make_sample.py").path,
+                "--incident", CLI.binary.path, "--output", remade,
+            ])
+        #expect(script.status == 0, "\(script.errors)")
         let committed = try await cli.run("list", "--json", "--db", Self.sample)
         let again = try await cli.run("list", "--json", "--db", remade)
         #expect(committed.status == 0 && !committed.stdout.isEmpty)

@@ -167,11 +167,7 @@ public final class IncidentStore: IncidentRepository {
     /// first write failed too closes its connection as it exits: this waits up to 5 s for it, without
     /// blocking a thread and whether or not the task was cancelled.
     private static func discard(_ connection: Connection, path: String) async {
-        for _ in 0..<100 where !removeIfUnused(connection, path: path) {
-            await withCheckedContinuation { resume in
-                DispatchQueue.global().asyncAfter(deadline: .now() + 0.05) { resume.resume() }
-            }
-        }
+        for _ in 0..<100 where !removeIfUnused(connection, path: path) { await pause(seconds: 0.05) }
     }
 
     /// Removes the file `connection` created if it holds no record of any kind and no other process has it
@@ -241,11 +237,18 @@ public final class IncidentStore: IncidentRepository {
         }
     }
 
-    /// Creates the file at `path` (mode 0600) and its folders (0700) unless it exists; true when this call
-    /// created it, which only one of several racing processes can.
+    /// Creates the file at `path` (mode 0600) unless it exists, and its folders (0700) when it is the default
+    /// location; true when this call created it, which only one of several racing processes can.
     private static func createFile(path: String) throws -> Bool {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
+            // Only the default location is made with its folders: a missing folder in a path given is a typo.
+            let unnamed = ProcessInfo.processInfo.environment.filter { $0.key != "INCIDENT_DB" }
+            guard path == location(explicit: nil, environment: unnamed) else {
+                throw IncidentError.database(
+                    "the folder \(directory) does not exist; create it first, or pass --db (or set INCIDENT_DB) "
+                        + "with a path in an existing folder")
+            }
             do {
                 try FileManager.default.createDirectory(
                     atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])

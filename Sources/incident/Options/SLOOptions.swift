@@ -8,7 +8,8 @@ import SLOStatus
 struct SLOOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
-            "The folder of OpenSLO files, *.yaml and *.yml (default: $INCIDENT_SLO_DIR, else ops/slo).",
+            "The folder of OpenSLO files, *.yaml and *.yml (default: $INCIDENT_SLO_DIR, else ops/slo in a clone, "
+                + "else share/incident/slo beside the installed binary's folder).",
             valueName: "dir"))
     var sloDir: String?
 
@@ -22,16 +23,21 @@ struct SLOOptions: ParsableArguments {
 
     /// The SLOs in the folder, in file-name order.
     func slos() throws -> [SLO] {
-        let folder =
-            sloDir ?? ProcessInfo.processInfo.environment["INCIDENT_SLO_DIR"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? "ops/slo"
+        let environment = ProcessInfo.processInfo.environment["INCIDENT_SLO_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+        let folder = sloDir ?? environment ?? Self.defaultFolder()
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: folder)
         } catch {
+            var isFolder: ObjCBool = false
+            let reason =
+                !FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder)
+                ? "there is no folder \(folder)"
+                : isFolder.boolValue ? "the folder \(folder) cannot be read" : "\(folder) is a file, not a folder"
+            let given = sloDir != nil ? "--slo-dir" : environment != nil ? "INCIDENT_SLO_DIR" : "the default folder"
             throw IncidentError.missingFile(
-                "cannot read the SLO folder \(folder): \(error.localizedDescription); pass --slo-dir or set "
-                    + "INCIDENT_SLO_DIR")
+                "cannot read the SLOs: \(reason) (\(given)); pass --slo-dir with the folder of your OpenSLO files, "
+                    + "or set INCIDENT_SLO_DIR")
         }
         let files = names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
             .map { (folder as NSString).appendingPathComponent($0) }
@@ -39,6 +45,19 @@ struct SLOOptions: ParsableArguments {
             throw IncidentError.missingFile("no SLO file (*.yaml, *.yml) in \(folder); pass --slo-dir")
         }
         return try Self.read(files)
+    }
+
+    /// `ops/slo` when run in a clone of the repository, else the folder `scripts/install.sh` fills:
+    /// `share/incident/slo` beside the folder of the binary (`/usr/local/bin` → `/usr/local/share/incident/slo`).
+    static func defaultFolder() -> String {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: "ops/slo", isDirectory: &isFolder), isFolder.boolValue {
+            return "ops/slo"
+        }
+        let binary =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: binary).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("share/incident/slo").path
     }
 
     /// The SLOs in `files`: a missing file is exit 66, a refused one 65 with its file, line and key.

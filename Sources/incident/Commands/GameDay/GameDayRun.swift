@@ -101,24 +101,30 @@ extension IncidentCommand {
             } catch {
                 throw IncidentError.invalidInput("--supervise: \(error)")
             }
-            defer { supervisor?.stop() }
             // A dead target or a refused token fails now, before anything is recorded; a supervised app may
             // still be starting, and the first step waits for it to be healthy.
             if supervisor == nil { _ = try await admin.list() }
             let author = options.author.name
             let json = json
-            let scorecard = try await options.database.writing { store in
-                try await StopRequest.running { stop in
-                    try await GameDayRunner(
-                        scenario: scenario, admin: admin, probes: probes, store: store, author: author, stop: stop,
-                        supervisor: supervisor, detector: detector,
-                        progress: { line in
-                            if !json { print(line) }
-                            _ = Output.flushStandardOutput()
-                        }
-                    ).run()
+            let scorecard: Scorecard
+            do {
+                scorecard = try await options.database.writing { store in
+                    try await StopRequest.running { stop in
+                        try await GameDayRunner(
+                            scenario: scenario, admin: admin, probes: probes, store: store, author: author, stop: stop,
+                            supervisor: supervisor, detector: detector,
+                            progress: { line in
+                                if !json { print(line) }
+                                _ = Output.flushStandardOutput()
+                            }
+                        ).run()
+                    }
                 }
+            } catch {
+                await supervisor?.stop()
+                throw error
             }
+            await supervisor?.stop()
             if json {
                 try Output.json(scorecard, snakeCase: false)
             } else {
