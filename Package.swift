@@ -1,9 +1,10 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+// Linux only: the code uses Glibc, /proc and Linux socket flags (Sources/Conventions/Platform.swift refuses
+// other systems at compile time).
 let package = Package(
     name: "incident",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "incident", targets: ["incident"]),
         .executable(name: "app", targets: ["app"]),
@@ -48,7 +49,7 @@ let package = Package(
         // YAML (and JSON) files read strictly: unknown keys refused, every problem with its file, line and key.
         .target(name: "StrictYAML", dependencies: [.product(name: "Yams", package: "Yams")]),
         // SLOs as code: OpenSLO v1 files read strictly, Prometheus recording rules and burn-rate alerts.
-        .target(name: "SLOKit", dependencies: ["StrictYAML"]),
+        .target(name: "SLOKit", dependencies: ["Conventions", "StrictYAML"]),
         // SLOs measured on Prometheus's HTTP API: SLI, error budget, the budget each incident spent.
         .target(name: "SLOStatus", dependencies: ["IncidentKit", "LabHTTP", "SLOKit"]),
         // The game-day loop: inject and clear faults, the black-box prober, scenarios, the supervisor.
@@ -65,6 +66,7 @@ let package = Package(
                 "AlertIntake", "Conventions", "IncidentKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -72,7 +74,7 @@ let package = Package(
         .target(
             name: "FaultLab",
             dependencies: [
-                "Conventions", "FaultCatalog", "RFC3339", "SQLiteSupport",
+                "Conventions", "FaultCatalog", "SQLiteSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -88,7 +90,7 @@ let package = Package(
         .executableTarget(
             name: "incident",
             dependencies: [
-                "Conventions", "GameDay", "IncidentKit", "SLOKit", "SLOStatus",
+                "Conventions", "FaultCatalog", "GameDay", "IncidentKit", "SLOKit", "SLOStatus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -135,7 +137,7 @@ let package = Package(
         .testTarget(
             name: "incidentTests",
             // Depending on the executable makes `swift test` build the binary these tests run.
-            dependencies: ["incident", "app", "Conventions", "IncidentKit", "LabHTTP", "TestSupport"]
+            dependencies: ["incident", "incident-serve", "app", "Conventions", "IncidentKit", "LabHTTP", "TestSupport"]
         ),
         .testTarget(
             name: "AppTests",

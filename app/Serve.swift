@@ -67,7 +67,12 @@ extension AppCommand {
                 try await service.run()
             } catch {
                 logger.critical("server failed", metadata: ["error": "\(error)"])
-                StandardError.print("app: cannot serve on \(configuration.host):\(configuration.port): \(error)")
+                let reason =
+                    (error as? SystemError).map { failure in
+                        "\(failure)"
+                            + (failure.code == EADDRINUSE ? "; choose another port with --port or APP_PORT" : "")
+                    } ?? "cannot serve on \(configuration.host):\(configuration.port): \(error)"
+                StandardError.print("app: \(reason)")
                 throw ExitCode(ExitStatus.unavailable.rawValue)
             }
             logger.notice("stopped")

@@ -30,7 +30,7 @@ Usage:
 
 Needs python3, the Debian packages prometheus, prometheus-alertmanager and prometheus-blackbox-exporter, and
 release builds of `app` and `incident` (swift build -c release --product app; … --product incident). The app
-must write the metrics of /work/notes/metrics-spec.md (le="0.3" bucket, operational traffic apart).
+must write the metrics of docs/contract.md § Metrics (le="0.3" bucket, operational traffic apart).
 """
 import argparse
 import datetime

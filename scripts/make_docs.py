@@ -3,7 +3,7 @@
 
 A page marks each generated block with the command that produces it:
 
-    <!-- make_docs: incident import docs/data/phase-2/run-1.jsonl -q && incident report --markdown -->
+    <!-- make_docs: incident import docs/data/phase-2/probe-run-1.jsonl -q && incident report --markdown -->
     ...output...
     <!-- end make_docs -->
 

@@ -1,6 +1,7 @@
 import Conventions
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// The service assembled and ready to run: the Hummingbird application and the state its routes share.
@@ -17,7 +18,13 @@ public struct FaultLabApplication: Sendable {
         let group = ServiceGroup(
             configuration: .init(
                 services: [application, drain], gracefulShutdownSignals: [.sigterm, .sigint], logger: state.logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let error as IOError {
+            // The server could not listen (a port in use, an address not local): the system's reason, as errno.
+            throw SystemError(
+                "cannot serve on \(state.configuration.host):\(state.configuration.port)", code: error.errnoCode)
+        }
     }
 }
 

@@ -4,35 +4,18 @@ import Foundation
 import IncidentKit
 import LabHTTP
 
-/// The admin token of the app under test, with where it came from, so that a refusal can say which
-/// setting to fix. It is never taken from a command-line flag: flags show in `ps`.
-public struct AdminToken: Sendable {
-    public let value: String
-    /// `$APP_ADMIN_TOKEN`, or the file it was read from.
-    public let source: String
+/// The admin token of the app under test.
+public typealias AdminToken = TokenInput
 
-    /// The token from `file` when given, else from `$APP_ADMIN_TOKEN`.
-    public static func resolve(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
-        throws -> AdminToken
+extension TokenInput {
+    /// The app's admin token: from `file` when given, else from `$APP_ADMIN_TOKEN`.
+    public static func admin(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws -> TokenInput
     {
-        if let file {
-            let text: String
-            do {
-                text = try String(contentsOfFile: file, encoding: .utf8)
-            } catch {
-                throw IncidentError.missingFile("cannot read the token file \(file): \(error.localizedDescription)")
-            }
-            let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !token.isEmpty else { throw IncidentError.invalidInput("the token file \(file) is empty") }
-            return AdminToken(value: token, source: "the token file \(file)")
-        }
-        guard let token = environment["APP_ADMIN_TOKEN"]?.trimmingCharacters(in: .whitespacesAndNewlines),
-            !token.isEmpty
-        else {
-            throw IncidentError.invalidInput(
-                "no admin token: set APP_ADMIN_TOKEN to the app's token, or pass --token-file FILE")
-        }
-        return AdminToken(value: token, source: "$APP_ADMIN_TOKEN")
+        try read(
+            file: file, variable: "APP_ADMIN_TOKEN",
+            missing: "no admin token: set APP_ADMIN_TOKEN to the app's token, or pass --token-file FILE",
+            environment: environment)
     }
 }
 

@@ -101,7 +101,7 @@ public struct GameDayRunner: Sendable {
         while !stop.isStopped && ContinuousClock.now < deadline {
             let active: [PrometheusSample]
             do {
-                active = try prometheus.query(query, at: .now)
+                active = try await prometheus.query(query, at: .now)
             } catch {
                 throw IncidentError.unavailable("\(error)")
             }

@@ -1,3 +1,4 @@
+import Conventions
 import FaultCatalog
 import Foundation
 import IncidentKit
@@ -49,7 +50,7 @@ public struct Scenario: Sendable {
         do {
             text = try String(contentsOfFile: file, encoding: .utf8)
         } catch {
-            throw IncidentError.missingFile("cannot read the scenario \(file): \(error.localizedDescription)")
+            throw IncidentError.missingFile("cannot read the scenario \(file): \(plainReason(error, path: file))")
         }
         // YAML reads JSON too, but more leniently than JSON parsers do: a .json file must be strict JSON.
         if file.lowercased().hasSuffix(".json"), let line = trailingCommaLine(in: text) {

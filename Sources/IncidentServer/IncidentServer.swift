@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import IncidentKit
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// The settings of `incident serve`.
@@ -97,25 +98,12 @@ public struct ReceiverContext: RequestContext {
 /// Refuses a request without `Authorization: Bearer TOKEN` (the scheme in any case, RFC 9110), comparing the
 /// token in constant time.
 func authorize(_ request: Request, token: String) throws {
-    let header = request.headers[.authorization] ?? ""
-    let parts = header.split(separator: " ", maxSplits: 1)
-    guard parts.count == 2, parts[0].lowercased() == "bearer",
-        constantTimeEqual(Array(parts[1].utf8), Array(token.utf8))
-    else {
+    guard BearerCredentials.present(request.headers[.authorization], token: token) else {
         throw HTTPError(
             .unauthorized, headers: [.wwwAuthenticate: "Bearer"],
             message:
                 "send the receiver's token as 'Authorization: Bearer TOKEN' (Alertmanager: http_config.authorization)")
     }
-}
-
-/// Whether `a` and `b` are equal, in a time that depends on their lengths only.
-func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-    var difference: UInt8 = a.count == b.count ? 0 : 1
-    for index in 0..<max(a.count, b.count) {
-        difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)
-    }
-    return difference == 0
 }
 
 /// The receiver's answers: `{"status":"ok","outcomes":[…]}`.
@@ -148,5 +136,10 @@ public func serve(store: any IncidentRepository, configuration: ServeConfigurati
         configuration: .init(
             services: [buildApplication(store: store, configuration: configuration, logger: logger)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-    try await group.run()
+    do {
+        try await group.run()
+    } catch let error as IOError {
+        // The server could not listen (a port in use, an address not local): the system's reason, as errno.
+        throw SystemError("cannot listen on \(configuration.host):\(configuration.port)", code: error.errnoCode)
+    }
 }

@@ -1,3 +1,4 @@
+import Conventions
 import Foundation
 import StrictYAML
 
@@ -89,8 +90,7 @@ public enum OpenSLO {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: file))
         } catch {
-            throw .unreadable(
-                file: file, reason: (error as NSError).localizedFailureReason ?? error.localizedDescription)
+            throw .unreadable(file: file, reason: plainReason(error, path: file))
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw .unreadable(file: file, reason: "it is not UTF-8 text; save it as UTF-8")

@@ -27,12 +27,12 @@ public struct PrometheusClient: Sendable {
     }
 
     /// The value of every series `query` returns at `time`; a scalar result is one sample without labels.
-    public func query(_ query: String, at time: Timestamp) throws(PrometheusError) -> [PrometheusSample] {
+    public func query(_ query: String, at time: Timestamp) async throws(PrometheusError) -> [PrometheusSample] {
         let seconds = String(format: "%.3f", Double(time.milliseconds) / 1000)
         let body = Self.form([("query", query), ("time", seconds)])
         let answer: HTTPResponse
         do {
-            answer = try client.send(
+            answer = try await client.exchange(
                 HTTPRequest(
                     method: "POST", target: "/api/v1/query",
                     headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],

@@ -69,7 +69,7 @@ public struct SLOMeter: Sendable {
     /// not cancelled, started in its window). A query Prometheus refuses is an ``IncidentError/malformed(_:)``
     /// naming the SLO file and quoting Prometheus; an unreachable Prometheus is
     /// ``IncidentError/unavailable(_:)``.
-    public func measure(_ slos: [SLO], incidents: [Incident], now: Timestamp) throws -> [SLOMeasurement] {
+    public func measure(_ slos: [SLO], incidents: [Incident], now: Timestamp) async throws -> [SLOMeasurement] {
         var measurements: [SLOMeasurement] = []
         for slo in slos {
             let window = profile.seconds(slo.window)
@@ -80,7 +80,7 @@ public struct SLOMeter: Sendable {
             for objective in slo.objectives {
                 let events = slo.events(for: objective)
                 let budget = NSDecimalNumber(decimal: objective.errorBudget).doubleValue
-                let (total, bad) = try count(events, over: window, at: now, slo: slo)
+                let (total, bad) = try await count(events, over: window, at: now, slo: slo)
                 let allowed = total.map { $0 * budget }
                 var costs: [SLOMeasurement.IncidentCost] = []
                 for incident in relevant {
@@ -88,7 +88,7 @@ public struct SLOMeter: Sendable {
                     let span = incident.startedAt.seconds(until: end)
                     let (spanTotal, spanBad) =
                         span >= 1
-                        ? try count(events, over: Int(span.rounded(.up)), at: end, slo: slo) : (nil, nil)
+                        ? try await count(events, over: Int(span.rounded(.up)), at: end, slo: slo) : (nil, nil)
                     costs.append(
                         .init(
                             id: incident.id ?? 0, title: incident.title, kind: incident.kind,
@@ -112,24 +112,24 @@ public struct SLOMeter: Sendable {
     }
 
     /// All events and bad events over the `seconds` before `time`; nil when Prometheus has no series of them.
-    private func count(_ events: EventQueries, over seconds: Int, at time: Timestamp, slo: SLO) throws
+    private func count(_ events: EventQueries, over seconds: Int, at time: Timestamp, slo: SLO) async throws
         -> (total: Double?, bad: Double?)
     {
         let range = WindowDuration.text(seconds)
-        guard let total = try value(PromQL.increase(events.total, range), at: time, slo: slo) else { return (nil, nil) }
+        guard let total = try await value(PromQL.increase(events.total, range), at: time, slo: slo) else { return (nil, nil) }
         switch events.bad {
         case .counted(let selector):
             // No series of bad events while events are counted: none was bad yet.
-            return (total, try value(PromQL.increase(selector, range), at: time, slo: slo) ?? 0)
+            return (total, try await value(PromQL.increase(selector, range), at: time, slo: slo) ?? 0)
         case .complement(let good):
-            let good = try value(PromQL.increase(good, range), at: time, slo: slo) ?? 0
+            let good = try await value(PromQL.increase(good, range), at: time, slo: slo) ?? 0
             return (total, max(total - good, 0))
         }
     }
 
-    private func value(_ query: String, at time: Timestamp, slo: SLO) throws -> Double? {
+    private func value(_ query: String, at time: Timestamp, slo: SLO) async throws -> Double? {
         do {
-            return try prometheus.query(query, at: time).first?.value
+            return try await prometheus.query(query, at: time).first?.value
         } catch .rejected(let reason) {
             throw IncidentError.malformed(
                 "Prometheus at \(prometheus.url) refused a query made from \(slo.file) (SLO \(slo.name)): \(query): "

@@ -64,33 +64,19 @@ struct ServeCommand: AsyncParsableCommand {
         } catch let error as IncidentError {
             StandardError.print("incident: error: \(error)")
             throw ExitCode(error.exitCode)
-        } catch let error where "\(error)".contains("Address already in use") || "\(error)".contains("bind") {
-            let reason =
-                "\(error)".contains("Address already in use")
-                ? "the port is in use (another incident serve?); choose another with --listen" : "\(error)"
-            StandardError.print("incident: error: cannot listen on \(listen): \(reason)")
+        } catch let error as SystemError {
+            let hint =
+                error.code == EADDRINUSE
+                ? " (another incident serve?); choose another port with --listen" : "; check --listen"
+            StandardError.print("incident: error: \(error)\(hint)")
             throw ExitCode(ExitStatus.unavailable.rawValue)
         }
     }
 
     func token() throws -> String {
-        let text: String?
-        if let tokenFile {
-            do {
-                text = try String(contentsOfFile: tokenFile, encoding: .utf8)
-            } catch {
-                throw IncidentError.missingFile(
-                    "cannot read the token file \(tokenFile): \(error.localizedDescription)")
-            }
-        } else {
-            text = ProcessInfo.processInfo.environment["INCIDENT_SERVE_TOKEN"]
-        }
-        guard let token = text?.trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty else {
-            throw IncidentError.invalidInput(
-                tokenFile.map { "the token file \($0) is empty; write the bearer token Alertmanager sends into it" }
-                    ?? "no token: set INCIDENT_SERVE_TOKEN or pass --token-file; the receiver never runs open to anyone"
-            )
-        }
-        return token
+        try TokenInput.read(
+            file: tokenFile, variable: "INCIDENT_SERVE_TOKEN",
+            missing: "no token: set INCIDENT_SERVE_TOKEN or pass --token-file; the receiver never runs open to anyone"
+        ).value
     }
 }

@@ -35,7 +35,9 @@ struct IncidentCommand: AsyncParsableCommand {
     static func main() async {
         let result = await Interrupts.run {
             try LocalTimeZone.adopt()
-            var command = try parseAsRoot(movingLeadingDatabaseOption(Array(CommandLine.arguments.dropFirst())))
+            let arguments = movingLeadingDatabaseOption(Array(CommandLine.arguments.dropFirst()))
+            try checkWords(arguments)
+            var command = try parseAsRoot(arguments)
             if var command = command as? any AsyncParsableCommand {
                 try await command.run()
             } else {
@@ -56,11 +58,67 @@ struct IncidentCommand: AsyncParsableCommand {
             Foundation.exit(error.exitCode)
         } catch  where exitCode(for: error) == .failure && !(error is ExitCode) {
             // Not ours and not the argument parser's: a file or system failure no check anticipated.
-            StandardError.print("incident: error: \(error.localizedDescription)")
+            StandardError.print("incident: error: \(plainReason(error, path: ""))")
             Foundation.exit(ExitStatus.ioError.rawValue)
         } catch {
             exit(withError: error)
         }
+    }
+
+    /// Refuses what the argument parser would misreport: a mistyped subcommand (it says "2 unexpected
+    /// arguments"; this names the nearest command) and a negative number (it takes `-1` for an option and says
+    /// the id is missing).
+    static func checkWords(_ arguments: [String]) throws {
+        let words = arguments.prefix { $0 != "--" }
+        let isNegativeNumber = { (word: String) in
+            word.count > 1 && word.hasPrefix("-") && word.dropFirst().allSatisfy(\.isNumber)
+        }
+        if let negative = words.first(where: isNegativeNumber) {
+            throw IncidentError.invalidInput(
+                "\(negative) is a negative number, which no id, count or limit is; give a whole number from 1 "
+                    + "(text that begins with '-' goes as --option=\(negative))")
+        }
+        var command: any ParsableCommand.Type = IncidentCommand.self
+        var path = ["incident"]
+        for word in words {
+            let children = command.configuration.subcommands
+            guard !children.isEmpty, command.configuration.defaultSubcommand == nil, !word.hasPrefix("-"),
+                word != "help"
+            else { return }
+            let isNamed = { (type: any ParsableCommand.Type) in
+                type._commandName == word || type.configuration.aliases.contains(word)
+            }
+            guard let child = children.first(where: isNamed) else {
+                let nearest = children.map { $0._commandName }.min { editDistance(word, $0) < editDistance(word, $1) }
+                let suggestion = nearest.flatMap { name in
+                    editDistance(word, name) <= max(2, word.count / 3) ? "; did you mean '\(name)'?" : nil
+                }
+                throw IncidentError.invalidInput(
+                    "'\(word)' is not a command of \(path.joined(separator: " "))\(suggestion ?? "") "
+                        + "(`\(path.joined(separator: " ")) --help` lists them)")
+            }
+            command = child
+            path.append(word)
+        }
+    }
+
+    /// How many single-character insertions, deletions, substitutions or swaps of neighbours turn `a` into `b`.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let (a, b) = (Array(a.lowercased()), Array(b.lowercased()))
+        guard !a.isEmpty, !b.isEmpty else { return max(a.count, b.count) }
+        var table = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { table[i][0] = i }
+        for j in 0...b.count { table[0][j] = j }
+        for i in 1...a.count {
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                table[i][j] = min(table[i - 1][j] + 1, table[i][j - 1] + 1, table[i - 1][j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    table[i][j] = min(table[i][j], table[i - 2][j - 2] + 1)
+                }
+            }
+        }
+        return table[a.count][b.count]
     }
 
     /// `incident --db PATH list` reads naturally but ArgumentParser only knows `--db` after the subcommand:

@@ -68,6 +68,11 @@ enum Output {
     /// The last column is cut to fit the terminal when output goes to one. `color` may name an ANSI style
     /// for a cell, given its column and text; it is applied after padding so that columns stay aligned.
     static func table(header: [String], rows: [[String]], color: (Int, String) -> String? = { _, _ in nil }) {
+        // A cell holds at most `cellLimit` characters, on a terminal or not: a 60 KB title is one line of a
+        // list, not 60 KB of it (`show` prints it whole).
+        let rows = rows.map { row in
+            row.map { $0.count > cellLimit ? String($0.prefix(cellLimit - 1)) + "…" : $0 }
+        }
         let columns = header.indices.map { column in
             ([header] + rows).map { $0[column].count }.max() ?? 0
         }
@@ -89,6 +94,9 @@ enum Output {
         print(colored(line(header, styled: false), "2"))
         for row in rows { print(line(row, styled: true)) }
     }
+
+    /// The most characters a table cell shows.
+    static let cellLimit = 200
 
     /// Confirms what a command changed: the incident and its status, then each timeline entry it wrote.
     static func confirm(_ detail: IncidentDetail) {

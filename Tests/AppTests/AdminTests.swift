@@ -1,3 +1,4 @@
+import Conventions
 import FaultCatalog
 import FaultLab
 import Foundation
@@ -68,16 +69,16 @@ struct AdminTests {
                 #expect(response.status == .ok, "\(scheme)")
             }
         }
-        #expect(BearerTokenMiddleware.bearerToken(in: "Bearer") == nil)
-        #expect(BearerTokenMiddleware.bearerToken(in: "Basic abc") == nil)
-        #expect(BearerTokenMiddleware.bearerToken(in: "bearer a.b~c") == Array("a.b~c".utf8))
+        #expect(BearerCredentials.token(in: "Bearer") == nil)
+        #expect(BearerCredentials.token(in: "Basic abc") == nil)
+        #expect(BearerCredentials.token(in: "bearer a.b~c") == Array("a.b~c".utf8))
     }
 
     @Test("Constant-time comparison agrees with ==")
     func constantTimeEqual() {
         let cases = [("", ""), ("a", ""), ("abc", "abc"), ("abc", "abd"), ("abc", "abcd"), ("xbc", "abc")]
         for (a, b) in cases {
-            #expect(BearerTokenMiddleware.constantTimeEqual(Array(a.utf8), Array(b.utf8)) == (a == b), "\(a) \(b)")
+            #expect(BearerCredentials.constantTimeEqual(Array(a.utf8), Array(b.utf8)) == (a == b), "\(a) \(b)")
         }
     }
 

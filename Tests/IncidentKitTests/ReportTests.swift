@@ -299,6 +299,17 @@ struct ReportMarkdownTests {
             sourceLocation: sourceLocation)
     }
 
+    /// Every gridline of a chart is a round number: a step of 1, 2, 2.5 or 5 × 10ⁿ, never 0.375.
+    @Test(arguments: [0.001, 0.3, 1.5, 2.5, 3.9, 7, 37, 100, 1234])
+    func chartAxesStepInRoundNumbers(value: Double) {
+        let (top, steps) = SVGChart.niceAxis(value)
+        let step = top / Double(steps)
+        let magnitude = pow(10, log10(step).rounded(.down))
+        #expect(top >= value && top <= value * 2, "\(value) → \(top)")
+        #expect((3...5).contains(steps))
+        #expect([1, 2, 2.5, 5].contains { abs($0 * magnitude - step) < magnitude * 1e-9 }, "\(value) → step \(step)")
+    }
+
     @Test func theSampleReportMatchesItsGoldenFile() async throws {
         let directory = try TemporaryDirectory()
         let copy = directory.path("sample.db")

@@ -376,10 +376,20 @@ struct PostmortemCommandTests {
         let builtIn = try await cli.run("postmortem", "--print-template")
         #expect(builtIn.status == 0 && builtIn.stdout.hasPrefix("# Postmortem: {{{title}}}"))
         let missing = try await cli.run("postmortem", "1", "--template", cli.directory.path("none.mustache"))
-        #expect(missing.status == 66 && missing.stderr.contains("cannot read the template"))
-        try "{{#broken}}".write(toFile: template, atomically: true, encoding: .utf8)
-        let broken = try await cli.run("postmortem", "1", "--template", template)
-        #expect(broken.status == 64 && broken.stderr.contains("not valid Mustache"))
+        #expect(
+            missing.status == 66
+                && missing.stderr.contains("template \(cli.directory.path("none.mustache")): there is no such file"))
+        let folder = try await cli.run("postmortem", "1", "--template", cli.directory.url.path)
+        #expect(folder.status == 66 && folder.stderr.contains(": it is a folder"), "\(folder.stderr)")
+        for (text, problem) in [
+            ("# {{#title}}\n{{/summary}}", "line 2, column 4: a section is closed with another name"),
+            ("{{title", "line 1, column 8: the template ends inside a tag"),
+        ] {
+            try text.write(toFile: template, atomically: true, encoding: .utf8)
+            let broken = try await cli.run("postmortem", "1", "--template", template)
+            #expect(broken.status == 64 && broken.stderr.contains("not valid Mustache: \(problem)"), "\(broken.stderr)")
+            #expect(!broken.stderr.contains("ParserError"))
+        }
         #expect(try await cli.run("postmortem", "7").status == 66)
     }
 }

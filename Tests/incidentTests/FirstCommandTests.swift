@@ -19,7 +19,7 @@ struct FirstCommandTests {
                 as? [String: Any])
         try FileManager.default.removeItem(atPath: cli.database)
         let big = cli.directory.path("big.jsonl")
-        FileManager.default.createFile(atPath: big, contents: nil)
+        _ = FileManager.default.createFile(atPath: big, contents: nil)
         let file = try #require(FileHandle(forWritingAtPath: big))
         for id in 1...20_000 {
             var record = template

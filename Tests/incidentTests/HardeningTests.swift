@@ -282,6 +282,16 @@ struct HardeningTests {
         }
     }
 
+    @Test func aHugeTitleIsOneShortLineOfAListAndWholeInShow() async throws {
+        let cli = try CLI()
+        let title = String(repeating: "long title ", count: 5_000)
+        try await expectSuccess(cli, "open", title)
+        let list = try await cli.run("list")
+        let line = try #require(list.stdout.split(separator: "\n").last)
+        #expect(line.count < 300 && line.hasSuffix("…"), "\(line.count) characters")
+        #expect(try await cli.run("show", "1").stdout.contains(title.trimmingCharacters(in: .whitespaces)))
+    }
+
     @Test func theAuthorComesFromGitsConfigurationWithoutRunningGit() async throws {
         let cli = try CLI()
         let home = cli.directory.url.appendingPathComponent("home")
@@ -292,5 +302,33 @@ struct HardeningTests {
         try await cli.run("open", "x", environment: ["INCIDENT_AUTHOR": "", "HOME": home.path, "PATH": "/nonexistent"])
         let shown = try #require(try await cli.json("show", "1") as? [String: Any])
         #expect((shown["timeline"] as? [[String: Any]])?.first?["author"] as? String == "Ada Lovelace")
+    }
+}
+
+/// The mistakes people type, each answered with what they meant.
+struct TypoTests {
+    @Test func aMistypedCommandNamesTheNearestOne() async throws {
+        let cli = try CLI()
+        for (words, answer) in [
+            (["opne", "x"], "'opne' is not a command of incident; did you mean 'open'?"),
+            (["db", "chek"], "'chek' is not a command of incident db; did you mean 'check'?"),
+            (["xyzzy"], "'xyzzy' is not a command of incident (`incident --help` lists them)"),
+        ] {
+            let result = try await cli.run(words)
+            #expect(result.status == 64 && result.stderr.contains(answer), "\(words): \(result.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: cli.database))
+    }
+
+    @Test func negativeNumbersAndUpperCaseWordsAreAnsweredPlainly() async throws {
+        let cli = try CLI()
+        try await expectSuccess(cli, "open", "x", "--severity", "SEV2", "--at", "-1h")
+        #expect(try await cli.run("list", "--severity", "Sev2").stdout.contains("sev2"))
+        for words in [["show", "-1"], ["list", "--limit", "-5"]] {
+            let result = try await cli.run(words)
+            #expect(result.status == 64 && result.stderr.contains("is a negative number"), "\(result.stderr)")
+        }
+        let quiet = try await cli.run("resolve", "1", "--cause", "c", "-q")
+        #expect(quiet.status == 0 && quiet.stdout.isEmpty, "\(quiet.stdout)")
     }
 }

@@ -111,8 +111,14 @@ final class LivePrometheus: @unchecked Sendable {
 
 /// A TCP port nothing listens on now (the kernel's choice for a socket bound to port 0, closed again).
 func freePort() throws -> Int {
+    let (descriptor, port) = try loopbackSocket()
+    close(descriptor)
+    return port
+}
+
+/// A TCP socket bound to a loopback port of the kernel's choice, listening if asked, and that port.
+func loopbackSocket(listening: Bool = false) throws -> (descriptor: Int32, port: Int) {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(descriptor) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -123,6 +129,9 @@ func freePort() throws -> Int {
             bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
         }
     }
-    guard bound else { throw LivePrometheus.Failure("cannot find a free port") }
-    return Int(UInt16(bigEndian: address.sin_port))
+    guard bound, !listening || listen(descriptor, 1) == 0 else {
+        close(descriptor)
+        throw LivePrometheus.Failure("cannot bind a loopback port")
+    }
+    return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
 }

@@ -62,5 +62,12 @@ struct ReadmeTests {
             #expect(abs((durations[key] ?? 0) - expected) < 30, "\(key): \(durations[key] ?? -1)")
         }
         #expect(try String(contentsOfFile: cli.directory.path("postmortem-1.md"), encoding: .utf8).contains("v1.4.3"))
+
+        // The correction the text after the walk-through shows works on the incident it made, at any time of day.
+        let text = try String(contentsOf: Self.readme, encoding: .utf8)
+        let correction = try #require(
+            text.components(separatedBy: "corrected, never erased: `").dropFirst().first?.split(separator: "`").first)
+        let edit = try await cli.run(Array(Self.words(String(correction)).dropFirst()))
+        #expect(edit.status == 0, "\(correction): \(edit.stderr)")
     }
 }

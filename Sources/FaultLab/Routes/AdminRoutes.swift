@@ -1,3 +1,4 @@
+import Conventions
 import FaultCatalog
 import Foundation
 import Hummingbird
@@ -59,33 +60,11 @@ public struct BearerTokenMiddleware: RouterMiddleware {
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
         async throws -> Response
     {
-        guard let header = request.headers[.authorization], let presented = Self.bearerToken(in: header),
-            Self.constantTimeEqual(presented, Array(token.utf8))
-        else {
+        guard BearerCredentials.present(request.headers[.authorization], token: token) else {
             throw HTTPError(
                 .unauthorized, headers: [.wwwAuthenticate: "Bearer"],
                 message: "admin API: send the admin token as 'Authorization: Bearer TOKEN'")
         }
         return try await next(request, context)
-    }
-
-    /// The token of `Bearer TOKEN` credentials: the scheme matched in any case, then one or more spaces
-    /// (RFC 9110, 11.1 and 11.4); nil for another scheme or no token.
-    public static func bearerToken(in credentials: String) -> [UInt8]? {
-        let bytes = Array(credentials.utf8)
-        let scheme = bytes.prefix { $0 != UInt8(ascii: " ") }
-        guard String(decoding: scheme, as: UTF8.self).lowercased() == "bearer" else { return nil }
-        let token = bytes.dropFirst(scheme.count).drop { $0 == UInt8(ascii: " ") }
-        return token.isEmpty ? nil : Array(token)
-    }
-
-    /// Whether `a` and `b` are equal, in a time that depends on their lengths only, never on where they
-    /// first differ.
-    public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        var difference: UInt8 = a.count == b.count ? 0 : 1
-        for index in 0..<max(a.count, b.count) {
-            difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)
-        }
-        return difference == 0
     }
 }

@@ -40,10 +40,30 @@ public struct PostmortemDocument: Sendable {
         let parsed: MustacheTemplate
         do {
             parsed = try MustacheTemplate(string: template ?? Self.builtInTemplate)
+        } catch let error as MustacheTemplate.ParserError {
+            let place = error.context
+            throw IncidentError.invalidInput(
+                "the template is not valid Mustache: line \(place.lineNumber), column \(place.columnNumber): "
+                    + "\(Self.describe(error.error)) in “\(place.line.trimmingCharacters(in: .whitespaces))”")
         } catch {
-            throw IncidentError.invalidInput("the template is not valid Mustache: \(error)")
+            throw IncidentError.invalidInput("the template is not valid Mustache: \(Self.describe(error))")
         }
         return parsed.render(context)
+    }
+
+    /// What a Mustache parser error means, in words.
+    private static func describe(_ error: any Error) -> String {
+        switch error as? MustacheTemplate.Error {
+        case .sectionCloseNameIncorrect: "a section is closed with another name than it was opened with"
+        case .unfinishedName: "a tag is not closed with }}"
+        case .expectedSectionEnd: "a section is opened and never closed"
+        case .invalidSetDelimiter: "a set-delimiter tag is malformed"
+        case .transformAppliedToInheritanceSection: "a transform is applied to an inherited section"
+        case .illegalTokenInsideInheritSection, .textInsideInheritSection: "an inherited section holds text or tags"
+        case .invalidConfigVariableSyntax, .unrecognisedConfigVariable: "a configuration tag is malformed"
+        // The parser's own error type is internal: its one case, overflow, is reading past the end.
+        case nil: "\(error)" == "overflow" ? "the template ends inside a tag" : "\(error)"
+        }
     }
 
     /// Every field a template can use.

@@ -56,13 +56,13 @@ enum SVGChart {
 
     /// A line chart over categories (periods), with a legend; a missing value breaks its line.
     static func lines(title: String, categories: [String], lines: [Line], unit: String) -> String {
-        let top = niceMaximum(lines.flatMap { $0.values.compactMap { $0 } }.max() ?? 0)
+        let (top, steps) = niceAxis(lines.flatMap { $0.values.compactMap { $0 } }.max() ?? 0)
         let plot = (width: width - margin.left - margin.right, height: height - margin.top - margin.bottom)
         let step = categories.count > 1 ? plot.width / Double(categories.count - 1) : 0
         func x(_ index: Int) -> Double { margin.left + (categories.count > 1 ? Double(index) * step : plot.width / 2) }
         func y(_ value: Double) -> Double { margin.top + plot.height * (1 - value / top) }
         var svg = header(title)
-        svg += grid(top: top, unit: unit, y: y)
+        svg += grid(top: top, steps: steps, unit: unit, y: y)
         let labelEvery = max(1, Int((Double(categories.count) / 12).rounded(.up)))
         for (index, category) in categories.enumerated() where index % labelEvery == 0 {
             svg +=
@@ -123,14 +123,14 @@ enum SVGChart {
             + "<text x=\"\(format(margin.left))\" y=\"16\" class=\"title\">\(HTML.escape(title))</text>\n"
     }
 
-    private static func grid(top: Double, unit: String, y: (Double) -> Double) -> String {
-        (0...4).map { tick in
-            let value = top * Double(tick) / 4
+    private static func grid(top: Double, steps: Int, unit: String, y: (Double) -> Double) -> String {
+        (0...steps).map { tick in
+            let value = top * Double(tick) / Double(steps)
             return
                 "<line x1=\"\(format(margin.left))\" x2=\"\(format(width - margin.right))\" y1=\"\(format(y(value)))\" "
                 + "y2=\"\(format(y(value)))\" class=\"gridline\"/>\n"
                 + "<text x=\"\(format(margin.left - 6))\" y=\"\(format(y(value) + 4))\" class=\"axis\" text-anchor=\"end\">"
-                + "\(value.plain)\(tick == 4 ? " \(unit)" : "")</text>\n"
+                + "\(value.plain)\(tick == steps ? " \(unit)" : "")</text>\n"
         }.joined()
     }
 
@@ -145,11 +145,16 @@ enum SVGChart {
         }.joined()
     }
 
-    /// The smallest of 1, 2, 2.5 or 5 × 10ⁿ at or above `value`, so that gridlines fall on round numbers.
-    static func niceMaximum(_ value: Double) -> Double {
-        guard value > 0 else { return 1 }
-        let magnitude = pow(10, (log10(value)).rounded(.down))
-        return [1, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= value } ?? value
+    /// The axis that reaches `value` with the lowest top: 3 to 5 gridline steps of 1, 2, 2.5 or 5 × 10ⁿ, so
+    /// that every gridline is a round number (10, 20, 30, 40, 50 rather than 12.5 or 0.375).
+    static func niceAxis(_ value: Double) -> (top: Double, steps: Int) {
+        guard value > 0 else { return (1, 4) }
+        return (3...5).map { steps -> (top: Double, steps: Int) in
+            let least = value / Double(steps)
+            let magnitude = pow(10, log10(least).rounded(.down))
+            let step = [1, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= least * (1 - 1e-9) } ?? least
+            return (step * Double(steps), steps)
+        }.min { $0.top < $1.top }!
     }
 
     static func format(_ value: Double) -> String {

@@ -254,7 +254,7 @@ public final class IncidentStore: IncidentRepository {
                     atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             } catch {
                 throw IncidentError.database(
-                    "cannot create the folder \(directory): \((error as NSError).localizedFailureReason ?? "\(error)"); "
+                    "cannot create the folder \(directory): \(plainReason(error, path: directory)); "
                         + "pass --db with a path you can write")
             }
         }

@@ -78,12 +78,12 @@ struct SLOOptions: ParsableArguments {
             prometheus: try PrometheusClient(url: PrometheusClient.url(explicit: prometheus)), profile: profile.profile)
         let longest = slos.map { profile.profile.seconds($0.window) }.max() ?? 0
         let incidents = try await store.list(IncidentFilter(since: now.adding(seconds: -Double(longest))))
-        return try meter.measure(slos, incidents: incidents, now: now)
+        return try await meter.measure(slos, incidents: incidents, now: now)
     }
 }
 
 /// `--profile`: whose durations rules and windows use.
-enum ProfileArgument: String, ExpressibleByArgument, CaseIterable {
+enum ProfileArgument: String, CaseFoldedArgument, CaseIterable {
     case production, lab
 
     var profile: RuleProfile { self == .lab ? .lab : .production }

@@ -18,7 +18,7 @@ struct TargetOptions: ParsableArguments {
 
     /// The admin API at `target` (default: the `--target` of these options).
     func admin(at target: String? = nil) throws -> AdminClient {
-        try AdminClient(target: target ?? url, token: AdminToken.resolve(file: tokenFile))
+        try AdminClient(target: target ?? url, token: .admin(file: tokenFile))
     }
 }
 

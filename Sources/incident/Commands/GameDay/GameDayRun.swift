@@ -48,7 +48,7 @@ extension IncidentCommand {
         var superviseLog: String?
 
         /// Who records a game day's detections.
-        enum DetectorChoice: String, ExpressibleByArgument, CaseIterable {
+        enum DetectorChoice: String, CaseFoldedArgument, CaseIterable {
             case probe, alerts
         }
 

@@ -21,8 +21,8 @@ extension IncidentCommand {
                 Examples:
                   incident inject error status=503 --probability 0.5 --route '/api/*' \\
                     --duration 10m
-                  id=$(incident inject latency ms=800 -q)
-                  incident watch --until-recovered; incident clear $id
+                  incident inject latency ms=800 --duration 2m -q
+                  incident watch --until-recovered   # detected, then recovered at expiry
                 """)
 
         @Argument(

@@ -50,6 +50,7 @@ extension IncidentCommand {
         var at: String?
 
         @OptionGroup var options: WriteOptions
+        @OptionGroup var output: StepOutput
 
         /// The fields given on the command line, in a stable order; nil values clear.
         var changes: [(field: IncidentField, value: String?)] {

@@ -18,6 +18,7 @@ extension IncidentCommand {
         var at: String?
 
         @OptionGroup var options: WriteOptions
+        @OptionGroup var output: StepOutput
 
         func apply(to store: any IncidentRepository, at time: Timestamp, by author: String, now: Timestamp) async throws
             -> IncidentDetail

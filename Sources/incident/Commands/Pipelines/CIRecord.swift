@@ -22,7 +22,7 @@ extension IncidentCommand {
                 """)
 
         /// How the run ended.
-        enum Result: String, CaseIterable, ExpressibleByArgument {
+        enum Result: String, CaseIterable, CaseFoldedArgument {
             case success, failure, cancelled
 
             var conclusion: PipelineConclusion {

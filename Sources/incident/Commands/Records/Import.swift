@@ -6,7 +6,7 @@ import IncidentKit
 extension IncidentCommand {
     struct Import: AsyncParsableCommand {
         /// What `import` reads.
-        enum Format: String, CaseIterable, ExpressibleByArgument {
+        enum Format: String, CaseIterable, CaseFoldedArgument {
             case jsonl, csv, chaostoolkit
             case ghRuns = "gh-runs"
         }
@@ -173,7 +173,7 @@ extension IncidentCommand {
             do {
                 return try Data(contentsOf: URL(fileURLWithPath: file))
             } catch {
-                throw IncidentError.missingFile("cannot read \(file): \(error.localizedDescription)")
+                throw IncidentError.missingFile("cannot read \(file): \(plainReason(error, path: file))")
             }
         }
     }

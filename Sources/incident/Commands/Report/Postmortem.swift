@@ -1,4 +1,5 @@
 import ArgumentParser
+import Conventions
 import Foundation
 import IncidentKit
 
@@ -71,7 +72,8 @@ extension IncidentCommand {
                 do {
                     return try String(contentsOfFile: path, encoding: .utf8)
                 } catch {
-                    throw IncidentError.missingFile("cannot read the template \(path): \(error.localizedDescription)")
+                    throw IncidentError.missingFile(
+                        "cannot read the template \(path): \(plainReason(error, path: path))")
                 }
             }
             let markdown = try document.render(template: text)
