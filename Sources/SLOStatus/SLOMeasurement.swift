@@ -116,7 +116,9 @@ public struct SLOMeter: Sendable {
         -> (total: Double?, bad: Double?)
     {
         let range = WindowDuration.text(seconds)
-        guard let total = try await value(PromQL.increase(events.total, range), at: time, slo: slo) else { return (nil, nil) }
+        guard let total = try await value(PromQL.increase(events.total, range), at: time, slo: slo) else {
+            return (nil, nil)
+        }
         switch events.bad {
         case .counted(let selector):
             // No series of bad events while events are counted: none was bad yet.
