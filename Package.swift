@@ -35,6 +35,9 @@ let package = Package(
         .target(name: "SQLiteSupport", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         // The fault types, parameters and bounds, their JSON and text forms; no server or CLI code.
         .target(name: "FaultCatalog", dependencies: ["Conventions", "RFC3339"]),
+        // The facts the app's metrics and the alerting rules share (bucket bounds, profiles), kept once in a
+        // JSON file that the scripts under scripts/ read too.
+        .target(name: "MonitoringContract", resources: [.embedInCode("monitoring.json")]),
         // A small HTTP/1.1 client for the admin API, health checks and probes.
         .target(name: "LabHTTP", dependencies: ["Conventions"]),
         // The incident tracker's core: model, store, reports, postmortems, import and export.
@@ -49,7 +52,7 @@ let package = Package(
         // YAML (and JSON) files read strictly: unknown keys refused, every problem with its file, line and key.
         .target(name: "StrictYAML", dependencies: [.product(name: "Yams", package: "Yams")]),
         // SLOs as code: OpenSLO v1 files read strictly, Prometheus recording rules and burn-rate alerts.
-        .target(name: "SLOKit", dependencies: ["Conventions", "StrictYAML"]),
+        .target(name: "SLOKit", dependencies: ["Conventions", "MonitoringContract", "StrictYAML"]),
         // SLOs measured on Prometheus's HTTP API: SLI, error budget, the budget each incident spent.
         .target(name: "SLOStatus", dependencies: ["IncidentKit", "LabHTTP", "SLOKit"]),
         // The game-day loop: inject and clear faults, the black-box prober, scenarios, the supervisor.
@@ -74,7 +77,7 @@ let package = Package(
         .target(
             name: "FaultLab",
             dependencies: [
-                "Conventions", "FaultCatalog", "SQLiteSupport",
+                "Conventions", "FaultCatalog", "MonitoringContract", "SQLiteSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -127,7 +130,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ConventionsTests", dependencies: ["Conventions", "TestSupport"]),
-        .testTarget(name: "SLOKitTests", dependencies: ["SLOKit", "StrictYAML", "TestSupport"]),
+        .testTarget(name: "SLOKitTests", dependencies: ["MonitoringContract", "SLOKit", "StrictYAML", "TestSupport"]),
         .testTarget(name: "GameDayTests", dependencies: ["GameDay", "IncidentKit", "FaultCatalog", "TestSupport"]),
         .testTarget(
             name: "IncidentKitTests",

@@ -54,9 +54,13 @@ import time
 import urllib.parse
 import urllib.request
 
+import make_rules  # beside this script
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 TOKEN = "alerting-study-token"
-LAB_SCALE = 60  # one lab second is one production minute
+# The lab profile of the monitoring contract, as the rules are made with it (one lab second is one
+# production minute).
+LAB = next(p for p in make_rules.PROFILES if p.name == "lab")
 
 # (name, SLO, fault as `incident inject` takes it, probability)
 FAULTS = [
@@ -84,8 +88,10 @@ def study_rules():
     for slo, prefix, budget in (("app-availability", "StudyErrors", 0.001), ("app-latency", "StudySlow", 0.01)):
         sli = 'slo:sli_error:ratio_rate{w}{{slo="%s"}}' % slo
         for name, window, threshold, hold in (
-                ("AboveBudget", "5s", budget, None), ("AboveTenBudgets", "5s", 10 * budget, None),
-                ("AboveBudgetHeld", "5s", budget, "10s"), ("BurnRate1h", "1m", 14.4 * budget, None)):
+                ("AboveBudget", LAB.d(5 * 60), budget, None),
+                ("AboveTenBudgets", LAB.d(5 * 60), 10 * budget, None),
+                ("AboveBudgetHeld", LAB.d(5 * 60), budget, LAB.d(10 * 60)),
+                ("BurnRate1h", LAB.d(3600), 14.4 * budget, None)):
             rule = [f"      - alert: {prefix}{name}",
                     f"        expr: '{sli.format(w=window)} > {threshold:g}'"]
             if hold:
@@ -371,10 +377,10 @@ def measure(study, firing, notifications):
 # --------------------------------------------------------------------------------------------------
 
 def production(seconds):
-    """Lab seconds as the production time they stand for (× 60)."""
+    """Lab seconds as the production time they stand for (× the lab's divisor)."""
     if seconds is None:
         return "-"
-    minutes = seconds * LAB_SCALE / 60
+    minutes = seconds * LAB.divisor / 60
     return f"{minutes:.0f} min" if minutes < 120 else f"{minutes / 60:.1f} h"
 
 
@@ -458,7 +464,7 @@ def svg(results):
     width, height, left, top, plot_h = 900, 470, 60, 50, 230
     group = (width - left - 20) / len(faults)
     bar = group * 0.8 / len(strategies)
-    longest = max([r["ttd_s"] * LAB_SCALE / 60 for r in results["summary"] if r["ttd_s"] is not None] + [1])
+    longest = max([r["ttd_s"] * LAB.divisor / 60 for r in results["summary"] if r["ttd_s"] is not None] + [1])
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" '
            'font-size="11">', '<rect width="100%" height="100%" fill="white"/>',
            f'<text x="{left}" y="20" font-size="14" font-weight="bold">Time to detect (production minutes, '
@@ -479,7 +485,7 @@ def svg(results):
                 out.append(f'<text x="{x + bar / 2:.0f}" y="{top + plot_h - 4}" text-anchor="middle" '
                            f'fill="{colors[s]}">✕</text>')
                 continue
-            h = plot_h * (row["ttd_s"] * LAB_SCALE / 60) / longest
+            h = plot_h * (row["ttd_s"] * LAB.divisor / 60) / longest
             out.append(f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar - 1:.1f}" height="{max(h, 1):.1f}" '
                        f'fill="{colors[s]}"/>')
     y0 = top + plot_h + 60

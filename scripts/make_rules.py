@@ -12,10 +12,12 @@ Without a binary it keeps the committed slo.yml and says so; `swift test` checks
 `incident slo rules`. The tests of the burn-rate alerts read their names, labels and annotations from
 slo.yml.
 
-Every window and `for:` below is written once, at production scale. The lab profile multiplies each of
-them by LAB_SCALE (1/60: one production minute is one lab second), and no lab duration is shorter than
-LAB_FLOOR_S (4 s, four scrape intervals of the lab's 1 s): the workbook's shortest window, 5m, becomes
-5 s, which still holds five scrapes, so rate() has enough points even when one scrape is missed.
+Every window and `for:` below is written once, at production scale. The profiles, and the latency
+buckets the tests' histograms use, are the monitoring contract's (Sources/MonitoringContract/monitoring.json,
+which the app and `incident slo rules` are built with): the lab divides each duration by 60 (one production
+minute is one lab second), rounding up, and no lab duration is shorter than 4 s (four scrape intervals of
+the lab's 1 s): the workbook's shortest window, 5m, becomes 5 s, which still holds five scrapes, so rate()
+has enough points even when one scrape is missed.
 Thresholds (burn rates, ratios, seconds of latency, cores, bytes) are not scaled: requests take real
 time in the lab too. Only quantities that are durations are.
 
@@ -38,7 +40,6 @@ import re
 import shutil
 import subprocess
 import sys
-from fractions import Fraction
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 RULES_DIR = pathlib.Path("ops/prometheus/rules")
@@ -69,22 +70,24 @@ MEMORY_HORIZON_S = 4 * H  # scaled like a window: "exhausted within 4 hours"
 
 RUNBOOK_BASE = "docs/runbooks/"  # relative to the repository root
 
-LAB_SCALE = Fraction(1, 60)
-LAB_FLOOR_S = 4
-LAB_INTERVAL_S = 1
+CONTRACT = json.loads((ROOT / "Sources/MonitoringContract/monitoring.json").read_text())
 
 
 class Profile:
-    def __init__(self, name, scale, floor_s, interval_s, note):
-        self.name, self.scale, self.floor_s, self.interval_s, self.note = name, scale, floor_s, interval_s, note
+    """A profile of the monitoring contract, with what this script says of it."""
+
+    def __init__(self, name, note):
+        contract = next(p for p in CONTRACT["profiles"] if p["name"] == name)
+        self.name, self.note = name, note
+        self.divisor, self.floor_s = contract["scale_divisor"], contract["floor_seconds"]
+        self.interval_s = contract["interval_seconds"]
 
     def seconds(self, production_s):
-        """A production duration in this profile, in seconds (0 stays 0)."""
+        """A production duration in this profile, in whole seconds rounded up, never under the floor (0 stays
+        0): MonitoringContract.Profile.seconds."""
         if production_s == 0:
             return 0
-        scaled = Fraction(production_s) * self.scale
-        assert scaled.denominator == 1, f"{production_s}s × {self.scale} is not a whole number of seconds"
-        return max(int(scaled), self.floor_s)
+        return max(-(-production_s // self.divisor), self.floor_s)
 
     def d(self, production_s):
         """A production duration as a Prometheus duration of this profile: 5m, 1h12m, 4s."""
@@ -102,15 +105,19 @@ def fmt_duration(seconds):
     return out
 
 
+def lab_note():
+    lab = Profile("lab", "")
+    return (f"Lab: every window, `for:` and prediction horizon is the production one × 1/{lab.divisor} (one "
+            f"production minute is one lab second), never below {lab.floor_s}s ({lab.floor_s} scrapes at the "
+            f"lab's {lab.interval_s}s scrape and evaluation interval): 1h/5m → 1m/5s, 6h/30m → 6m/30s, "
+            "1d/2h → 24m/2m, 3d/6h → 1h12m/6m.")
+
+
 PROFILES = [
-    Profile("production", Fraction(1), 0, 60,
+    Profile("production",
             "Production: the SRE workbook's windows (1h/5m, 6h/30m, 1d/2h, 3d/6h) and `for:` durations as "
             "written; scrape every 15-60 s (the tests scrape every 1m)."),
-    Profile("lab", LAB_SCALE, LAB_FLOOR_S, LAB_INTERVAL_S,
-            f"Lab: every window, `for:` and prediction horizon is the production one × {LAB_SCALE} (one "
-            f"production minute is one lab second), never below {LAB_FLOOR_S}s ({LAB_FLOOR_S} scrapes at the "
-            f"lab's {LAB_INTERVAL_S}s scrape and evaluation interval): 1h/5m → 1m/5s, 6h/30m → 6m/30s, "
-            "1d/2h → 24m/2m, 3d/6h → 1h12m/6m."),
+    Profile("lab", lab_note()),
 ]
 
 # --------------------------------------------------------------------------------------------------
@@ -445,13 +452,15 @@ def alerts_of(p):
 INSTANCE = "127.0.0.1:8080"
 READYZ = f"http://{INSTANCE}/readyz"
 LIVEZ = f"http://{INSTANCE}/livez"
-BUCKETS = ["0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.15", "0.2", "0.25", "0.3", "0.5",
-           "0.75", "1", "1.5", "2", "2.5", "3", "4", "5", "7.5", "10", "30", "60", "+Inf"]
 
 
 def num(x):
     x = float(x)
     return str(int(x)) if x == int(x) else repr(round(x, 9))
+
+
+# The app's bounds, written as the app writes `le` (as the Go client does: "0.1", "1", "+Inf").
+BUCKETS = [num(b) for b in CONTRACT["request_duration_buckets_seconds"]] + ["+Inf"]
 
 
 def counter(segments, start=0):
@@ -523,7 +532,16 @@ def mix(ok=1000, client_errors=0, server_errors=0, aborts=0, status="500"):
 
 
 FAST = 0.005  # normal answers: a few milliseconds
-SLOW = 1  # a latency fault of 800 ms lands in the (0.75, 1] bucket
+SLOW = 1  # a second: over every latency threshold the rules read
+
+
+def p99_text(latency):
+    """What histogram_quantile(0.99, …) reads, as humanizeDuration writes it, when every request takes
+    `latency` seconds: interpolated between the bounds of its bucket."""
+    bounds = [float(b) for b in BUCKETS[:-1]]
+    upper = next(b for b in bounds if b >= latency)
+    lower = max((b for b in bounds if b < upper), default=0)
+    return f"{(lower + (upper - lower) * LATENCY_QUANTILE) * 1000:.4g}ms"
 
 
 def healthy_process(p, n, cpu_cores=0.05, rss=40e6):
@@ -677,16 +695,16 @@ def slo_tests(p):
         alert_rule_test=silent(["AppErrorBudgetBurnFast", "AppErrorBudgetBurnSlow"],
                                [at(p, day + t) for t in (30, 60, 90, 119)])))
 
-    # 8. Latency: every request takes 0.75-1 s (a latency fault of 800 ms): the latency SLI is 1 (every
-    #    request slower than 300 ms), the p99 alert pages after its for:, and so does the latency burn rate.
+    # 8. Latency: every request takes a second: the latency SLI is 1 (every request slower than 300 ms), the
+    #    p99 alert pages after its for:, and so does the latency burn rate.
     tests.append(dict(
-        name="all requests take 0.75-1 s: p99 above 300 ms and the latency budget's burn page, then ticket",
+        name="all requests take a second: p99 above 300 ms and the latency budget's burn page, then ticket",
         interval=at(p, 1),
         input_series=Traffic([(30, normal, FAST), (30, normal, SLOW)]).series(),
         promql_expr_test=[dict(expr=slo_ratio(p, 5 * M, LATENCY_SLO), eval_time=at(p, 45),
                                exp_samples=[dict(labels=slo_ratio_sample(p, 5 * M, LATENCY_SLO), value=1)])],
         alert_rule_test=(silent(["AppLatencyP99High"], [at(p, 31), at(p, 38)])
-                         + [firing(p, "AppLatencyP99High", at(p, 30 + after_for(p, "AppLatencyP99High", 0)), "997.5ms",
+                         + [firing(p, "AppLatencyP99High", at(p, 30 + after_for(p, "AppLatencyP99High", 0)), p99_text(SLOW),
                                    app_job)]
                          + silent(["AppLatencyBudgetBurnFast"], [at(p, 31)])
                          # 21 of 50 samples slow over the 1h window (all the history), 30 of 59 over the 1d one.

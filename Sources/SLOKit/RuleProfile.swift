@@ -1,26 +1,19 @@
 import Foundation
+import MonitoringContract
 
 /// Where rules run: production as the SRE workbook writes them, or the lab, where time runs 60 times faster
-/// (ops/README.md, "Profiles and the scale factor").
-public struct RuleProfile: Sendable, Equatable {
-    public var name: String
-    /// Every window and `for:` is the production one × `scale`.
-    public var scale: Double
-    /// No scaled duration is shorter than this many seconds (four scrape intervals).
-    public var floor: Int
+/// (ops/README.md, "Profiles and the scale factor"). The profiles are the monitoring contract's
+/// (Sources/MonitoringContract/monitoring.json), which scripts/make_rules.py reads too.
+public typealias RuleProfile = MonitoringContract.Profile
 
+extension MonitoringContract.Profile {
     /// The workbook's durations as written.
-    public static let production = RuleProfile(name: "production", scale: 1, floor: 0)
+    public static let production = MonitoringContract.current.profile("production")
     /// × 1/60, never under 4 s: one production minute is one lab second, and the shortest window (5m, so
     /// 5 s) still holds five of the lab's 1-s scrapes.
-    public static let lab = RuleProfile(name: "lab", scale: 1.0 / 60, floor: 4)
+    public static let lab = MonitoringContract.current.profile("lab")
 
     public static let all = [production, lab]
-
-    /// A production duration in this profile, in whole seconds (rounded up), never under the floor.
-    public func seconds(_ production: Int) -> Int {
-        max(Int((Double(production) * scale).rounded(.up)), floor)
-    }
 
     /// A production duration in this profile as Prometheus writes it.
     public func duration(_ production: Int) -> String {

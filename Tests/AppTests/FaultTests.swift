@@ -17,7 +17,7 @@ struct FaultTests {
             let id = try await ServiceHarness.activate(
                 #"{"type":"latency","ms":150,"jitter_ms":50,"route":"/api/*"}"#, on: client)
             let clock = ContinuousClock()
-            var start = clock.now
+            let start = clock.now
             #expect(try await client.execute(uri: "/api/notes", method: .get).status == .ok)
             let slow = clock.now - start
             _ = try await client.execute(uri: "/", method: .get)

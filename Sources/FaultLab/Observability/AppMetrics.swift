@@ -1,5 +1,6 @@
 import FaultCatalog
 import Foundation
+import MonitoringContract
 import Prometheus
 import Synchronization
 
@@ -45,19 +46,10 @@ final class AppMetrics: Sendable {
         var status: Int
     }
 
-    /// Request durations up to a minute, fine where game days inject latency (docs/contract.md, "Metrics"). A
-    /// latency that sits on a round bound lands in the bucket above it and reads near that bucket's top, so a
-    /// bound 10 % above each round latency game days inject (100 ms, 800 ms, 1 s, 2.5 s) keeps its p99 within
-    /// 15 %.
-    static let requestBuckets = [
-        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.11, 0.15, 0.2, 0.25, 0.3, 0.5, 0.75, 0.9, 1, 1.1, 1.5, 2, 2.5,
-        2.75, 3, 4, 5, 7.5, 10, 30, 60,
-    ]
-
-    /// Store calls take tens of microseconds to a few milliseconds, and wait at most the 5 s busy timeout.
-    static let storeBuckets = [
-        0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
-    ]
+    /// The bounds are the monitoring contract's (Sources/MonitoringContract/monitoring.json), which the rules
+    /// and their tests read too.
+    static let requestBuckets = MonitoringContract.current.requestDurationBucketsSeconds
+    static let storeBuckets = MonitoringContract.current.storeDurationBucketsSeconds
 
     /// The status a request counts and logs with when the server closed its connection without an answer:
     /// outside HTTP's codes, but a 5xx, so that `status=~"5.."` error ratios include it.
