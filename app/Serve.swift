@@ -42,8 +42,7 @@ extension AppCommand {
             do {
                 configuration = try self.configuration(environment: ProcessInfo.processInfo.environment)
             } catch {
-                StandardError.print("app: \(error.description)")
-                throw ExitCode(ExitStatus.usage.rawValue)
+                throw ExitCode(StandardError.fail("app", error))
             }
             LoggingSystem.bootstrap { _ in JSONLogHandler(level: configuration.logLevel) }
             let logger = Logger(label: "app")
@@ -53,8 +52,7 @@ extension AppCommand {
             } catch {
                 logger.critical(
                     "cannot open the data file", metadata: ["path": "\(configuration.dataPath)", "error": "\(error)"])
-                StandardError.print("app: \(error.description)")
-                throw ExitCode(error.exitStatus.rawValue)
+                throw ExitCode(StandardError.fail("app", error))
             }
             logger.notice(
                 "starting",
@@ -67,13 +65,10 @@ extension AppCommand {
                 try await service.run()
             } catch {
                 logger.critical("server failed", metadata: ["error": "\(error)"])
-                let reason =
-                    (error as? SystemError).map { failure in
-                        "\(failure)"
-                            + (failure.code == EADDRINUSE ? "; choose another port with --port or APP_PORT" : "")
-                    } ?? "cannot serve on \(configuration.host):\(configuration.port): \(error)"
-                StandardError.print("app: \(reason)")
-                throw ExitCode(ExitStatus.unavailable.rawValue)
+                let failure =
+                    error as? SystemError
+                    ?? SystemError("cannot serve on \(configuration.host):\(configuration.port)", code: EIO)
+                throw ExitCode(StandardError.fail("app", ListenFailure(failure, setting: "--port or APP_PORT")))
             }
             logger.notice("stopped")
         }

@@ -127,8 +127,10 @@ public struct AppConfiguration: Sendable {
 }
 
 /// A setting the service cannot start with; the message names it and what it accepts.
-public struct ConfigurationError: Error, CustomStringConvertible {
+public struct ConfigurationError: ExitingError {
     public let description: String
+
+    public var exitStatus: ExitStatus { .usage }
 
     public init(_ description: String) {
         self.description = description

@@ -29,7 +29,7 @@ public struct FaultLabApplication: Sendable {
 }
 
 /// Why the service cannot start; each maps to its exit status.
-public enum StartupError: Error, CustomStringConvertible {
+public enum StartupError: ExitingError {
     /// The notes store's file cannot be opened or created.
     case cannotOpenData(path: String, reason: String)
 

@@ -62,14 +62,9 @@ struct ServeCommand: AsyncParsableCommand {
             logger.logLevel = .info
             try await serve(store: store, configuration: configuration, logger: logger)
         } catch let error as IncidentError {
-            StandardError.print("incident: error: \(error)")
-            throw ExitCode(error.exitCode)
+            throw ExitCode(StandardError.fail("incident", error))
         } catch let error as SystemError {
-            let hint =
-                error.code == EADDRINUSE
-                ? " (another incident serve?); choose another port with --listen" : "; check --listen"
-            StandardError.print("incident: error: \(error)\(hint)")
-            throw ExitCode(ExitStatus.unavailable.rawValue)
+            throw ExitCode(StandardError.fail("incident", ListenFailure(error, setting: "--listen")))
         }
     }
 

@@ -53,9 +53,8 @@ struct IncidentCommand: AsyncParsableCommand {
         } catch is CancellationError {
             StandardError.print("incident: interrupted; nothing of the command was recorded")
             Foundation.exit(Interrupts.exitStatus)
-        } catch let error as IncidentError {
-            StandardError.print("incident: error: \(error)")
-            Foundation.exit(error.exitCode)
+        } catch let error as any ExitingError {
+            Foundation.exit(StandardError.fail("incident", error))
         } catch  where exitCode(for: error) == .failure && !(error is ExitCode) {
             // Not ours and not the argument parser's: a file or system failure no check anticipated.
             StandardError.print("incident: error: \(plainReason(error, path: ""))")

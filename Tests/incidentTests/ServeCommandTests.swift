@@ -23,7 +23,7 @@ struct ServeCommandTests {
         #expect(result.status == 69, "\(result.errors)")
         #expect(
             result.errors.contains(
-                "cannot listen on 127.0.0.1:\(port): Address already in use (another incident serve?); "
+                "cannot listen on 127.0.0.1:\(port): Address already in use (another process holds it); "
                     + "choose another port with --listen"), "\(result.errors)")
         #expect(!result.errors.contains("errno"))
         let foreign = try await serve(["--listen", "192.0.2.1:9095"])

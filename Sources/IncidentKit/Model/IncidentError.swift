@@ -4,7 +4,7 @@ import Conventions
 /// status").
 ///
 /// Messages say what is wrong and how to fix it; they are printed as they are, without a stack trace.
-public enum IncidentError: Error, Equatable, CustomStringConvertible {
+public enum IncidentError: ExitingError, Equatable {
     /// Bad command-line input: a malformed time, an unknown severity, an empty title. Exit 64.
     case invalidInput(String)
     /// A request that contradicts the record: times out of order, resolving twice. Exit 65.
