@@ -2,12 +2,12 @@
 """The alerting trade-off, measured on the lab stack: which alert on an SLO detects failures soonest, misses
 none, raises no false alarm, and resets soon after recovery?
 
-It starts the lab stack of ops/ on free loopback ports with temporary data (the app, Prometheus with the lab
-rules, the blackbox exporter, Alertmanager, and a webhook receiver standing in for `incident serve`), sends
-background traffic with a small normal error rate, keeps a fault-free stretch, then injects faults of several
-intensities with `incident inject` (each held, cleared with `incident clear`, then left to drain), and reads
-from Prometheus when each alerting strategy fired and reset (the ALERTS series, one-second steps) and from the
-receiver when Alertmanager notified. Every strategy is an alert rule evaluated side by side on the same data:
+It starts the lab with scripts/lab.sh in a temporary folder (the app, Prometheus with the lab rules and the
+study's strategies beside them, the blackbox exporter, Alertmanager and the real `incident serve`), sends
+traffic with scripts/traffic.py and a small normal error rate, keeps a fault-free stretch, then injects faults
+of several intensities with `incident inject` (each held, cleared with `incident clear`, then left to drain),
+and reads from Prometheus when each alerting strategy fired and reset (the ALERTS series, one-second steps)
+and from the receiver's database when Alertmanager first notified it. Every strategy is an alert rule evaluated side by side on the same data:
 
     threshold = budget            error ratio over 5m > the error budget, 0.1 %   (SRE workbook, approach 1)
     threshold = 10 × budget       error ratio over 5m > 1 %                       (a hand-tuned threshold)
@@ -25,31 +25,26 @@ rest, the decision record, is kept), the raw results beside it as JSON, and an S
 (Tests/incidentTests/AlertingStudyTests.swift).
 
 Usage:
-    scripts/alerting-study.py [--app BIN] [--incident BIN] [--repeat 2] [--output docs/tradeoffs/alerting.md]
+    scripts/alerting-study.py [--build release|debug] [--repeat 2] [--output docs/tradeoffs/alerting.md]
     scripts/alerting-study.py --quick --output /tmp/study.md     a 10-minute smoke run
 
-Needs python3, the Debian packages prometheus, prometheus-alertmanager and prometheus-blackbox-exporter, and
-release builds of `app` and `incident` (swift build -c release --product app; … --product incident). The app
-must write the metrics of docs/contract.md § Metrics (le="0.3" bucket, operational traffic apart).
+Needs what scripts/lab.sh needs: python3 and the Debian packages prometheus, prometheus-alertmanager and
+prometheus-blackbox-exporter; lab.sh builds the release binaries when they are missing or stale (--build debug
+takes those of `swift build`). The app must write the metrics of docs/contract.md § Metrics (le="0.3" bucket,
+operational traffic apart).
 """
 import argparse
 import datetime
-import http.client
-import http.server
 import json
 import os
 import pathlib
 import platform
-import queue
-import random
 import re
 import shutil
-import signal
-import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -107,164 +102,47 @@ def study_rules():
 # The stack
 # --------------------------------------------------------------------------------------------------
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Stack:
-    """The processes of the lab stack, each stopped by its pid when the study ends."""
+class Lab:
+    """The lab of scripts/lab.sh (the app, the blackbox exporter, Prometheus with the lab rules, Alertmanager and
+    the real `incident serve`) in a folder of the study's, with the study's strategies added to the rules."""
 
     def __init__(self, args, work):
-        self.args, self.work, self.processes = args, work, []
-        self.ports = {name: free_port() for name in ("app", "prometheus", "alertmanager", "blackbox", "receiver")}
-        self.app = f"http://127.0.0.1:{self.ports['app']}"
-        self.prometheus = f"http://127.0.0.1:{self.ports['prometheus']}"
+        self.folder = work / "lab"
+        self.env = dict(os.environ, LAB_DIR=str(self.folder), LAB_BUILD=args.build, APP_ADMIN_TOKEN=TOKEN)
 
-    def start(self, name, command, env=None):
-        log = open(self.work / f"{name}.log", "w")
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.work)
-        self.processes.append((name, process))
-        return process
+    def up(self):
+        subprocess.run([str(ROOT / "scripts/lab.sh"), "up"], env=self.env, check=True, stdout=subprocess.DEVNULL)
+        self.settings = dict(re.findall(r"^export (\w+)=(.*)$", (self.folder / "lab.env").read_text(), re.M))
+        self.app, self.prometheus = self.settings["INCIDENT_TARGET"], self.settings["PROMETHEUS_URL"]
+        self.incident = str(pathlib.Path(self.settings["LAB_BIN"]) / "incident")
+        (self.folder / "config/prometheus/rules/lab/study.yml").write_text(study_rules())
+        urllib.request.urlopen(urllib.request.Request(self.prometheus + "/-/reload", method="POST"), timeout=30)
+        deadline = time.time() + 30
+        while "study-strategies" not in [g["name"] for g in self.get("/api/v1/rules")["groups"]]:
+            if time.time() > deadline:
+                sys.exit(f"alerting-study: Prometheus did not load the study's rules; see {self.folder}/prometheus.log")
+            time.sleep(0.5)
 
-    def stop(self):
-        for name, process in reversed(self.processes):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+    def down(self):
+        subprocess.run([str(ROOT / "scripts/lab.sh"), "down"], env=self.env, stdout=subprocess.DEVNULL)
 
-    def up(self, receiver):
-        env = dict(os.environ, APP_ADDRESS=f"127.0.0.1:{self.ports['app']}",
-                   BLACKBOX_ADDRESS=f"127.0.0.1:{self.ports['blackbox']}",
-                   ALERTMANAGER_ADDRESS=f"127.0.0.1:{self.ports['alertmanager']}",
-                   INCIDENT_SERVE_ADDRESS=f"127.0.0.1:{self.ports['receiver']}")
-        ops = self.work / "ops"
-        subprocess.run([str(ROOT / "scripts/render-ops-config.sh"), str(ops)], env=env, check=True,
-                       stdout=subprocess.DEVNULL)
-        (ops / "alertmanager/incident-webhook.token").write_text(TOKEN)
-        (ops / "prometheus/rules/lab/study.yml").write_text(study_rules())
-        receiver.serve(self.ports["receiver"])
-        self.start("app", [self.args.app], env=dict(
-            os.environ, APP_PORT=str(self.ports["app"]), APP_DATA=str(self.work / "app.db"),
-            APP_ADMIN_TOKEN=TOKEN, APP_LOG_LEVEL="warning", APP_DRAIN_DELAY_S="0"))
-        self.start("blackbox", ["prometheus-blackbox-exporter", f"--config.file={ops}/prometheus/blackbox.yml",
-                                f"--web.listen-address=127.0.0.1:{self.ports['blackbox']}"])
-        self.start("alertmanager", ["prometheus-alertmanager", f"--config.file={ops}/alertmanager/alertmanager.yml",
-                                    f"--storage.path={self.work}/alertmanager",
-                                    f"--web.listen-address=127.0.0.1:{self.ports['alertmanager']}",
-                                    "--cluster.listen-address="])
-        self.start("prometheus", ["prometheus", f"--config.file={ops}/prometheus/prometheus.yml",
-                                  f"--storage.tsdb.path={self.work}/tsdb",
-                                  f"--web.listen-address=127.0.0.1:{self.ports['prometheus']}"])
-        for url in (self.app + "/readyz", self.prometheus + "/-/ready",
-                    f"http://127.0.0.1:{self.ports['alertmanager']}/-/ready",
-                    f"http://127.0.0.1:{self.ports['blackbox']}/-/healthy"):
-            wait_ok(url)
+    def get(self, path, **parameters):
+        body = urllib.parse.urlencode(parameters).encode() if parameters else None
+        with urllib.request.urlopen(self.prometheus + path, body, timeout=60) as answer:
+            return json.load(answer)["data"]
 
     def query_range(self, query, start, end):
-        body = urllib.parse.urlencode(dict(query=query, start=f"{start:.3f}", end=f"{end:.3f}", step="1"))
-        with urllib.request.urlopen(self.prometheus + "/api/v1/query_range", body.encode(), timeout=60) as answer:
-            return json.load(answer)["data"]["result"]
+        return self.get("/api/v1/query_range", query=query, start=f"{start:.3f}", end=f"{end:.3f}", step="1")["result"]
 
     def query(self, query):
-        body = urllib.parse.urlencode(dict(query=query))
-        with urllib.request.urlopen(self.prometheus + "/api/v1/query", body.encode(), timeout=60) as answer:
-            return json.load(answer)["data"]["result"]
+        return self.get("/api/v1/query", query=query)["result"]
 
-
-def wait_ok(url, seconds=60):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    sys.exit(f"alerting-study: {url} did not answer 200 within {seconds} s")
-
-
-class Receiver:
-    """Alertmanager's webhook target: records when each alert was notified firing or resolved."""
-
-    def __init__(self):
-        self.notifications = []
-        self.lock = threading.Lock()
-
-    def serve(self, port):
-        owner = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                ok = self.headers.get("Authorization") == f"Bearer {TOKEN}"
-                self.send_response(200 if ok else 401)
-                self.end_headers()
-                if ok:
-                    at = time.time()
-                    with owner.lock:
-                        for alert in json.loads(body).get("alerts", []):
-                            owner.notifications.append(dict(at=at, alert=alert["labels"]["alertname"],
-                                                            status=alert["status"]))
-
-            def log_message(self, *args):
-                pass
-
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-
-
-class Traffic:
-    """User traffic at `rate` requests per second: half GET /, 30 % GET /api/notes, 20 % POST /api/notes,
-    from enough threads that an 800-ms delay on half the requests does not slow the rate."""
-
-    def __init__(self, base, rate, workers=80):
-        self.host, self.port = urllib.parse.urlsplit(base).hostname, urllib.parse.urlsplit(base).port
-        self.rate, self.tickets, self.running = rate, queue.Queue(maxsize=workers * 4), True
-        self.statuses, self.lock = {}, threading.Lock()
-        for _ in range(workers):
-            threading.Thread(target=self.work, daemon=True).start()
-        threading.Thread(target=self.clock, daemon=True).start()
-
-    def clock(self):
-        due = time.monotonic()
-        while self.running:
-            due += 1 / self.rate
-            time.sleep(max(0, due - time.monotonic()))
-            try:
-                self.tickets.put_nowait(1)
-            except queue.Full:
-                self.count("dropped")
-
-    def count(self, key):
-        with self.lock:
-            self.statuses[key] = self.statuses.get(key, 0) + 1
-
-    def work(self):
-        connection, rng = None, random.Random()
-        while self.running:
-            self.tickets.get()
-            roll = rng.random()
-            method, path, body = (("GET", "/", None) if roll < 0.5 else ("GET", "/api/notes?limit=5", None)
-                                  if roll < 0.8 else ("POST", "/api/notes", b'{"text":"alerting study"}'))
-            try:
-                connection = connection or http.client.HTTPConnection(self.host, self.port, timeout=10)
-                connection.request(method, path, body=body, headers={"Content-Type": "application/json"})
-                answer = connection.getresponse()
-                answer.read()
-                self.count(str(answer.status))
-            except (OSError, http.client.HTTPException):
-                self.count("connection error")
-                connection = None
-
-    def stop(self):
-        self.running = False
+    def notifications(self):
+        """When `incident serve` first received each alert, firing and resolved, from its database: redeliveries
+        of the same alert change nothing there, so the time is the first notification's."""
+        with sqlite3.connect(f"file:{self.settings['INCIDENT_DB']}?mode=ro", uri=True) as db:
+            return [dict(at=received_ms / 1000, alert=name, status=status) for name, status, received_ms in
+                    db.execute("SELECT name, status, received_at FROM alert ORDER BY received_at")]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -272,14 +150,14 @@ class Traffic:
 # --------------------------------------------------------------------------------------------------
 
 class Study:
-    def __init__(self, args, stack, work):
-        self.args, self.stack, self.work = args, stack, work
-        self.env = dict(os.environ, INCIDENT_DB=str(work / "study.db"), INCIDENT_TARGET=stack.app,
+    def __init__(self, args, stack):
+        self.args, self.stack = args, stack
+        self.env = dict(os.environ, INCIDENT_DB=stack.settings["INCIDENT_DB"], INCIDENT_TARGET=stack.app,
                         APP_ADMIN_TOKEN=TOKEN, INCIDENT_AUTHOR="alerting-study", TZ="UTC")
         self.episodes = []
 
     def incident(self, *arguments):
-        done = subprocess.run([self.args.incident, *arguments], env=self.env, capture_output=True, text=True)
+        done = subprocess.run([self.stack.incident, *arguments], env=self.env, capture_output=True, text=True)
         if done.returncode != 0:
             sys.exit(f"alerting-study: incident {' '.join(arguments)}: {done.stderr.strip()}")
         return done.stdout
@@ -422,8 +300,8 @@ def markdown(results):
         f"start, {results['load'][1]:.1f} at the end), {s['repeat']} repetition(s), app {results['app'].get('version', '?')}: "
         f"`{results['command']}`.",
         "",
-        f"Traffic: {s['rate']} user requests per second (half `GET /`, 30 % `GET /api/notes`, 20 % `POST "
-        f"/api/notes`), with a normal error rate of {s['noise'] * 100:g} % (an `error` fault in force all along, "
+        f"Traffic: {s['rate']} user requests per second from scripts/traffic.py (30 % `POST /api/notes`, the "
+        f"rest `GET` of `/`, `/api/notes` and `/api/notes?limit=5`), with a normal error rate of {s['noise'] * 100:g} % (an `error` fault in force all along, "
         f"half the error budget). A lab window holds 60 times fewer requests than the production window it "
         f"stands for, so the lab behaves like a production service of {s['rate'] / 60:.1f} requests per second. "
         f"Fault-free stretch: {s['fault_free']} s (lab) = {production(s['fault_free'])} of production; each fault "
@@ -518,15 +396,10 @@ def write_document(path, text):
 
 # --------------------------------------------------------------------------------------------------
 
-def newest(*candidates):
-    found = [c for c in candidates if c.exists()]
-    return str(max(found, key=lambda c: c.stat().st_mtime)) if found else None
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--app", default=newest(ROOT / ".build/release/app", ROOT / ".build/debug/app"))
-    parser.add_argument("--incident", default=newest(ROOT / ".build/release/incident", ROOT / ".build/debug/incident"))
+    parser.add_argument("--build", choices=["release", "debug"], default="release",
+                        help="the binaries the lab runs (scripts/lab.sh's LAB_BUILD; release is built when stale)")
     parser.add_argument("--rate", type=float, default=100, help="user requests per second (default 100)")
     parser.add_argument("--noise", type=float, default=0.0005, help="the normal error rate (default 0.0005)")
     parser.add_argument("--warmup", type=int, default=60)
@@ -544,10 +417,9 @@ def main():
         if not shutil.which(tool):
             sys.exit(f"alerting-study: {tool} is missing (Debian packages prometheus, prometheus-alertmanager, "
                      "prometheus-blackbox-exporter)")
-    for name in ("app", "incident"):
-        if not getattr(args, name) or not os.access(getattr(args, name), os.X_OK):
-            sys.exit(f"alerting-study: no {name} binary; build it (swift build -c release --product {name}) or "
-                     f"pass --{name}")
+    if args.build == "debug" and not all(os.access(ROOT / ".build/debug" / name, os.X_OK)
+                                         for name in ("app", "incident", "incident-serve")):
+        sys.exit("alerting-study: --build debug needs .build/debug/app, incident and incident-serve (swift build)")
     output = pathlib.Path(args.output)
     defaults = parser.parse_args([])
     command = " ".join(["scripts/alerting-study.py"] + [
@@ -555,20 +427,28 @@ def main():
                                                                    "gap", "repeat")
         if getattr(args, k) != getattr(defaults, k)])
     work = pathlib.Path(tempfile.mkdtemp(prefix="alerting-study-"))
-    stack, receiver = Stack(args, work), Receiver()
+    stack = Lab(args, work)
     traffic = None
     load = [os.getloadavg()[0]]
     try:
-        stack.up(receiver)
-        traffic = Traffic(stack.app, args.rate)
-        study = Study(args, stack, work)
+        stack.up()
+        # The lab's traffic generator, with enough clients that a slow answer on half the requests keeps the rate.
+        traffic = subprocess.Popen(
+            [sys.executable, str(ROOT / "scripts/traffic.py"), "--target", stack.app, "--rps", f"{args.rate:g}",
+             "--client-errors", "0", "--workers", "80", "--summary", str(work / "traffic.json")],
+            stdout=subprocess.DEVNULL)
+        study = Study(args, stack)
         study.run()
-        study.say("reading the alerts from Prometheus")
+        traffic.terminate()
+        traffic.wait(30)
+        statuses = json.loads((work / "traffic.json").read_text())
+        study.say("reading the alerts from Prometheus and the notifications from incident serve's database")
         firing = intervals(stack, study.fault_free[0] - 5, study.end)
-        rows, false_alarms = measure(study, firing, receiver.notifications)
+        notifications = stack.notifications()
+        rows, false_alarms = measure(study, firing, notifications)
         load.append(os.getloadavg()[0])
         slo_status = subprocess.run(
-            [args.incident, "slo", "status", "--profile", "lab", "--prometheus", stack.prometheus, "--slo-dir",
+            [stack.incident, "slo", "status", "--profile", "lab", "--prometheus", stack.prometheus, "--slo-dir",
              str(ROOT / "ops/slo"), "--markdown"], env=study.env, capture_output=True, text=True).stdout
         slo_status = re.sub(r"^# ", "#### ", slo_status, flags=re.M).replace(f"Prometheus at {stack.prometheus}", "the study's Prometheus")
         version = stack.query("app_build_info")
@@ -579,19 +459,19 @@ def main():
             command=command.strip() or "scripts/alerting-study.py",
             app=version[0]["metric"] if version else {},
             settings={k: getattr(args, k) for k in ("rate", "noise", "warmup", "fault_free", "hold", "gap", "repeat")},
-            traffic=traffic.statuses, episodes=study.episodes, fault_free=study.fault_free,
-            firing=firing, notifications=receiver.notifications, rows=rows, summary=summary(rows),
+            traffic=statuses, episodes=study.episodes, fault_free=study.fault_free,
+            firing=firing, notifications=notifications, rows=rows, summary=summary(rows),
             false_alarms=false_alarms, slo_status=slo_status)
         output.parent.mkdir(parents=True, exist_ok=True)
         output.with_name(output.stem + "-results.json").write_text(json.dumps(results, indent=1) + "\n")
         output.with_suffix(".svg").write_text(svg(results))
         write_document(output, markdown(results))
         print(markdown(results))
-        print(f"alerting-study: wrote {output}, its -results.json and .svg; traffic {traffic.statuses}")
+        print(f"alerting-study: wrote {output}, its -results.json and .svg; traffic {statuses}")
     finally:
-        if traffic:
-            traffic.stop()
-        stack.stop()
+        if traffic and traffic.poll() is None:
+            traffic.kill()
+        stack.down()
         shutil.rmtree(work, ignore_errors=True)
 
 

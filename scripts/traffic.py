@@ -3,16 +3,92 @@
 share of client errors (unknown notes, bad requests), so that alerts are judged on a service that is used.
 
     scripts/traffic.py --target http://127.0.0.1:8080 [--rps 20] [--client-errors 0.04] [--seconds 0 (forever)]
+                       [--workers 8] [--summary FILE]
 
-It prints a line of totals every 10 s and stops on SIGTERM or Ctrl-C.
+Requests start at the given rate whatever the answers take: --workers clients send them, so a slow answer
+delays no other request until every worker is busy; past that, at most --workers requests wait, and one more
+is counted as `dropped` instead of sent late. It prints a line of totals every 10 s and stops on SIGTERM or Ctrl-C; --summary writes
+the totals by status as JSON when it stops.
 """
 import argparse
 import http.client
+import json
+import queue
 import random
 import signal
 import sys
+import threading
 import time
 import urllib.parse
+
+
+class Traffic:
+    """Requests at a fixed rate from a pool of workers, counted by status."""
+
+    def __init__(self, args):
+        self.args, self.url = args, urllib.parse.urlsplit(args.target)
+        self.tickets = queue.Queue(maxsize=args.workers)
+        self.counts, self.lock, self.stopping = {}, threading.Lock(), threading.Event()
+        self.rng, self.rng_lock = random.Random(7), threading.Lock()
+
+    def request(self):
+        """The next request: (method, path, body)."""
+        with self.rng_lock:
+            pick, rng = self.rng.random(), self.rng
+            if pick < self.args.client_errors:
+                return rng.choice([("GET", "/api/notes/999999999", None), ("POST", "/api/notes", b"{}")])
+            if pick < 0.3:
+                return "POST", "/api/notes", b'{"text":"traffic"}'
+            return "GET", rng.choice(["/", "/api/notes", "/api/notes?limit=5"]), None
+
+    def count(self, status):
+        with self.lock:
+            self.counts[status] = self.counts.get(status, 0) + 1
+
+    def work(self):
+        connection = None
+        while True:
+            if self.tickets.get() is None:
+                return
+            method, path, body = self.request()
+            try:
+                connection = connection or http.client.HTTPConnection(self.url.hostname, self.url.port, timeout=5)
+                connection.request(method, path, body=body, headers={"Content-Type": "application/json"})
+                answer = connection.getresponse()
+                answer.read()
+                self.count(answer.status)
+            except (OSError, http.client.HTTPException):
+                self.count("error")
+                if connection:
+                    connection.close()
+                connection = None
+
+    def totals(self):
+        with self.lock:
+            return dict(sorted(self.counts.items(), key=lambda item: str(item[0])))
+
+    def run(self):
+        workers = [threading.Thread(target=self.work, daemon=True) for _ in range(self.args.workers)]
+        for worker in workers:
+            worker.start()
+        started = time.monotonic()
+        next_at, last_report = started, started
+        while not self.stopping.is_set() and (self.args.seconds == 0 or time.monotonic() - started < self.args.seconds):
+            try:
+                self.tickets.put_nowait(1)
+            except queue.Full:
+                self.count("dropped")
+            now = time.monotonic()
+            if now - last_report >= 10:
+                totals = self.totals()
+                print(f"traffic: {sum(totals.values())} requests, by status {totals}", flush=True)
+                last_report = now
+            next_at += 1 / self.args.rps
+            self.stopping.wait(max(0.0, next_at - time.monotonic()))
+        for _ in workers:
+            self.tickets.put(None)
+        for worker in workers:
+            worker.join(timeout=6)
 
 
 def main() -> int:
@@ -21,43 +97,20 @@ def main() -> int:
     parser.add_argument("--rps", type=float, default=20)
     parser.add_argument("--client-errors", type=float, default=0.04)
     parser.add_argument("--seconds", type=float, default=0)
+    parser.add_argument("--workers", type=int, default=8, help="concurrent clients (default 8)")
+    parser.add_argument("--summary", help="write the totals by status here as JSON when stopping")
     args = parser.parse_args()
-    url = urllib.parse.urlsplit(args.target)
-    rng = random.Random(7)
-    stopping = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-    counts = {}
-    started = time.monotonic()
-    last_report = started
-    interval = 1 / args.rps
-    next_at = started
-    while not stopping and (args.seconds == 0 or time.monotonic() - started < args.seconds):
-        pick = rng.random()
-        if pick < args.client_errors:
-            method, path, body = rng.choice([("GET", "/api/notes/999999999", None), ("POST", "/api/notes", b"{}")])
-        elif pick < 0.3:
-            method, path, body = "POST", "/api/notes", b'{"text":"traffic"}'
-        else:
-            method, path, body = "GET", rng.choice(["/", "/api/notes", "/api/notes?limit=5"]), None
-        try:
-            connection = http.client.HTTPConnection(url.hostname, url.port, timeout=5)
-            connection.request(method, path, body=body, headers={"Content-Type": "application/json"})
-            status = connection.getresponse().status
-            connection.close()
-        except (OSError, http.client.HTTPException):
-            status = "error"
-        counts[status] = counts.get(status, 0) + 1
-        now = time.monotonic()
-        if now - last_report >= 10:
-            print(f"traffic: {sum(counts.values())} requests, by status {dict(sorted(counts.items(), key=str))}", flush=True)
-            last_report = now
-        next_at += interval
-        time.sleep(max(0.0, next_at - time.monotonic()))
+    if args.rps <= 0 or args.workers < 1:
+        parser.error("--rps must be above 0 and --workers at least 1")
+    traffic = Traffic(args)
+    signal.signal(signal.SIGTERM, lambda *_: traffic.stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: traffic.stopping.set())
+    traffic.run()
+    if args.summary:
+        with open(args.summary, "w") as summary:
+            json.dump({str(status): n for status, n in traffic.totals().items()}, summary)
     return 0
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        sys.exit(0)
+    sys.exit(main())
