@@ -6,11 +6,10 @@
     ops/prometheus/tests/{production,lab}/*_test.yml         from this script, for all of them
 
 The SLOs (ops/slo/*.yaml, OpenSLO) are the one source of the SLO recording rules and the burn-rate alerts:
-this script runs `incident slo rules` for each profile to make slo.yml (the incident binary: --incident,
-else $INCIDENT_BINARY, else .build/debug/incident or .build/release/incident, else `incident` on PATH).
-Without a binary it keeps the committed slo.yml and says so; `swift test` checks that file against
-`incident slo rules`. The tests of the burn-rate alerts read their names, labels and annotations from
-slo.yml.
+this script runs `incident slo rules` for each profile to make slo.yml, and reads the same rules back from
+`incident slo rules --json` for the tests of the burn-rate alerts (their names, labels, annotations and
+thresholds). The incident binary: --incident, else $INCIDENT_BINARY, else the newer of .build/debug/incident
+and .build/release/incident, else `incident` on PATH; build it first (swift build --product incident).
 
 Every window and `for:` below is written once, at production scale. The profiles, and the latency
 buckets the tests' histograms use, are the monitoring contract's (Sources/MonitoringContract/monitoring.json,
@@ -338,8 +337,8 @@ def alert_groups(p):
 # SLO rules: made by `incident slo rules` from ops/slo/*.yaml, read back for the tests
 # --------------------------------------------------------------------------------------------------
 
-INCIDENT = None  # the incident binary, set by main(); None: keep the committed slo.yml
-_SLO_TEXT = {}
+INCIDENT = None  # the incident binary, set by main()
+_SLO_OUTPUT = {}
 
 
 def find_incident(explicit):
@@ -355,55 +354,27 @@ def find_incident(explicit):
     return shutil.which("incident")
 
 
+def slo_rules(p, *options):
+    """The output of `incident slo rules ops/slo/*.yaml` for profile p, with `options`."""
+    key = (p.name, options)
+    if key not in _SLO_OUTPUT:
+        files = sorted(str(f.relative_to(ROOT)) for f in (ROOT / SLO_DIR).glob("*.yaml"))
+        command = [INCIDENT, "slo", "rules", *files, *options]
+        if p.name != "production":
+            command += ["--profile", p.name]
+        if RUNBOOK_BASE != "docs/runbooks/":
+            command += ["--runbook-base", RUNBOOK_BASE]
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+        if done.returncode != 0:
+            sys.exit(f"make_rules: {' '.join(command)} failed ({done.returncode}): {done.stderr.strip()}\n"
+                     "build incident (swift build --product incident) or pass --incident BINARY")
+        _SLO_OUTPUT[key] = done.stdout
+    return _SLO_OUTPUT[key]
+
+
 def slo_rules_text(p):
-    """slo.yml of profile p: `incident slo rules ops/slo/*.yaml` when there is a binary, else the committed
-    file."""
-    if p.name not in _SLO_TEXT:
-        committed = ROOT / RULES_DIR / p.name / "slo.yml"
-        if INCIDENT is None:
-            _SLO_TEXT[p.name] = committed.read_text()
-        else:
-            files = sorted(str(f.relative_to(ROOT)) for f in (ROOT / SLO_DIR).glob("*.yaml"))
-            command = [INCIDENT, "slo", "rules", *files] + (["--profile", p.name] if p.name != "production" else [])
-            if RUNBOOK_BASE != "docs/runbooks/":
-                command += ["--runbook-base", RUNBOOK_BASE]
-            done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-            if done.returncode != 0:
-                sys.exit(f"make_rules: {' '.join(command)} failed ({done.returncode}): {done.stderr.strip()}\n"
-                         "build incident (swift build --product incident) or pass --incident BINARY")
-            _SLO_TEXT[p.name] = done.stdout
-    return _SLO_TEXT[p.name]
-
-
-def read_rule_file(text):
-    """The groups of a rule file as `incident slo rules` writes it (block `|-` expressions, JSON-quoted
-    values): [{name, rules: [{record|alert, expr, for, labels, annotations}]}]."""
-    groups, rule, mapping, block = [], None, None, None
-    for line in text.split("\n"):
-        stripped = line.strip()
-        if block is not None:
-            if line.startswith(" " * 10) and stripped:
-                rule["expr"] = (rule.get("expr", "") + "\n" + line[10:]).lstrip("\n")
-                continue
-            block = None
-        if not stripped or stripped.startswith("#") or stripped in ("groups:", "rules:"):
-            continue
-        if stripped.startswith("- name: "):
-            groups.append(dict(name=json.loads(stripped[8:]), rules=[]))
-        elif stripped.startswith(("- record: ", "- alert: ")):
-            key, value = stripped[2:].split(": ", 1)
-            rule = {key: value}
-            groups[-1]["rules"].append(rule)
-        elif stripped == "expr: |-":
-            block = True
-        elif stripped in ("labels:", "annotations:"):
-            mapping = rule.setdefault(stripped[:-1], {})
-        elif stripped.startswith("for: "):
-            rule["for"] = stripped[5:]
-        else:
-            key, value = stripped.split(": ", 1)
-            mapping[key] = json.loads(value)
-    return groups
+    """slo.yml of profile p, with its comments."""
+    return slo_rules(p)
 
 
 def parse_duration(text):
@@ -433,7 +404,8 @@ class SloAlert:
 
 
 def slo_groups(p):
-    return read_rule_file(slo_rules_text(p))
+    """The groups of slo.yml: [{name, rules: [{record|alert, expr, for, labels, annotations}]}]."""
+    return json.loads(slo_rules(p, "--json"))["groups"]
 
 
 def slo_alerts(p):
@@ -1049,9 +1021,9 @@ def main():
     args = parser.parse_args()
     global INCIDENT
     INCIDENT = find_incident(args.incident)
-    if INCIDENT is None:
-        print("make_rules: no incident binary, so slo.yml is kept as committed, not made again from ops/slo "
-              "(build it with `swift build --product incident`; swift test checks slo.yml)", file=sys.stderr)
+    if INCIDENT is None or not os.access(INCIDENT, os.X_OK):
+        sys.exit(f"make_rules: no incident binary{f' at {INCIDENT}' if INCIDENT else ''}, which makes slo.yml and "
+                 "the rules its tests read: build it (swift build --product incident) or pass --incident BINARY")
     files = outputs()
     for problem in problems():
         print(f"make_rules: {problem}", file=sys.stderr)

@@ -28,12 +28,10 @@ public struct SLORules: Sendable {
         condition.burn * objective.errorBudget
     }
 
-    /// The rule file, as promtool and Prometheus read it.
-    public var text: String {
-        var lines = header.flatMap { comment($0, indent: 0) }
-        lines.append("groups:")
-        for slo in slos {
-            lines += ["  - name: \(quoted("slo-" + slo.name))", "    rules:"]
+    /// The rules, grouped by SLO: the recording rules of every window, then the alerts of every objective.
+    public var groups: [PrometheusRuleGroup] {
+        slos.map { slo in
+            var rules: [PrometheusRule] = []
             var recorded: [[String]] = []
             for objective in slo.objectives {
                 let labels = slo.seriesLabels(for: objective)
@@ -41,21 +39,67 @@ public struct SLORules: Sendable {
                 recorded.append(labels.map { "\($0)=\($1)" })
                 for window in BurnRateAlert.windows {
                     let range = profile.duration(window)
-                    lines += comment(
-                        "The error ratio of SLO \(slo.name)\(objective.threshold.map { " within \($0) s" } ?? "") "
-                            + "over \(range): bad events / all events, 0 while none is bad or none counted.", indent: 6)
-                    lines.append("      - record: \(ratioName(window))")
-                    lines += block("expr", PromQL.errorRatio(slo.events(for: objective), range), indent: 8)
-                    lines += mapping("labels", [("service", slo.service)] + labels, indent: 8)
+                    rules.append(
+                        PrometheusRule(
+                            comment: "The error ratio of SLO \(slo.name)"
+                                + "\(objective.threshold.map { " within \($0) s" } ?? "") "
+                                + "over \(range): bad events / all events, 0 while none is bad or none counted.",
+                            record: ratioName(window), expr: PromQL.errorRatio(slo.events(for: objective), range),
+                            labels: [("service", slo.service)] + labels))
                 }
             }
             for objective in slo.objectives {
                 for alert in BurnRateAlert.workbook {
-                    lines += self.alert(alert, slo, objective)
+                    rules.append(self.alert(alert, slo, objective))
                 }
+            }
+            return PrometheusRuleGroup(name: "slo-" + slo.name, rules: rules)
+        }
+    }
+
+    /// The rule file, as promtool and Prometheus read it, with comments.
+    public var text: String {
+        var lines = header.flatMap { comment($0, indent: 0) }
+        lines.append("groups:")
+        for group in groups {
+            lines += ["  - name: \(quoted(group.name))", "    rules:"]
+            for rule in group.rules {
+                lines += comment(rule.comment, indent: 6)
+                lines.append(rule.alert.map { "      - alert: \($0)" } ?? "      - record: \(rule.record ?? "")")
+                lines += block("expr", rule.expr, indent: 8)
+                if let holdFor = rule.holdFor { lines.append("        for: \(holdFor)") }
+                lines += mapping("labels", rule.labels, indent: 8)
+                if !rule.annotations.isEmpty { lines += mapping("annotations", rule.annotations, indent: 8) }
             }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The same rule file as JSON (which Prometheus reads as YAML too), without the comments: for programs,
+    /// such as scripts/make_rules.py, that read the rules back.
+    public var json: String {
+        let file: [String: Any] = [
+            "groups": groups.map { group in
+                [
+                    "name": group.name,
+                    "rules": group.rules.map { rule in
+                        var object: [String: Any] = [
+                            "expr": rule.expr, "labels": Dictionary(uniqueKeysWithValues: rule.labels),
+                        ]
+                        object[rule.alert == nil ? "record" : "alert"] = rule.alert ?? rule.record
+                        if let holdFor = rule.holdFor { object["for"] = holdFor }
+                        if !rule.annotations.isEmpty {
+                            object["annotations"] = Dictionary(uniqueKeysWithValues: rule.annotations)
+                        }
+                        return object
+                    },
+                ] as [String: Any]
+            }
+        ]
+        let data =
+            (try? JSONSerialization.data(
+                withJSONObject: file, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return String(decoding: data, as: UTF8.self) + "\n"
     }
 
     private var header: [String] {
@@ -80,7 +124,7 @@ public struct SLORules: Sendable {
             .joined(separator: " or ")
     }
 
-    private func alert(_ alert: BurnRateAlert, _ slo: SLO, _ objective: SLO.Objective) -> [String] {
+    private func alert(_ alert: BurnRateAlert, _ slo: SLO, _ objective: SLO.Objective) -> PrometheusRule {
         let selector = PromQL.matchers(slo.seriesLabels(for: objective).map { "\($0)=\"\($1)\"" })
         let expr = alert.conditions.map { condition in
             let threshold = Self.threshold(condition, objective)
@@ -100,22 +144,18 @@ public struct SLORules: Sendable {
             + "spends \(spent.joined(separator: " or ")) of it within the long window."
         var labels = [("objective", objective.label), ("service", slo.service), ("severity", alert.severity)]
         labels += slo.seriesLabels(for: objective)
-        return comment("\(alert.severity == "page" ? "Page" : "Ticket"): \(conditionsText(alert)).", indent: 6) + [
-            "      - alert: \(name)"
-        ] + block("expr", expr, indent: 8) + [
-            "        for: \(profile.duration(alert.holdFor))"
-        ] + mapping("labels", labels.sorted { $0.0 < $1.0 }, indent: 8)
-            + mapping(
-                "annotations",
-                [
-                    (
-                        "summary",
-                        "\(slo.service) is burning the error budget of SLO \(slo.name) "
-                            + (alert.severity == "page" ? "fast" : "slowly")
-                    ),
-                    ("description", description),
-                    ("runbook_url", runbookBase + name + ".md"),
-                ], indent: 8)
+        return PrometheusRule(
+            comment: "\(alert.severity == "page" ? "Page" : "Ticket"): \(conditionsText(alert)).",
+            alert: name, expr: expr, holdFor: profile.duration(alert.holdFor), labels: labels.sorted { $0.0 < $1.0 },
+            annotations: [
+                (
+                    "summary",
+                    "\(slo.service) is burning the error budget of SLO \(slo.name) "
+                        + (alert.severity == "page" ? "fast" : "slowly")
+                ),
+                ("description", description),
+                ("runbook_url", runbookBase + name + ".md"),
+            ])
     }
 
     /// `2%`, `2.14%`: a share with up to three significant digits.
@@ -153,5 +193,36 @@ public struct SLORules: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
         return String(decoding: (try? encoder.encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
+    }
+}
+
+/// A group of rules, evaluated together.
+public struct PrometheusRuleGroup: Sendable {
+    public var name: String
+    public var rules: [PrometheusRule]
+}
+
+/// A recording rule (`record`) or an alerting rule (`alert`, with `for` and annotations), with the comment
+/// the YAML form writes above it.
+public struct PrometheusRule: Sendable {
+    public var comment: String
+    public var record: String?
+    public var alert: String?
+    public var expr: String
+    public var holdFor: String?
+    /// In the order written.
+    public var labels: [(String, String)]
+    public var annotations: [(String, String)] = []
+
+    init(comment: String, record: String, expr: String, labels: [(String, String)]) {
+        (self.comment, self.record, self.expr, self.labels) = (comment, record, expr, labels)
+    }
+
+    init(
+        comment: String, alert: String, expr: String, holdFor: String, labels: [(String, String)],
+        annotations: [(String, String)]
+    ) {
+        (self.comment, self.alert, self.expr, self.holdFor) = (comment, alert, expr, holdFor)
+        (self.labels, self.annotations) = (labels, annotations)
     }
 }

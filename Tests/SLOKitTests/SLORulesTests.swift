@@ -50,6 +50,40 @@ struct SLORulesTests {
             BurnRateAlert.windows.map(RuleProfile.production.duration) == ["5m", "30m", "1h", "2h", "6h", "1d", "3d"])
     }
 
+    /// The JSON form is the YAML one without comments: the same groups, rules in the same order, and each
+    /// alert's `for`, labels and annotations as the YAML writes them.
+    @Test func theJSONFormHoldsTheRulesOfTheYAMLForm() throws {
+        let rules = SLORules(slos: [Self.availability, Self.latency], profile: .lab, command: "x")
+        struct File: Decodable {
+            struct Group: Decodable {
+                var name: String
+                var rules: [Rule]
+            }
+            struct Rule: Decodable {
+                var record: String?
+                var alert: String?
+                var expr: String
+                var `for`: String?
+                var labels: [String: String]
+                var annotations: [String: String]?
+            }
+            var groups: [Group]
+        }
+        let file = try JSONDecoder().decode(File.self, from: Data(rules.json.utf8))
+        #expect(file.groups.map(\.name) == ["slo-app-availability", "slo-app-latency"])
+        let yamlNames = rules.text.split(separator: "\n").compactMap { line in
+            line.firstMatch(of: /^      - (?:record|alert): (.+)$/).map { String($0.1) }
+        }
+        let jsonRules = file.groups.flatMap(\.rules)
+        #expect(jsonRules.map { $0.alert ?? $0.record ?? "" } == yamlNames)
+        let page = try #require(jsonRules.first { $0.alert == "AppErrorBudgetBurnFast" })
+        #expect(page.for == "4s" && page.labels["severity"] == "page" && page.labels["slo"] == "app-availability")
+        #expect(page.annotations?["runbook_url"] == "docs/runbooks/AppErrorBudgetBurnFast.md")
+        #expect(page.expr.contains("slo:sli_error:ratio_rate1m{slo=\"app-availability\"} > 0.0144"))
+        #expect(rules.text.contains("          " + page.expr.split(separator: "\n")[1]))
+        #expect(jsonRules.filter { $0.record != nil }.allSatisfy { $0.for == nil && $0.annotations == nil })
+    }
+
     @Test func productionRules() {
         let text = SLORules(slos: [Self.availability], profile: .production, command: "incident slo rules a.yaml").text
         #expect(

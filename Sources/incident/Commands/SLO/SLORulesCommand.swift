@@ -37,15 +37,18 @@ extension IncidentCommand {
                 "The folder (a path or URL) each runbook_url points into: FOLDER/ALERTNAME.md.", valueName: "path"))
         var runbookBase = "docs/runbooks/"
 
+        @Flag(help: "Write the rule file as JSON, without comments (Prometheus reads it as YAML too).")
+        var json = false
+
         func run() async throws {
             let slos = try SLOOptions.read(files)
             var command = "incident slo rules " + files.joined(separator: " ")
             if profile != .production { command += " --profile \(profile.rawValue)" }
-            let text = SLORules(
+            let rules = SLORules(
                 slos: slos, profile: profile.profile,
                 runbookBase: runbookBase.isEmpty || runbookBase.hasSuffix("/") ? runbookBase : runbookBase + "/",
-                command: command
-            ).text
+                command: command)
+            let text = json ? rules.json : rules.text
             guard let output else { return print(text, terminator: "") }
             try OutputFile.write(text, to: output, replacing: true)
         }
