@@ -13,9 +13,9 @@ final class AppUnderTest: @unchecked Sendable {
     private(set) var process: ChildProcess?
     private(set) var port = 0
 
-    init() throws {
+    init() async throws {
         directory = try TemporaryDirectory()
-        try start(port: 0)
+        try await start(port: 0)
     }
 
     deinit {
@@ -34,7 +34,7 @@ final class AppUnderTest: @unchecked Sendable {
     }
 
     /// Starts the app on `port` (0: any free one) and waits until it listens.
-    func start(port requested: Int) throws {
+    func start(port requested: Int) async throws {
         let log = directory.url.appendingPathComponent("app-\(UUID().uuidString).log")
         let process = try ChildProcess(
             Self.binary.path, [],
@@ -52,7 +52,7 @@ final class AppUnderTest: @unchecked Sendable {
                 return
             }
             guard process.isRunning else { break }
-            usleep(50_000)
+            await pause(seconds: 0.05)
         }
         throw CLI.CLIError(result: .init(status: -1, stdout: "", stderr: "app did not listen", crashed: false))
     }

@@ -14,7 +14,7 @@ struct GameDayLoopTests {
     ]
 
     @Test func everyFaultTypeIsInjectedAndRecordedAtTheAppsOwnActivationTime() async throws {
-        let app = try AppUnderTest()
+        let app = try await AppUnderTest()
         let cli = try CLI()
         for fault in Self.faults {
             let words = fault.split(separator: " ").map(String.init)
@@ -40,7 +40,7 @@ struct GameDayLoopTests {
     }
 
     @Test func refusedInjectionsRecordNothingAndLeaveNoFault() async throws {
-        let app = try AppUnderTest()
+        let app = try await AppUnderTest()
         let cli = try CLI()
         let cases: [(Int32, String, [String], [String: String])] = [
             (77, "refused the admin token from $APP_ADMIN_TOKEN", ["inject", "abort"], ["APP_ADMIN_TOKEN": "wrong"]),
@@ -63,7 +63,7 @@ struct GameDayLoopTests {
     }
 
     @Test func aFaultTheDatabaseCannotRecordIsClearedAgain() async throws {
-        let app = try AppUnderTest()
+        let app = try await AppUnderTest()
         let cli = try CLI()
         try await expectSuccess(cli, "open", "first", "--at", "-1h")
         try execute(
@@ -105,7 +105,7 @@ struct GameDayLoopTests {
 
     @Test(arguments: ["error", "abort", "hang max_s=30", "latency ms=800", "dependency_down", "not_ready", "not_live"])
     func watchDetectsWhatAProbeCanSeeAndRecordsTheRecovery(fault: String) async throws {
-        let app = try AppUnderTest()
+        let app = try await AppUnderTest()
         let cli = try CLI()
         let incident = try await watch(fault.split(separator: " ").map(String.init), app: app, cli: cli) {
             try await expectSuccess(cli, "clear", "1", environment: app.cliEnvironment)
@@ -118,19 +118,19 @@ struct GameDayLoopTests {
     }
 
     @Test func watchDetectsACrashAndTheRestart() async throws {
-        let app = try AppUnderTest()
+        let app = try await AppUnderTest()
         let cli = try CLI()
         let port = app.port
         let incident = try await watch(["crash", "exit_code=3"], app: app, cli: cli) {
             await app.kill()
-            try app.start(port: port)
+            try await app.start(port: port)
         }
         #expect(app.port == port)
         #expect(incident["detection"] as? String == "probe" && incident["mitigated_at"] is String)
     }
 
     @Test func aWholeGameDayUnderASupervisorScoresEveryFaultType() async throws {
-        let app = try AppUnderTest()
+        let app = try await AppUnderTest()
         let port = app.port
         await app.kill()
         let cli = try CLI()
@@ -172,7 +172,7 @@ struct GameDayLoopTests {
     }
 
     @Test func ctrlCClearsEveryFaultTheGameDayInjected() async throws {
-        let app = try AppUnderTest()
+        let app = try await AppUnderTest()
         let cli = try CLI()
         let scenario = cli.directory.path("long.yaml")
         try "steps:\n  - fault: error status=500\n    hold: 10m\n".write(

@@ -22,7 +22,7 @@ struct WatchRecordTests {
     }
 
     @Test func aSecondProberTakesUpTheDetectedIncidentAndRecordsItsRecovery() async throws {
-        let app = try AppUnderTest()
+        let app = try await AppUnderTest()
         let cli = try CLI()
         try await expectSuccess(cli, "inject", "error", "--duration", "2m", "-q", environment: app.cliEnvironment)
         let (first, _, _) = try cli.start(["watch"] + Self.quick, environment: app.cliEnvironment)
@@ -43,7 +43,7 @@ struct WatchRecordTests {
     }
 
     @Test func anIncidentAnAlertDetectedIsRecoveredOnlyAfterItsFaultEnds() async throws {
-        let app = try AppUnderTest()
+        let app = try await AppUnderTest()
         let cli = try CLI()
         try await expectSuccess(
             cli, "inject", "memory_leak", "mb_per_s=1", "max_mb=4", "--duration", "2m", "-q",
@@ -82,7 +82,7 @@ struct WatchRecordTests {
     }
 
     @Test func aGameDayHoldingHalfTheRequestsFailingRecoversOnlyAfterTheClear() async throws {
-        let app = try AppUnderTest()
+        let app = try await AppUnderTest()
         let cli = try CLI()
         let scenario = cli.directory.path("half.yaml")
         try """
