@@ -144,6 +144,7 @@ public struct GameDayRunner: Sendable {
         var tracker = ProbeTracker(failAfter: probes.failAfter, recoverAfter: probes.recoverAfter)
         tracker.failureBegan(awaitingEnd: true)
         var wentDown = false
+        var failedRounds = 0
         var cleared: Timestamp?
         let detectBy = injectedAt.adding(seconds: step.detectWithin)
         let clearAt = injectedAt.adding(seconds: step.hold)
@@ -151,7 +152,9 @@ public struct GameDayRunner: Sendable {
             while !stop.isStopped {
                 let next = ContinuousClock.now + probes.interval
                 if let ended = failureEnd(cleared: cleared, injectedAt: injectedAt) { tracker.failureEnded(at: ended) }
-                switch tracker.observe(try await prober.round()) {
+                let round = try await prober.round()
+                if !round.ok { failedRounds += 1 }
+                switch tracker.observe(round) {
                 case .detected(_, let at, let reason)?:
                     wentDown = true
                     if case .probe = detector, result.detectedAt == nil && at <= detectBy {
@@ -188,7 +191,7 @@ public struct GameDayRunner: Sendable {
             }
             throw error
         }
-        return try await finish(step, result, wentDown: wentDown)
+        return try await finish(step, result, wentDown: wentDown, failedRounds: failedRounds)
     }
 
     /// When a failure the probes never saw ended: when the supervisor restarted the app after the injection
@@ -208,7 +211,9 @@ public struct GameDayRunner: Sendable {
     }
 
     /// Records the step's recovery and resolution, and says what the scorecard should.
-    private func finish(_ step: Scenario.Step, _ result: StepResult, wentDown: Bool) async throws -> StepResult {
+    private func finish(_ step: Scenario.Step, _ result: StepResult, wentDown: Bool, failedRounds: Int)
+        async throws -> StepResult
+    {
         var result = result
         let id = result.incident!
         if stop.isStopped && result.recoveredAt == nil {
@@ -241,7 +246,13 @@ public struct GameDayRunner: Sendable {
                 "a black-box probe cannot see \(step.fault.action.type.rawValue): it changes no answer; "
                 + "only alerts on process metrics can"
         } else {
-            result.note = wentDown ? "seen failing only after detect_within" : "no probe failed"
+            result.note =
+                wentDown
+                ? "seen failing only after detect_within"
+                : failedRounds == 0
+                    ? "no probe failed"
+                    : "\(counted(failedRounds, "round")) failed, fewer than --fail-after in a row before the fault "
+                        + "was cleared"
         }
         return result
     }

@@ -27,6 +27,12 @@ public enum WindowDuration {
         return total
     }
 
+    /// `milliseconds` as a Prometheus range: whole seconds as ``text(_:)`` writes them, else `10218ms`, so that
+    /// a range over an incident's span starts at its start, not up to a second before it.
+    public static func text(milliseconds: Int) -> String {
+        milliseconds % 1000 == 0 ? text(milliseconds / 1000) : "\(milliseconds)ms"
+    }
+
     /// `seconds` as Prometheus writes a duration, largest units first: `30d`, `1h12m`, `5s`.
     public static func text(_ seconds: Int) -> String {
         guard seconds > 0 else { return "0s" }

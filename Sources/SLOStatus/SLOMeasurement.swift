@@ -80,7 +80,7 @@ public struct SLOMeter: Sendable {
             for objective in slo.objectives {
                 let events = slo.events(for: objective)
                 let budget = NSDecimalNumber(decimal: objective.errorBudget).doubleValue
-                let (total, bad) = try await count(events, over: window, at: now, slo: slo)
+                let (total, bad) = try await count(events, over: WindowDuration.text(window), at: now, slo: slo)
                 let allowed = total.map { $0 * budget }
                 var costs: [SLOMeasurement.IncidentCost] = []
                 for incident in relevant {
@@ -88,7 +88,10 @@ public struct SLOMeter: Sendable {
                     let span = incident.startedAt.seconds(until: end)
                     let (spanTotal, spanBad) =
                         span >= 1
-                        ? try await count(events, over: Int(span.rounded(.up)), at: end, slo: slo) : (nil, nil)
+                        ? try await count(
+                            events, over: WindowDuration.text(milliseconds: Int((span * 1000).rounded())), at: end,
+                            slo: slo)
+                        : (nil, nil)
                     costs.append(
                         .init(
                             id: incident.id ?? 0, title: incident.title, kind: incident.kind,
@@ -111,11 +114,11 @@ public struct SLOMeter: Sendable {
         return measurements
     }
 
-    /// All events and bad events over the `seconds` before `time`; nil when Prometheus has no series of them.
-    private func count(_ events: EventQueries, over seconds: Int, at time: Timestamp, slo: SLO) async throws
+    /// All events and bad events over `range` (a Prometheus duration) before `time`; nil when Prometheus has no
+    /// series of them.
+    private func count(_ events: EventQueries, over range: String, at time: Timestamp, slo: SLO) async throws
         -> (total: Double?, bad: Double?)
     {
-        let range = WindowDuration.text(seconds)
         guard let total = try await value(PromQL.increase(events.total, range), at: time, slo: slo) else {
             return (nil, nil)
         }

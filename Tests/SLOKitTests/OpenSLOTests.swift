@@ -244,5 +244,8 @@ struct OpenSLOTests {
         #expect(WindowDuration.text(4320) == "1h12m")
         #expect(WindowDuration.text(2_592_000) == "30d")
         #expect(WindowDuration.text(5) == "5s")
+        // An incident's span: exact to the millisecond, so its range starts at its start.
+        #expect(WindowDuration.text(milliseconds: 10218) == "10218ms")
+        #expect(WindowDuration.text(milliseconds: 90000) == "1m30s")
     }
 }

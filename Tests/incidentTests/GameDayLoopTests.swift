@@ -137,7 +137,7 @@ struct GameDayLoopTests {
         let scenario = cli.directory.path("all.yaml")
         try """
         name: all faults, quickly
-        defaults: {hold: 3s, detect_within: 6s, recover_within: 20s}
+        defaults: {hold: 5s, detect_within: 8s, recover_within: 20s}
         steps:
         \(Self.faults.map { "  - fault: \($0.replacingOccurrences(of: " delay_s=600", with: ""))" }.joined(separator: "\n"))
         """.write(toFile: scenario, atomically: true, encoding: .utf8)
@@ -169,6 +169,28 @@ struct GameDayLoopTests {
         #expect(throws: (any Error).self, "the supervised app was stopped") {
             try HTTPClient(timeout: .seconds(1)).send(HTTPRequest(), to: "http://127.0.0.1:\(port)/livez")
         }
+    }
+
+    /// A step whose probes failed, but never --fail-after rounds in a row, says so rather than "no probe failed".
+    @Test func aStepSeenFailingTooBrieflySaysHowManyRoundsFailed() async throws {
+        let app = try await AppUnderTest()
+        let cli = try CLI()
+        let scenario = cli.directory.path("brief.yaml")
+        try "steps:\n  - fault: error status=500\n    hold: 2s\n    detect_within: 2s\n".write(
+            toFile: scenario, atomically: true, encoding: .utf8)
+        let run = try await cli.run(
+            [
+                "gameday", "run", scenario, "--json", "--interval", "250ms", "--fail-after", "100", "--recover-after",
+                "2",
+            ],
+            environment: app.cliEnvironment)
+        #expect(run.status == 0, "\(run.stderr)")
+        let scorecard = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let step = try #require((scorecard["steps"] as? [[String: Any]])?.first)
+        #expect(step["outcome"] as? String == "undetected", "\(step)")
+        let note = step["note"] as? String ?? ""
+        #expect(note.contains("failed, fewer than --fail-after in a row before the fault was cleared"), "\(note)")
+        #expect(note.firstMatch(of: /^[1-9][0-9]* rounds? failed/) != nil, "\(note)")
     }
 
     @Test func ctrlCClearsEveryFaultTheGameDayInjected() async throws {

@@ -130,7 +130,8 @@ struct SLOCommandTests {
         let injectedStart = now()
         for _ in 0..<20 { try await step(50, 50) }
         let injectedEnd = now()
-        try await Task.sleep(for: .seconds(1))
+        // Two seconds: a scrape Prometheus timestamps before the end but a loaded machine serves late.
+        try await Task.sleep(for: .seconds(2))
         for _ in 0..<6 { try await step(98, 2) }
         try await Task.sleep(for: .milliseconds(2500))  // the last values scraped
 
