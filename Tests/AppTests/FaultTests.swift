@@ -120,7 +120,9 @@ struct FaultTests {
             var start = clock.now
             #expect(try await client.execute(uri: "/api/notes", method: .get).status == .serviceUnavailable)
             let held = clock.now - start
-            #expect(held >= .milliseconds(400) && held < .seconds(10), "\(held)")
+            // The upper bound only tells "ended by itself" from "held for good": the test process shares two
+            // cores with the whole suite, and a loaded run has stalled this request for 14 s.
+            #expect(held >= .milliseconds(400) && held < .seconds(45), "\(held)")
 
             try await ServiceHarness.activate(#"{"type":"hang","max_s":60,"route":"/api/notes/*"}"#, on: client)
             start = clock.now

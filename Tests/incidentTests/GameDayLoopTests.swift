@@ -75,14 +75,15 @@ struct GameDayLoopTests {
     }
 
     /// Starts `incident watch` until one failure recovered, breaks the app with `fault`, waits for the
-    /// detection, ends the failure with `repair`, and returns the incident the watch recorded.
-    func watch(_ fault: [String], app: AppUnderTest, cli: CLI, repair: () async throws -> Void) async throws -> [String:
-        Any]
+    /// detection, ends the failure with `repair` (given the injected incident's id), and returns that incident.
+    /// Thresholds leave room for a loaded machine: an answer is slow above 500 ms, three slow rounds detect.
+    func watch(_ fault: [String], app: AppUnderTest, cli: CLI, repair: (Int) async throws -> Void) async throws
+        -> [String: Any]
     {
         let (watch, out, err) = try cli.start(
             [
-                "watch", "--until-recovered", "--interval", "200ms", "--fail-after", "2", "--recover-after", "2",
-                "--timeout", "1s", "--slow", "300ms", "--json",
+                "watch", "--until-recovered", "--interval", "200ms", "--fail-after", "3", "--recover-after", "2",
+                "--timeout", "2s", "--slow", "500ms", "--json",
             ],
             environment: app.cliEnvironment)
         defer { if watch.isRunning { kill(watch.processIdentifier, SIGKILL) } }
@@ -95,7 +96,7 @@ struct GameDayLoopTests {
         while Date() < deadline, (try? await cli.json("show", "\(id)") as? [String: Any])?["detected_at"] is NSNull {
             try await Task.sleep(for: .seconds(0.2))
         }
-        try await repair()
+        try await repair(id)
         while watch.isRunning && Date() < deadline.addingTimeInterval(15) { try await Task.sleep(for: .seconds(0.1)) }
         let errors = try String(contentsOf: err, encoding: .utf8)
         #expect(!watch.isRunning, "\(fault): watch did not see the recovery; \(errors)")
@@ -107,21 +108,25 @@ struct GameDayLoopTests {
     func watchDetectsWhatAProbeCanSeeAndRecordsTheRecovery(fault: String) async throws {
         let app = try await AppUnderTest()
         let cli = try CLI()
-        let incident = try await watch(fault.split(separator: " ").map(String.init), app: app, cli: cli) {
-            try await expectSuccess(cli, "clear", "1", environment: app.cliEnvironment)
+        let incident = try await watch(fault.split(separator: " ").map(String.init), app: app, cli: cli) { id in
+            try await expectSuccess(cli, "clear", "\(id)", environment: app.cliEnvironment)
         }
         #expect(incident["detection"] as? String == "probe", "\(fault)")
-        let started = try #require(incident["started_at"] as? String)
-        let detected = try #require(incident["detected_at"] as? String)
-        let mitigated = try #require(incident["mitigated_at"] as? String)
-        #expect(started < detected && detected < mitigated, "\(fault): \(started) \(detected) \(mitigated)")
+        // As instants: the CLI writes milliseconds only when there are some (10:00:15Z, 10:00:15.321Z).
+        func instant(_ key: String) throws -> Timestamp {
+            try #require((incident[key] as? String).flatMap(Timestamp.init(rfc3339:)), "\(key)")
+        }
+        let (started, detected, mitigated) = (
+            try instant("started_at"), try instant("detected_at"), try instant("mitigated_at")
+        )
+        #expect(started < detected && detected < mitigated, "\(fault): \(incident)")
     }
 
     @Test func watchDetectsACrashAndTheRestart() async throws {
         let app = try await AppUnderTest()
         let cli = try CLI()
         let port = app.port
-        let incident = try await watch(["crash", "exit_code=3"], app: app, cli: cli) {
+        let incident = try await watch(["crash", "exit_code=3"], app: app, cli: cli) { _ in
             await app.kill()
             try await app.start(port: port)
         }
