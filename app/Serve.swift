@@ -65,9 +65,12 @@ extension AppCommand {
                 try await service.run()
             } catch {
                 logger.critical("server failed", metadata: ["error": "\(error)"])
-                let failure =
-                    error as? SystemError
-                    ?? SystemError("cannot serve on \(configuration.host):\(configuration.port)", code: EIO)
+                guard let failure = error as? SystemError else {
+                    // Not a listen failure (FaultLab turns those into errno): say what it was, invent no cause.
+                    StandardError.print(
+                        "app: error: cannot serve on \(configuration.host):\(configuration.port): \(error)")
+                    throw ExitCode(ExitStatus.unavailable.rawValue)
+                }
                 throw ExitCode(StandardError.fail("app", ListenFailure(failure, setting: "--port or APP_PORT")))
             }
             logger.notice("stopped")

@@ -61,7 +61,7 @@ struct ServeCommand: AsyncParsableCommand {
             var logger = Logger(label: "incident-serve")
             logger.logLevel = .info
             try await serve(store: store, configuration: configuration, logger: logger)
-        } catch let error as IncidentError {
+        } catch let error as any ExitingError {
             throw ExitCode(StandardError.fail("incident", error))
         } catch let error as SystemError {
             throw ExitCode(StandardError.fail("incident", ListenFailure(error, setting: "--listen")))
