@@ -402,7 +402,7 @@ struct DatabaseFileTests {
         let f = try StoreFixture()
         for index in 0..<200 { try await f.open("incident \(index) " + String(repeating: "x", count: 500)) }
         let copy = f.directory.path("truncated.db")
-        try f.store.backup(to: copy)
+        try await f.store.backup(to: copy)
         let data = try Data(contentsOf: URL(fileURLWithPath: copy))
         try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: copy))
         await #expect {
@@ -417,9 +417,9 @@ struct DatabaseFileTests {
         let id = try await f.open()
         _ = try await f.store.note(id, "a note", at: f.at(1), by: "b", now: f.now)
         let copy = f.directory.path("backup.db")
-        try f.store.backup(to: copy)
+        try await f.store.backup(to: copy)
         #expect(try databaseContents(copy) == databaseContents(f.path))
-        #expect { try f.store.backup(to: copy) } throws: { ($0 as? IncidentError)?.exitCode == 64 }
+        await #expect { try await f.store.backup(to: copy) } throws: { ($0 as? IncidentError)?.exitCode == 64 }
     }
 }
 

@@ -125,6 +125,7 @@ struct BadInputTests {
         #expect(result.status == status, "\(arguments): \(result.stderr)", sourceLocation: sourceLocation)
         #expect(result.stderr.contains(words), "\(result.stderr)", sourceLocation: sourceLocation)
         #expect(!result.crashed, sourceLocation: sourceLocation)
+        #expect(!result.stderr.contains("s3cret"), "a password is never echoed", sourceLocation: sourceLocation)
         #expect(try databaseContents(cli.database) == before, sourceLocation: sourceLocation)
     }
 
@@ -148,6 +149,8 @@ struct BadInputTests {
             (65, "before the started time", ["detect", "1", "--at", "2026-11-28 09:00"]),
             (65, "was already done", ["action", "done", "1"]),
             (64, "--db is empty", ["open", "x", "--db", ""]),
+            (64, "names a PostgreSQL server", ["open", "x", "--db", "postgres://eve:s3cret@127.0.0.1/incidents"]),
+            (64, "keeps its record in an SQLite file", ["db", "check", "--db", "POSTGRESQL://eve:s3cret@db/x"]),
             (
                 64, "the author is 300 bytes, more than the 200 allowed",
                 ["note", "1", "x", "--author", String(repeating: "a", count: 300)]

@@ -32,6 +32,29 @@ struct ReportAccumulator {
         var earlierStart: Timestamp
     }
 
+    /// A preventive action item marked done, on a real incident with a cause category.
+    struct DonePrevention {
+        var service: String
+        var causeCategory: String
+        /// When the incident it was added to started.
+        var incidentStart: Timestamp
+        var action: MetricsReport.Prevention
+    }
+
+    /// The preventive change that did not prevent `recurrence`: of `preventions`, those of its service and
+    /// cause category on an incident that started before it and closed no later than it started, the one
+    /// closed last (the lower action id first among equal times).
+    static func failedPrevention(of recurrence: Repeat, among preventions: [DonePrevention])
+        -> MetricsReport.Prevention?
+    {
+        preventions.filter { prevention in
+            prevention.service == recurrence.service && prevention.causeCategory == recurrence.causeCategory
+                && prevention.incidentStart < recurrence.start && prevention.action.closedAt <= recurrence.start
+        }.max { left, right in
+            (left.action.closedAt, right.action.actionId) < (right.action.closedAt, left.action.actionId)
+        }?.action
+    }
+
     /// Incident count and the durations of the resolved ones, for one group.
     struct Tally {
         var count = 0

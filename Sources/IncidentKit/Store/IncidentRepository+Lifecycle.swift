@@ -7,13 +7,7 @@ extension IncidentRepository {
         now: Timestamp = .now
     ) async throws -> IncidentDetail {
         let method = try detection.map(Detection.validated)
-        return try await update(id, by: author, now: now) { update in
-            try update.requireNotCancelled()
-            try update.requireUnset(update.incident.detectedAt, "detected")
-            update.incident.detectedAt = at
-            update.incident.detection = method
-            update.record(.detected, at: at, "detected" + (method.map { " via \($0)" } ?? ""))
-        }
+        return try await update(id, by: author, now: now) { try $0.detect(at: at, via: method) }
     }
 
     /// Records that a responder took incident `id` on; it must have been detected.

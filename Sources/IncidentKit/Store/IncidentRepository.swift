@@ -88,6 +88,10 @@ public protocol IncidentRepository: Sendable {
 
     /// The integrity checks of the store and what it holds.
     func check() async throws -> DatabaseHealth
+
+    /// Copies the whole store to the new file `destination`, consistently while others write, and returns
+    /// what the copy holds.
+    func backup(to destination: String) async throws -> DatabaseHealth
 }
 
 /// The incidents one detector speaks for: those of its service whose recorded target is the one it

@@ -48,76 +48,61 @@ extension IncidentStore {
         }
     }
 
-    /// Where a firing alert goes, and what it records there.
+    /// Routes a firing alert (``AlertRouting``) and records what the route says.
     private static func route(
         firing notice: AlertNotice, at: Timestamp, method: String, service: String, title: String, lateWindow: Double,
         by author: String, now: Timestamp, _ db: Database
     ) throws -> (Int64, Alert.Outcome) {
+        let routing = AlertRouting(name: notice.name, startsAt: notice.startsAt, lateWindow: lateWindow)
         let candidates = try Incident.fetchAll(
             db,
             sql: """
                 SELECT * FROM incident WHERE service = ? AND NOT cancelled AND started_at <= ?
-                ORDER BY resolved_at IS NULL AND mitigated_at IS NULL AND detected_at IS NULL DESC,
-                         kind = 'injected' DESC, started_at DESC, id DESC
-                LIMIT 20
-                """, arguments: [service, notice.startsAt])
+                  AND (coalesce(mitigated_at, resolved_at) IS NULL OR coalesce(mitigated_at, resolved_at) >= ?)
+                """, arguments: [service, notice.startsAt, routing.recoveredSince])
+        typealias Column = Alert.CodingKeys
+        let lateAlerts = try Set(
+            Int64.fetchAll(
+                db,
+                Alert.select(Column.incidentId).filter(
+                    candidates.compactMap(\.id).contains(Column.incidentId) && Column.name == notice.name
+                        && Column.outcome == Alert.Outcome.late)))
         let firedText = "alert \(notice.name) fired at \(notice.startsAt)"
-        // Ongoing when the alert started, though perhaps recovered by the time the notification arrives
-        // (Alertmanager groups and retries): the alert saw this incident.
-        func ongoing(_ incident: Incident) -> Bool {
-            (incident.mitigatedAt ?? incident.resolvedAt).map { $0 >= notice.startsAt } ?? true
-        }
-        if var open = candidates.first(where: { ongoing($0) && $0.detectedAt == nil }) {
-            open.detectedAt = at
-            open.detection = method
-            try IncidentRules.validate(open, now: now)
-            try open.update(db)
-            try append(.detected, at: at, "detected via \(method)", to: open.id!, by: author, now: now, db)
-            return (open.id!, .detected)
-        }
-        if let detected = candidates.first(where: ongoing) {
+        switch routing.route(among: candidates, lateAlerts: lateAlerts) {
+        case .detect(let id):
+            try apply({ try $0.detect(at: at, via: method) }, to: id, by: author, now: now, db)
+            return (id, .detected)
+        case .note(let id):
             try append(
-                .note, at: at, "\(firedText); the incident was detected already", to: detected.id!, by: author,
-                now: now, db)
-            return (detected.id!, .noted)
-        }
-        let recent = candidates.filter { incident in
-            guard let recovered = incident.mitigatedAt ?? incident.resolvedAt else { return false }
-            return recovered <= notice.startsAt && recovered.seconds(until: notice.startsAt) <= lateWindow
-        }.max { ($0.mitigatedAt ?? $0.resolvedAt)! < ($1.mitigatedAt ?? $1.resolvedAt)! }
-        // Late: the first alert of its name on an incident that recovered undetected. Anything else after a
-        // recovery is an outage of its own, perhaps the same failure returning: never hidden in a note.
-        if let recent, recent.detectedAt == nil,
-            try Alert.filter(
-                Alert.CodingKeys.incidentId == recent.id! && Alert.CodingKeys.name == notice.name
-                    && Alert.CodingKeys.outcome == Alert.Outcome.late
-            ).fetchCount(db) == 0
-        {
+                .note, at: at, "\(firedText); the incident was detected already", to: id, by: author, now: now, db)
+            return (id, .noted)
+        case .late(let id):
             try append(
                 .lateDetection, at: at,
                 "detected late via \(method): \(firedText), after the recovery; nobody was told while it mattered",
-                to: recent.id!, by: author, now: now, db)
-            return (recent.id!, .late)
-        }
-        var opened = Incident(title: title, service: service, startedAt: at)
-        opened.detectedAt = at
-        opened.detection = method
-        try IncidentRules.validate(opened, now: now)
-        try opened.insert(db)
-        let id = opened.id!
-        try append(.opened, at: at, IncidentRules.openingText(of: opened), to: id, by: author, now: now, db)
-        try append(
-            .note, at: at,
-            "opened by alert \(notice.name): the start is the alert's startsAt, not necessarily the failure's",
-            to: id, by: author, now: now, db)
-        if let recent, let recovered = recent.mitigatedAt ?? recent.resolvedAt {
+                to: id, by: author, now: now, db)
+            return (id, .late)
+        case .open(let returning):
+            var opened = Incident(title: title, service: service, startedAt: at)
+            opened.detectedAt = at
+            opened.detection = method
+            try IncidentRules.validate(opened, now: now)
+            try opened.insert(db)
+            let id = opened.id!
+            try append(.opened, at: at, IncidentRules.openingText(of: opened), to: id, by: author, now: now, db)
             try append(
                 .note, at: at,
-                "this may be the failure of #\(recent.id!) returning: it recovered at \(recovered), "
-                    + "\(DurationText.human(recovered.seconds(until: notice.startsAt))) before this alert started",
+                "opened by alert \(notice.name): the start is the alert's startsAt, not necessarily the failure's",
                 to: id, by: author, now: now, db)
+            if let returning, let recovered = AlertRouting.recovery(of: returning) {
+                try append(
+                    .note, at: at,
+                    "this may be the failure of #\(returning.id!) returning: it recovered at \(recovered), "
+                        + "\(DurationText.human(recovered.seconds(until: notice.startsAt))) before this alert started",
+                    to: id, by: author, now: now, db)
+            }
+            try append(.detected, at: at, "detected via \(method)", to: id, by: author, now: now, db)
+            return (id, .opened)
         }
-        try append(.detected, at: at, "detected via \(method)", to: id, by: author, now: now, db)
-        return (id, .opened)
     }
 }

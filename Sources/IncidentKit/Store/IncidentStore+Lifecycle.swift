@@ -89,16 +89,15 @@ extension IncidentStore {
         try await read { db in try Self.ongoing(scope, at: at, db).map { try Self.detail(db, $0.id!) } }
     }
 
-    /// The ongoing incident `scope` speaks for at `at`.
+    /// The ongoing incident `scope` speaks for at `at` (``DetectorScope/ongoing(among:at:)``).
     static func ongoing(_ scope: DetectorScope, at: Timestamp, _ db: Database) throws -> Incident? {
-        try Incident.fetchOne(
+        let candidates = try Incident.fetchAll(
             db,
             sql: """
-                SELECT * FROM incident
-                WHERE service = ? AND (target IS NULL OR ? IS NULL OR target = ?) AND NOT cancelled
-                  AND mitigated_at IS NULL AND resolved_at IS NULL AND started_at <= ?
-                ORDER BY kind = 'injected' DESC, started_at DESC, id DESC LIMIT 1
-                """, arguments: [scope.service, scope.target, scope.target, at])
+                SELECT * FROM incident WHERE service = ? AND NOT cancelled AND mitigated_at IS NULL
+                  AND resolved_at IS NULL AND started_at <= ?
+                """, arguments: [scope.service, at])
+        return scope.ongoing(among: candidates, at: at)
     }
 
     public func recordDetection(
@@ -128,11 +127,7 @@ extension IncidentStore {
                     try Self.append(.note, at: incident.startedAt, note, to: incident.id!, by: author, now: now, db)
                 }
             }
-            incident.detectedAt = at
-            incident.detection = method
-            try IncidentRules.validate(incident, now: now)
-            try incident.update(db)
-            try Self.append(.detected, at: at, "detected via \(method)", to: incident.id!, by: author, now: now, db)
+            try Self.apply({ try $0.detect(at: at, via: method) }, to: incident.id!, by: author, now: now, db)
             return DetectionRecord(
                 detail: try Self.detail(db, incident.id!), outcome: ongoing == nil ? .opened : .detected)
         }

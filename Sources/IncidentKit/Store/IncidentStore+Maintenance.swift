@@ -49,7 +49,7 @@ extension IncidentStore {
     /// returns what the copy holds, checked on the connection that wrote it (a second, read-only one would
     /// leave WAL files beside the copy).
     @discardableResult
-    public func backup(to destination: String) throws -> DatabaseHealth {
+    public func backup(to destination: String) async throws -> DatabaseHealth {
         guard !FileManager.default.fileExists(atPath: destination) else {
             throw IncidentError.invalidInput("\(destination) exists already; choose a new file name for the backup")
         }

@@ -117,30 +117,25 @@ struct ReportBuilder {
                 sql:
                     "SELECT id, title FROM incident WHERE id IN (\(found.map { String($0.id) }.joined(separator: ",")))"
             ).map { ($0[0] as Int64, $0[1] as String) })
-        var preventions: [String: [(start: Timestamp, action: MetricsReport.Prevention)]] = [:]
-        for row in try Row.fetchAll(
+        let preventions = try Row.fetchAll(
             db,
             sql: """
                 SELECT service, cause_category, started_at, action_item.id, incident_id, action_item.title, closed_at
                 FROM action_item JOIN incident ON incident.id = incident_id
                 WHERE action_item.kind = 'prevent' AND status = 'done' AND incident.kind = 'real' AND NOT cancelled
                   AND cause_category IS NOT NULL
-                ORDER BY closed_at DESC
-                """)
-        {
-            preventions[ReportAccumulator.causeKey(row[0], row[1]), default: []].append(
-                (
-                    row[2],
-                    MetricsReport.Prevention(actionId: row[3], incidentId: row[4], title: row[5], closedAt: row[6])
-                ))
+                """
+        ).map { row in
+            ReportAccumulator.DonePrevention(
+                service: row[0], causeCategory: row[1], incidentStart: row[2],
+                action: MetricsReport.Prevention(actionId: row[3], incidentId: row[4], title: row[5], closedAt: row[6]))
         }
         return found.reversed().map { recurrence in
-            let failed = preventions[ReportAccumulator.causeKey(recurrence.service, recurrence.causeCategory)]?
-                .first { $0.start < recurrence.start && $0.action.closedAt <= recurrence.start }
+            let failed = ReportAccumulator.failedPrevention(of: recurrence, among: preventions)
             return MetricsReport.Recurrence(
                 id: recurrence.id, title: titles[recurrence.id] ?? "", startedAt: recurrence.start,
                 service: recurrence.service, causeCategory: recurrence.causeCategory, earlierId: recurrence.earlierId,
-                earlierStartedAt: recurrence.earlierStart, failedPrevention: failed?.action)
+                earlierStartedAt: recurrence.earlierStart, failedPrevention: failed)
         }
     }
 }

@@ -24,6 +24,16 @@ public struct IncidentUpdate: Sendable {
         record(.actionAdded, at: action.createdAt, "action added (\(action.kind.rawValue)): \(action.title)")
     }
 
+    /// Records when and how the incident was noticed, once: a cancelled incident, or one detected already,
+    /// is refused.
+    public mutating func detect(at: Timestamp, via method: String?) throws {
+        try requireNotCancelled()
+        try requireUnset(incident.detectedAt, "detected")
+        incident.detectedAt = at
+        incident.detection = method
+        record(.detected, at: at, "detected" + (method.map { " via \($0)" } ?? ""))
+    }
+
     /// Refuses changes to a cancelled incident until it is reopened.
     func requireNotCancelled() throws {
         guard incident.cancelled else { return }

@@ -31,4 +31,10 @@ struct DatabaseOption: ParsableArguments {
     func reading() throws -> any IncidentRepository & DecisionRepository {
         try IncidentStore.open(path: path, ifMissing: .readEmpty)
     }
+
+    /// The store for a maintenance command, which only reads and needs the database to exist: a missing
+    /// file is refused (exit 66).
+    func existing() throws -> any IncidentRepository & DecisionRepository {
+        try IncidentStore.open(path: path, ifMissing: .fail)
+    }
 }

@@ -14,8 +14,8 @@ extension IncidentCommand {
         @OptionGroup var database: DatabaseOption
 
         func run() async throws {
-            let store = try IncidentStore.open(path: database.path, ifMissing: .fail)
-            let health = try store.backup(to: destination)
+            let store = try database.existing()
+            let health = try await store.backup(to: destination)
             print("backed up \(health.incidents) incidents from \(database.path) to \(destination)")
         }
     }

@@ -15,7 +15,7 @@ extension IncidentCommand {
         @OptionGroup var database: DatabaseOption
 
         func run() async throws {
-            let store = try IncidentStore.open(path: database.path, ifMissing: .fail)
+            let store = try database.existing()
             let health = try await store.check()
             if json {
                 try Output.json(health)

@@ -1,0 +1,20 @@
+extension DetectorScope {
+    /// Whether the detector speaks for `incident`: one of its service whose recorded target is the one it
+    /// watches, or that records no target.
+    public func covers(_ incident: Incident) -> Bool {
+        incident.service == service && (incident.target == nil || target == nil || incident.target == target)
+    }
+
+    /// The incident a detector's finding at `at` is about, among `candidates` (any incidents, in any order):
+    /// of those it covers that are ongoing at `at` (started by then, not mitigated, resolved or cancelled),
+    /// an injected one before a real one, then the most recently started, then the newest.
+    public func ongoing(among candidates: [Incident], at: Timestamp) -> Incident? {
+        candidates.filter { incident in
+            covers(incident) && !incident.cancelled && incident.mitigatedAt == nil && incident.resolvedAt == nil
+                && incident.startedAt <= at
+        }.max { left, right in
+            (left.kind == .injected ? 1 : 0, left.startedAt, left.id ?? 0)
+                < (right.kind == .injected ? 1 : 0, right.startedAt, right.id ?? 0)
+        }
+    }
+}
