@@ -31,6 +31,8 @@ let package = Package(
         .target(name: "RFC3339"),
         // What both executables share: exit statuses, error lines, errno text, JSON settings.
         .target(name: "Conventions"),
+        // PostgreSQL through libpq, loaded when first used: connections, queries, errors sorted by exit status.
+        .target(name: "PostgresSupport"),
         // How both stores open and migrate their SQLite files.
         .target(name: "SQLiteSupport", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         // The fault types, parameters and bounds, their JSON and text forms; no server or CLI code.
@@ -44,7 +46,7 @@ let package = Package(
         .target(
             name: "IncidentKit",
             dependencies: [
-                "Conventions", "FaultCatalog", "RFC3339", "SQLiteSupport",
+                "Conventions", "FaultCatalog", "PostgresSupport", "RFC3339", "SQLiteSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
@@ -93,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "incident",
             dependencies: [
-                "Conventions", "FaultCatalog", "GameDay", "IncidentKit", "SLOKit", "SLOStatus",
+                "Conventions", "FaultCatalog", "GameDay", "IncidentKit", "PostgresSupport", "SLOKit", "SLOStatus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -120,6 +122,7 @@ let package = Package(
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "RFC3339Tests", dependencies: ["RFC3339"]),
+        .testTarget(name: "PostgresSupportTests", dependencies: ["PostgresSupport", "TestSupport"]),
         .testTarget(name: "FaultCatalogTests", dependencies: ["FaultCatalog"]),
         .testTarget(name: "LabHTTPTests", dependencies: ["LabHTTP"]),
         .testTarget(
@@ -140,7 +143,10 @@ let package = Package(
         .testTarget(
             name: "incidentTests",
             // Depending on the executable makes `swift test` build the binary these tests run.
-            dependencies: ["incident", "incident-serve", "app", "Conventions", "IncidentKit", "LabHTTP", "TestSupport"]
+            dependencies: [
+                "incident", "incident-serve", "app", "Conventions", "IncidentKit", "LabHTTP", "PostgresSupport",
+                "TestSupport",
+            ]
         ),
         .testTarget(
             name: "AppTests",

@@ -2,6 +2,7 @@ import ArgumentParser
 import Conventions
 import Foundation
 import IncidentKit
+import PostgresSupport
 
 /// The `incident` command: records failures and what they taught.
 @main
@@ -33,6 +34,7 @@ struct IncidentCommand: AsyncParsableCommand {
     /// Runs the command line, printing ``IncidentError``s as one line on standard error with their exit status.
     /// Ctrl-C and SIGTERM cancel the command (see ``Interrupts``): it exits 130, its transaction rolled back.
     static func main() async {
+        PostgresAddress.hidePasswordsFromProcessList()
         let result = await Interrupts.run {
             try LocalTimeZone.adopt()
             let arguments = movingLeadingDatabaseOption(Array(CommandLine.arguments.dropFirst()))

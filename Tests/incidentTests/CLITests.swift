@@ -150,7 +150,7 @@ struct BadInputTests {
             (65, "was already done", ["action", "done", "1"]),
             (64, "--db is empty", ["open", "x", "--db", ""]),
             (64, "names a PostgreSQL server", ["open", "x", "--db", "postgres://eve:s3cret@127.0.0.1/incidents"]),
-            (64, "keeps its record in an SQLite file", ["db", "check", "--db", "POSTGRESQL://eve:s3cret@db/x"]),
+            (64, "keeps incidents in an SQLite file", ["list", "--db", "POSTGRESQL://eve:s3cret@db/x"]),
             (
                 64, "the author is 300 bytes, more than the 200 allowed",
                 ["note", "1", "x", "--author", String(repeating: "a", count: 300)]

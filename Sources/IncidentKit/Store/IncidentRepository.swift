@@ -85,6 +85,12 @@ public protocol IncidentRepository: Sendable {
     /// is written. Bad records are reported together, each with its line in `source`.
     func importRecords(_ lines: FileLines, as format: TransferFormat, source: String, dryRun: Bool) async throws
         -> ImportSummary
+}
+
+/// What the `db` commands need of a store, whichever engine holds it (``Stores/maintenance(of:ifMissing:)``).
+public protocol StoreMaintenance: Sendable {
+    /// Creates the store's schema, or migrates it to this version of `incident`, and returns what it holds.
+    func initialize() async throws -> DatabaseHealth
 
     /// The integrity checks of the store and what it holds.
     func check() async throws -> DatabaseHealth

@@ -4,13 +4,15 @@ import GRDB
 
 /// What `incident db check` found.
 public struct DatabaseHealth: Encodable, Sendable {
+    /// The file, or the PostgreSQL server and database (`postgres://USER@HOST:PORT/DATABASE`).
     public var path: String?
     /// The migrations applied, oldest first: the schema version.
     public var schema: [String]
     public var incidents: Int
     public var actionItems: Int
     public var timelineEvents: Int
-    /// Problems SQLite's integrity and foreign-key checks reported; empty when the database is sound.
+    /// Problems the checks reported (SQLite's integrity and foreign-key checks; on PostgreSQL, which enforces
+    /// its constraints itself, tables missing from the schema); empty when the database is sound.
     public var problems: [String]
 
     public var isHealthy: Bool { problems.isEmpty }
@@ -23,7 +25,13 @@ public struct DatabaseHealth: Encodable, Sendable {
     }
 }
 
-extension IncidentStore {
+extension IncidentStore: StoreMaintenance {
+    /// Creates the file if it is missing; opening it for writing ran the migrations.
+    public func initialize() async throws -> DatabaseHealth {
+        try createFileIfMissing()
+        return try await check()
+    }
+
     /// Runs SQLite's integrity and foreign-key checks.
     public func check() async throws -> DatabaseHealth {
         let path = path

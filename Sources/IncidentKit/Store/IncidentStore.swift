@@ -1,6 +1,7 @@
 import Conventions
 import Foundation
 import GRDB
+import PostgresSupport
 import SQLiteSupport
 import Synchronization
 
@@ -81,11 +82,12 @@ public final class IncidentStore: IncidentRepository {
     /// the first write that commits, so that a command refused or interrupted before it wrote leaves no
     /// empty database behind.
     public static func open(path: String, ifMissing: MissingFile) throws -> IncidentStore {
-        if isServerAddress(path) {
+        if PostgresAddress.isAddress(path) {
             // Never echoed: the address may carry a password.
             throw IncidentError.invalidInput(
-                "--db (or INCIDENT_DB) names a PostgreSQL server; this version of incident keeps its record in "
-                    + "an SQLite file only. Pass --db with the path of a database file")
+                "--db (or INCIDENT_DB) names a PostgreSQL server; this version of incident creates and checks a "
+                    + "PostgreSQL store (`incident db init`, `incident db check`) but keeps incidents in an SQLite "
+                    + "file only. Pass --db with the path of a database file")
         }
         var status = stat()
         let exists = stat(path, &status) == 0
@@ -120,12 +122,6 @@ public final class IncidentStore: IncidentRepository {
                 return IncidentStore(try pending(), path: path)
             }
         }
-    }
-
-    /// Whether `location` is a PostgreSQL connection URI (`postgres://…`, `postgresql://…`) rather than a path.
-    static func isServerAddress(_ location: String) -> Bool {
-        let lowered = location.lowercased()
-        return lowered.hasPrefix("postgres://") || lowered.hasPrefix("postgresql://")
     }
 
     /// The connection of a store whose file does not exist yet: reads see an empty store in memory.

@@ -6,7 +6,8 @@ struct DatabaseOption: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "The database file (default: $INCIDENT_DB, else ~/.local/share/incident/incidents.db).",
+            "The database file (default: $INCIDENT_DB, else ~/.local/share/incident/incidents.db); `db init` and "
+                + "`db check` also take a postgres:// URI.",
             valueName: "path"))
     var db: String?
 
@@ -32,9 +33,9 @@ struct DatabaseOption: ParsableArguments {
         try IncidentStore.open(path: path, ifMissing: .readEmpty)
     }
 
-    /// The store for a maintenance command, which only reads and needs the database to exist: a missing
-    /// file is refused (exit 66).
-    func existing() throws -> any IncidentRepository & DecisionRepository {
-        try IncidentStore.open(path: path, ifMissing: .fail)
+    /// The store for a `db` command: an SQLite file or a PostgreSQL server. A missing SQLite file is created
+    /// with `create`, else refused (exit 66).
+    func maintenance(create: Bool = false) async throws -> any StoreMaintenance {
+        try await Stores.maintenance(of: path, ifMissing: create ? .create : .fail)
     }
 }

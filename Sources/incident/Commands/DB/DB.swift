@@ -4,7 +4,7 @@ extension IncidentCommand {
     struct DB: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "db",
-            abstract: "Check and back up the database.",
-            subcommands: [DBCheck.self, DBBackup.self])
+            abstract: "Create, check and back up the database.",
+            subcommands: [DBInit.self, DBCheck.self, DBBackup.self])
     }
 }

@@ -7,7 +7,10 @@ extension IncidentCommand {
         static let configuration = CommandConfiguration(
             commandName: "check",
             abstract: "Check the database's integrity and print its schema version.",
-            discussion: "Exits 74 when SQLite finds the file damaged; restore it from a backup then.")
+            discussion: """
+                Exits 74 when the store is damaged (SQLite's integrity check; a PostgreSQL store missing a table); \
+                restore it from a backup then. --db also takes a postgres:// URI.
+                """)
 
         @Flag(help: "Print the findings as JSON.")
         var json = false
@@ -15,23 +18,28 @@ extension IncidentCommand {
         @OptionGroup var database: DatabaseOption
 
         func run() async throws {
-            let store = try database.existing()
-            let health = try await store.check()
-            if json {
-                try Output.json(health)
-            } else {
-                print("database:  \(database.path)")
-                print("schema:    \(health.schema.count) migration(s), latest \"\(health.schema.last ?? "none")\"")
-                print(
-                    "contents:  \(health.incidents) incidents, \(health.timelineEvents) timeline events, "
-                        + "\(health.actionItems) action items")
-                print("integrity: " + (health.isHealthy ? "ok" : "DAMAGED"))
-                for problem in health.problems { print("  \(problem)") }
-            }
+            let health = try await database.maintenance().check()
+            try Self.show(health, json: json)
             if !health.isHealthy {
                 throw IncidentError.database(
-                    "\(database.path) is damaged (\(health.problems.count) problem(s)); restore it from a backup")
+                    "\(health.path ?? database.path) is damaged (\(health.problems.count) problem(s)); restore it "
+                        + "from a backup")
             }
+        }
+
+        /// Prints what a store holds, as `db check` and `db init` show it.
+        static func show(_ health: DatabaseHealth, json: Bool) throws {
+            if json {
+                try Output.json(health)
+                return
+            }
+            print("database:  \(health.path ?? "in memory")")
+            print("schema:    \(health.schema.count) migration(s), latest \"\(health.schema.last ?? "none")\"")
+            print(
+                "contents:  \(health.incidents) incidents, \(health.timelineEvents) timeline events, "
+                    + "\(health.actionItems) action items")
+            print("integrity: " + (health.isHealthy ? "ok" : "DAMAGED"))
+            for problem in health.problems { print("  \(problem)") }
         }
     }
 }
