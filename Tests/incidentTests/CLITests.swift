@@ -244,6 +244,24 @@ struct DatabaseFileTests {
         #expect(!FileManager.default.fileExists(atPath: cli.database), "$INCIDENT_DB was not used")
     }
 
+    @Test func initCreatesTheFileOnceAndRefusesANewerSchema() async throws {
+        let cli = try CLI()
+        let created = try await cli.run("db", "init")
+        #expect(created.status == 0 && created.stdout.contains("schema:    6 migration(s)"), "\(created.stderr)")
+        #expect(created.stdout.contains("contents:  0 incidents"))
+        #expect(FileManager.default.fileExists(atPath: cli.database))
+        try await expectSuccess(cli, "open", "x")
+        let again = try await cli.run("db", "init", "--json")
+        #expect(again.status == 0 && again.stdout.contains(#""incidents" : 1"#), "\(again.stdout)")
+        try recordUnknownMigration(cli.database)
+        let before = try Data(contentsOf: URL(fileURLWithPath: cli.database))
+        let newer = try await cli.run("db", "init")
+        #expect(newer.status == 74 && newer.stderr.contains("newer version of incident"), "\(newer.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: cli.database)) == before)
+        let typo = try await cli.run("db", "init", "--db", cli.directory.path("no/such/folder.db"))
+        #expect(typo.status == 74 && typo.stderr.contains("does not exist; create it first"), "\(typo.stderr)")
+    }
+
     @Test func checkAndBackupWorkOnAHealthyDatabase() async throws {
         let cli = try CLI()
         #expect(try await cli.run("db", "check").status == 66, "no database yet")

@@ -80,6 +80,16 @@ struct PostgresStoreTests {
         #expect(count.first?[0] == "7")
     }
 
+    @Test func aStoreMissingATableIsDamaged() async throws {
+        let cli = try CLI()
+        let address = try TestPostgres.freshDatabase()
+        try await expectSuccess(cli, "db", "init", "--db", address)
+        try PostgresConnection(address).execute("DROP TABLE decision_slo")
+        let check = try await cli.run("db", "check", "--db", address)
+        #expect(check.status == 74 && check.stdout.contains("the table decision_slo is missing"), "\(check.stdout)")
+        #expect(check.stderr.contains("is damaged (1 problem(s))"), "\(check.stderr)")
+    }
+
     @Test func aDatabaseWithoutTheSchemaOrWithATableOfAnotherProgramIsNamed() async throws {
         let cli = try CLI()
         let address = try TestPostgres.freshDatabase()
