@@ -58,9 +58,12 @@ struct LiveAppTests {
             headers: ["X-Request-ID": "req-42"])
         #expect(answer.status == 201)
         #expect(answer.headers["X-Request-ID"] == "req-42")
-        try await app.activate(#"{"type":"error","status":502,"duration_s":0.3}"#)
+        // Long enough for the request to come while it holds on a loaded machine; the test waits for its end.
+        try await app.activate(#"{"type":"error","status":502,"duration_s":2}"#)
         #expect(try await app.request("/api/notes").status == 502)
-        try await Task.sleep(for: .milliseconds(500))
+        for _ in 0..<150 where !app.logLines.contains(where: { $0["message"] as? String == "fault expired" }) {
+            try await Task.sleep(for: .milliseconds(100))
+        }
         app.signal(SIGTERM)
         #expect(try await app.exitStatus(within: .seconds(10)) == 0)
 
