@@ -4,6 +4,9 @@ import Foundation
 /// server's, one line, and never hold a password.
 public struct PostgresError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
+        /// The address itself is malformed (`postgres://db:abc/x`, an unknown parameter, a bad `sslmode`):
+        /// libpq refused it before connecting.
+        case invalidAddress
         /// No server answers there, or it went away mid-command (down, restarting, wrong host or port).
         case unavailable
         /// The server refused the credentials: a wrong password, an unknown role, no `pg_hba.conf` entry.
@@ -58,6 +61,13 @@ public struct PostgresError: Error, Equatable, Sendable, CustomStringConvertible
             return .refused
         }
         if lowered.contains("database") && lowered.contains("does not exist") { return .missingDatabase }
+        // libpq checks the address before it connects; those messages name no server.
+        if !lowered.contains("connection to server")
+            && (lowered.hasPrefix("invalid ") || lowered.contains(" uri") || lowered.contains("key/value separator")
+                || lowered.contains("missing \"=\""))
+        {
+            return .invalidAddress
+        }
         return .unavailable
     }
 

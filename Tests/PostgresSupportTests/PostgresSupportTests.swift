@@ -52,6 +52,17 @@ struct PostgresErrorTests {
         (#"FATAL:  no pg_hba.conf entry for host "127.0.0.1", user "eve", database "x", no encryption"#, .refused),
         (#"fe_sendauth: no password supplied"#, .refused),
         (#"FATAL:  database "nothere" does not exist"#, .missingDatabase),
+        (#"invalid integer value "abc" for connection option "port""#, .invalidAddress),
+        (#"invalid sslmode value: "bogus""#, .invalidAddress),
+        (#"extra key/value separator "=" in URI query parameter: "options""#, .invalidAddress),
+        (
+            #"end of string reached when looking for matching "]" in IPv6 host address in URI: "postgres://[::1/x""#,
+            .invalidAddress
+        ),
+        (
+            #"connection to server at "127.0.0.1", port 5432 failed: FATAL:  invalid value for parameter "x""#,
+            .unavailable
+        ),
     ])
     func connectionFailuresAreSortedByTheirMessage(message: String, kind: PostgresError.Kind) {
         #expect(PostgresError.kind(ofConnectionFailure: message) == kind)

@@ -173,6 +173,16 @@ struct PostgresReachTests {
         return (listener, UInt16(bigEndian: address.sin_port))
     }
 
+    @Test(arguments: [
+        "postgres://eve:s3cret@127.0.0.1:abc/x", "postgres://eve:s3cret@127.0.0.1/x?sslmode=bogus",
+        "postgres://eve:s3cret@127.0.0.1/x?options=-csearch_path=x", "postgres://eve:s3cret@[::1/x",
+    ])
+    func aMalformedAddressIsBadInput(address: String) async throws {
+        let result = try await CLI().run("db", "check", "--db", address)
+        #expect(result.status == 64 && result.stderr.contains("address in --db"), "\(result.stderr)")
+        #expect(!result.stderr.contains("s3cret") && !result.crashed, "\(result.stderr)")
+    }
+
     @Test func aPasswordOnTheCommandLineIsHiddenFromTheProcessList() async throws {
         let (listener, port) = try Self.silentPort()
         defer { close(listener) }

@@ -33,7 +33,7 @@ public final class PostgresStore: StoreMaintenance {
                 if applied.isEmpty, try exists("incident") {
                     throw IncidentError.database(
                         "\(name) holds an incident table that incident did not make; name another database or schema "
-                            + "(options=-csearch_path=NAME in the URI)")
+                            + "(?options=-csearch_path%3DNAME in the URI)")
                 }
                 for migration in PostgresSchema.migrations where !applied.contains(migration.identifier) {
                     if !migration.sql.isEmpty { try connection.execute(migration.sql) }
@@ -106,6 +106,11 @@ public final class PostgresStore: StoreMaintenance {
 
     private static func translated(_ error: PostgresError) -> IncidentError {
         switch error.kind {
+        case .invalidAddress:
+            .invalidInput(
+                "the PostgreSQL address in --db (or INCIDENT_DB) is not valid: \(error.message); write it as "
+                    + "postgres://USER@HOST:PORT/DATABASE?PARAMETER=VALUE, with '=' and '&' in a value written %3D "
+                    + "and %26")
         case .unavailable:
             .unavailable(
                 "cannot reach PostgreSQL: \(error.message); check that the server runs, and the host and port "
