@@ -67,19 +67,13 @@ public struct AlertRouting: Sendable, Equatable {
         incident.mitigatedAt ?? incident.resolvedAt
     }
 
-    /// The order candidates are preferred in: still open and undetected, injected, started later, newer id.
+    /// The order candidates are preferred in: still open and undetected, then ``Incident/detectionRank``.
     private static func precedes(_ left: Incident, _ right: Incident) -> Bool {
-        func key(_ incident: Incident) -> (Bool, Bool) {
-            (
-                incident.resolvedAt == nil && incident.mitigatedAt == nil && incident.detectedAt == nil,
-                incident.kind == .injected
-            )
+        func openAndUndetected(_ incident: Incident) -> Int {
+            incident.resolvedAt == nil && incident.mitigatedAt == nil && incident.detectedAt == nil ? 1 : 0
         }
-        let (leftOpen, leftInjected) = key(left)
-        let (rightOpen, rightInjected) = key(right)
-        if leftOpen != rightOpen { return leftOpen }
-        if leftInjected != rightInjected { return leftInjected }
-        if left.startedAt != right.startedAt { return left.startedAt > right.startedAt }
-        return (left.id ?? 0) > (right.id ?? 0)
+        let (leftRank, rightRank) = (left.detectionRank, right.detectionRank)
+        return (openAndUndetected(left), leftRank.injected, leftRank.startedAt, leftRank.id)
+            > (openAndUndetected(right), rightRank.injected, rightRank.startedAt, rightRank.id)
     }
 }

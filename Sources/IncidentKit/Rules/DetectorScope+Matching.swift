@@ -12,9 +12,14 @@ extension DetectorScope {
         candidates.filter { incident in
             covers(incident) && !incident.cancelled && incident.mitigatedAt == nil && incident.resolvedAt == nil
                 && incident.startedAt <= at
-        }.max { left, right in
-            (left.kind == .injected ? 1 : 0, left.startedAt, left.id ?? 0)
-                < (right.kind == .injected ? 1 : 0, right.startedAt, right.id ?? 0)
-        }
+        }.max { $0.detectionRank < $1.detectionRank }
+    }
+}
+
+extension Incident {
+    /// How a finding (a prober's, an alert's) ranks an ongoing incident as the one it is about, higher first:
+    /// injected before real, then the most recently started, then the newest.
+    var detectionRank: (injected: Int, startedAt: Timestamp, id: Int64) {
+        (kind == .injected ? 1 : 0, startedAt, id ?? 0)
     }
 }

@@ -53,17 +53,15 @@ public final class PostgresStore: StoreMaintenance {
                         "\(name) holds no incident store; create one with `incident db init --db URI`")
                 }
                 let applied = try appliedMigrations()
-                let problems = try PostgresSchema.tables.filter { try !exists($0) }.map {
-                    "the table \($0) is missing"
-                }
+                let missing = try PostgresSchema.tables.filter { try !exists($0) }
                 func count(_ table: String) throws -> Int {
-                    guard try exists(table) else { return 0 }
+                    guard !missing.contains(table) else { return 0 }
                     return Int(try connection.execute("SELECT count(*) FROM \(table)").first?[0] ?? "") ?? 0
                 }
                 return DatabaseHealth(
                     path: name, schema: applied, incidents: try count("incident"),
                     actionItems: try count("action_item"), timelineEvents: try count("timeline_event"),
-                    problems: problems)
+                    problems: missing.map { "the table \($0) is missing" })
             }
         }
     }
