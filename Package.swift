@@ -118,7 +118,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["Conventions", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Conventions", "PostgresSupport", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "RFC3339Tests", dependencies: ["RFC3339"]),

@@ -9,7 +9,6 @@ the numbers measure the CLI and not the loading. Build the binary first:
     swift build -c release --static-swift-stdlib --product incident
     bench/cli_bench.py [--incident .build/release/incident] [--incidents 100000] [--runs 30]
 """
-import argparse
 import os
 import random
 import sqlite3
@@ -18,6 +17,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+from benchlib import incident_arguments, require_binary
 
 
 def load(database: str, count: int) -> None:
@@ -60,15 +61,10 @@ def median_ms(command: list, runs: int, environment: dict) -> float:
 
 
 def main() -> int:
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--incident", default=os.path.join(root, ".build", "release", "incident"))
+    parser = incident_arguments(__doc__, runs=30)
     parser.add_argument("--incidents", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
-    if not os.access(args.incident, os.X_OK):
-        sys.exit(f"cli_bench: no binary at {args.incident}; build it with "
-                 "`swift build -c release --static-swift-stdlib --product incident`")
+    require_binary(args.incident, "cli_bench")
     with tempfile.TemporaryDirectory() as scratch:
         database = os.path.join(scratch, "bench.db")
         environment = {"PATH": "/usr/bin:/bin", "INCIDENT_DB": database, "INCIDENT_AUTHOR": "bench", "TZ": "UTC"}

@@ -7,7 +7,6 @@ JSONL and loaded with `incident import`, so the import is measured too. Build th
     swift build -c release --static-swift-stdlib --product incident
     bench/report_bench.py [--incident .build/release/incident] [--sizes 100000 1000000] [--runs 3]
 """
-import argparse
 import datetime as dt
 import json
 import os
@@ -18,8 +17,11 @@ import sys
 import tempfile
 import time
 
-FAULTS = ["latency ms=800", "error status=500 probability=0.5", "abort", "hang max_s=30", "crash exit_code=137",
-          "memory_leak mb_per_s=20 max_mb=1500", "cpu_burn threads=2", "dependency_down", "not_ready", "not_live"]
+from benchlib import incident_arguments, require_binary
+
+FAULTS = ["latency ms=800 jitter_ms=0", "error status=500 probability=0.5", "abort", "hang max_s=30",
+          "crash exit_code=137 delay_s=0", "memory_leak mb_per_s=20 max_mb=1500", "cpu_burn threads=2",
+          "dependency_down", "not_ready", "not_live"]
 DETECTIONS = ["alert:HighErrorRate", "alert:HighLatencyP99", "alert:SLOBurnRateFast", "probe", "customer", "manual"]
 CATEGORIES = ["deploy", "config", "capacity", "dependency", "code", "storage", "network", "resilience"]
 SERVICES = ["app", "api", "checkout", "search", "auth"]
@@ -29,6 +31,21 @@ def stamp(milliseconds: int) -> str:
     moment = dt.datetime.fromtimestamp(milliseconds / 1000, dt.timezone.utc)
     text = moment.strftime("%Y-%m-%dT%H:%M:%S")
     return text + (f".{milliseconds % 1000:03d}Z" if milliseconds % 1000 else "Z")
+
+
+def derived(started: int, detected, acknowledged, resolved, cancelled: bool) -> dict:
+    """The fields an export derives from a record's times, which import checks: status, durations, and the
+    fields these histories leave empty."""
+    def seconds(start, end):
+        return (end - start) / 1000 if start is not None and end is not None else None
+    status = ("cancelled" if cancelled else "resolved" if resolved else "acknowledged" if acknowledged
+              else "detected" if detected else "open")
+    return {
+        "status": status, "target": None, "fault_id": None, "fix": None, "summary": None, "impact": None,
+        "trigger": None, "lessons": None, "sources": [],
+        "durations": {"ttd_s": seconds(started, detected), "tta_s": seconds(detected, acknowledged),
+                      "ttr_s": seconds(started, resolved), "ttc_s": seconds(started, resolved)},
+    }
 
 
 def write_history(path: str, count: int) -> None:
@@ -73,6 +90,7 @@ def write_history(path: str, count: int) -> None:
                 "cancelled": cancelled, "cancel_reason": "noise" if cancelled else None,
                 "timeline": timeline, "actions": actions,
             }
+            record.update(derived(started, detected, acknowledged, resolved, cancelled))
             out.write(json.dumps(record, separators=(",", ":")) + "\n")
 
 
@@ -88,15 +106,10 @@ def run(command: list, environment: dict) -> tuple:
 
 
 def main() -> int:
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--incident", default=os.path.join(root, ".build", "release", "incident"))
+    parser = incident_arguments(__doc__, runs=3)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
-    parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    if not os.access(args.incident, os.X_OK):
-        sys.exit(f"report_bench: no binary at {args.incident}; build it with "
-                 "`swift build -c release --static-swift-stdlib --product incident`")
+    require_binary(args.incident, "report_bench")
     targets = {100_000: (1.0, None), 1_000_000: (8.0, 300)}
     for size in args.sizes:
         with tempfile.TemporaryDirectory() as scratch:

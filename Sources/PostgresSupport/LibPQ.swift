@@ -36,6 +36,10 @@ struct LibPQ: @unchecked Sendable {
     typealias Field = @convention(c) (Result?, Int32) -> UnsafePointer<CChar>?
     typealias Cell = @convention(c) (Result?, Int32, Int32) -> UnsafePointer<CChar>?
     typealias CellFlag = @convention(c) (Result?, Int32, Int32) -> Int32
+    /// `PQcancel`: asks the server to cancel what a connection runs, writing a reason into the buffer.
+    typealias Cancel = @convention(c) (OpaquePointer?, UnsafeMutablePointer<CChar>?, Int32) -> Int32
+    /// The type (an `Oid` of `pg_type`) of a result's column.
+    typealias ColumnType = @convention(c) (Result?, Int32) -> UInt32
 
     let connectdbParams: ConnectParams
     let status: Number
@@ -50,6 +54,11 @@ struct LibPQ: @unchecked Sendable {
     let nfields: Number
     let getvalue: Cell
     let getisnull: CellFlag
+    let fname: Field
+    let getCancel: @convention(c) (Connection?) -> OpaquePointer?
+    let cancel: Cancel
+    let freeCancel: Release
+    let ftype: ColumnType
     let clear: Release
     let user: Text
     let host: Text
@@ -89,6 +98,11 @@ struct LibPQ: @unchecked Sendable {
         nfields = try symbol("PQnfields")
         getvalue = try symbol("PQgetvalue")
         getisnull = try symbol("PQgetisnull")
+        fname = try symbol("PQfname")
+        getCancel = try symbol("PQgetCancel")
+        cancel = try symbol("PQcancel")
+        freeCancel = try symbol("PQfreeCancel")
+        ftype = try symbol("PQftype")
         clear = try symbol("PQclear")
         user = try symbol("PQuser")
         host = try symbol("PQhost")

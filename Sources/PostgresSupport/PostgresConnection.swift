@@ -10,7 +10,7 @@ public final class PostgresConnection: @unchecked Sendable {
     public let name: String
 
     /// Connects to the server `address` names (a URI; an empty one leaves everything to the `PG…`
-    /// variables), waiting up to 10 s unless `PGCONNECT_TIMEOUT` says otherwise. Notices (`NOTICE: … already
+    /// variables), waiting up to 10 s unless `PGCONNECT_TIMEOUT` says otherwise. Notices and warnings (`NOTICE: … already
     /// exists, skipping`) are not printed.
     public init(_ address: String) throws(PostgresError) {
         let libpq = try LibPQ.shared.get()
@@ -36,7 +36,7 @@ public final class PostgresConnection: @unchecked Sendable {
             throw PostgresError(PostgresError.kind(ofConnectionFailure: message), message)
         }
         self.handle = handle
-        try execute("SET client_min_messages = warning")
+        try execute("SET client_min_messages = error")
     }
 
     /// Connects as ``init(_:)`` does, on a thread of its own, so that cancelling the task (Ctrl-C) ends the
@@ -53,7 +53,10 @@ public final class PostgresConnection: @unchecked Sendable {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 waiting.withLock { $0 = continuation }
+                // Cancelled before the continuation was stored: the handler found nothing to resume.
+                if Task.isCancelled { take()?.resume(throwing: CancellationError()) }
                 Thread.detachNewThread {
+                    guard waiting.withLock({ $0 != nil }) else { return }
                     let result = Result { () throws(PostgresError) in try PostgresConnection(address) }
                     take()?.resume(with: result.mapError { $0 })
                 }
@@ -72,6 +75,11 @@ public final class PostgresConnection: @unchecked Sendable {
     /// rows are the last one's.
     @discardableResult
     public func execute(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> [[String?]] {
+        try query(sql, parameters).rows.map { row in row.map(\.text) }
+    }
+
+    /// Runs `sql` as ``execute(_:_:)`` does and returns its rows with the name and type of each column.
+    public func query(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> PostgresRows {
         let result =
             parameters.isEmpty
             ? libpq.exec(handle, sql)
@@ -89,13 +97,52 @@ public final class PostgresConnection: @unchecked Sendable {
             let kind = sqlstate.map(PostgresError.kind(ofSQLState:)) ?? (isConnected ? .other : .unavailable)
             throw PostgresError(kind, detail.isEmpty ? "the server closed the connection" : detail, sqlstate: sqlstate)
         }
-        let rows = libpq.ntuples(result)
-        let columns = libpq.nfields(result)
-        return (0..<rows).map { row in
-            (0..<columns).map { column in
-                libpq.getisnull(result, row, column) != 0
-                    ? nil : libpq.getvalue(result, row, column).map { String(cString: $0) }
+        let columns = (0..<libpq.nfields(result)).map { column in
+            PostgresRows.Column(
+                name: libpq.fname(result, column).map { String(cString: $0) } ?? "", type: libpq.ftype(result, column))
+        }
+        let readers = columns.map { PostgresValue.reader(ofType: $0.type) }
+        let rows = (0..<libpq.ntuples(result)).map { row in
+            readers.indices.map { column in
+                let column = Int32(column)
+                guard libpq.getisnull(result, row, column) == 0, let text = libpq.getvalue(result, row, column) else {
+                    return PostgresValue.null
+                }
+                return readers[Int(column)](text)
             }
+        }
+        return PostgresRows(columns: columns, rows: rows)
+    }
+
+    /// Runs `body`, which uses this connection, so that cancelling the task (Ctrl-C) asks the server to cancel
+    /// the statement running then: a command waiting for a lock or a long query stops at once, its transaction
+    /// rolled back, and ``CancellationError`` is thrown.
+    public func cancellable<T>(_ body: () throws -> T) async throws -> T {
+        let canceller = Canceller(libpq, libpq.getCancel(handle))
+        do {
+            return try await withTaskCancellationHandler(operation: body, onCancel: canceller.cancel)
+        } catch  where Task.isCancelled {
+            throw CancellationError()
+        }
+    }
+
+    /// libpq's handle for cancelling a connection's statement from another thread.
+    private final class Canceller: @unchecked Sendable {
+        private let libpq: LibPQ
+        private let handle: OpaquePointer?
+
+        init(_ libpq: LibPQ, _ handle: OpaquePointer?) {
+            self.libpq = libpq
+            self.handle = handle
+        }
+
+        @Sendable func cancel() {
+            var reason = [CChar](repeating: 0, count: 256)
+            _ = libpq.cancel(handle, &reason, Int32(reason.count))
+        }
+
+        deinit {
+            libpq.freeCancel(handle)
         }
     }
 
@@ -103,16 +150,19 @@ public final class PostgresConnection: @unchecked Sendable {
     public var isConnected: Bool { libpq.status(handle) == LibPQ.connectionOK }
 
     /// Runs `body` in one transaction at `isolation` (`SERIALIZABLE`, `READ COMMITTED`…), committed when it
-    /// returns and rolled back when it throws. A transaction that lost to a concurrent one (a serialization
-    /// failure, a deadlock) runs again, up to 10 times.
-    public func transaction<T>(isolation: String = "SERIALIZABLE", _ body: () throws -> T) throws -> T {
+    /// returns (rolled back instead without `commit`) and rolled back when it throws. With `retrying`, a
+    /// transaction that lost to a concurrent one (a serialization failure, a deadlock) runs again, up to 10
+    /// times; without, `body` runs once, for work that cannot be done twice (reading a stream).
+    public func transaction<T>(
+        isolation: String = "SERIALIZABLE", commit: Bool = true, retrying: Bool = true, _ body: () throws -> T
+    ) throws -> T {
         for attempt in 1... {
             try execute("BEGIN ISOLATION LEVEL \(isolation)")
             do {
                 let value = try body()
-                try execute("COMMIT")
+                try execute(commit ? "COMMIT" : "ROLLBACK")
                 return value
-            } catch let error as PostgresError where error.kind == .retryable && attempt < 10 {
+            } catch let error as PostgresError where error.kind == .retryable && retrying && attempt < 10 {
                 if isConnected { try execute("ROLLBACK") }
                 usleep(useconds_t(UInt32.random(in: 1_000...20_000) * UInt32(attempt)))
             } catch {
@@ -137,4 +187,46 @@ public final class PostgresConnection: @unchecked Sendable {
         defer { for copy in copies { free(copy) } }
         return copies.map { UnsafePointer($0) }.withUnsafeBufferPointer(body)
     }
+}
+
+/// A value of a result, as its column's type reads: booleans and integers as numbers, other types as text.
+public enum PostgresValue: Sendable, Equatable {
+    case null
+    case boolean(Bool)
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+
+    /// The value in PostgreSQL's text form (`t`/`f` for booleans); nil for NULL.
+    public var text: String? {
+        switch self {
+        case .null: nil
+        case .boolean(let truth): truth ? "t" : "f"
+        case .integer(let number): String(number)
+        case .real(let number): String(number)
+        case .text(let text): text
+        }
+    }
+
+    /// How to read a value of the type `oid` from its text, without making a string of a number.
+    static func reader(ofType oid: UInt32) -> (UnsafePointer<CChar>) -> PostgresValue {
+        switch oid {
+        case 16: { .boolean($0.pointee == UInt8(ascii: "t")) }
+        case 20, 21, 23, 26: { .integer(Int64(strtoll($0, nil, 10))) }  // bigint, smallint, integer, oid
+        case 700, 701: { .real(strtod($0, nil)) }  // real, double precision
+        default: { .text(String(cString: $0)) }
+        }
+    }
+}
+
+/// The rows of a query, each value read as its column's type, and its columns.
+public struct PostgresRows: Sendable {
+    /// A column's name and type (an `Oid` of `pg_type`: 16 boolean, 20 bigint, 25 text…).
+    public struct Column: Sendable, Equatable {
+        public var name: String
+        public var type: UInt32
+    }
+
+    public var columns: [Column]
+    public var rows: [[PostgresValue]]
 }

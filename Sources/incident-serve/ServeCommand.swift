@@ -43,7 +43,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "The database file (default: $INCIDENT_DB, else ~/.local/share/incident/incidents.db).", valueName: "path"))
+            "The database file or postgres:// URI (default: $INCIDENT_DB, else ~/.local/share/incident/incidents.db).",
+            valueName: "path"))
     var db: String?
 
     func run() async throws {
@@ -56,8 +57,8 @@ struct ServeCommand: AsyncParsableCommand {
             }
             (configuration.host, configuration.port) = (String(parts[0]), port)
             configuration.lateWindow = try DurationInput.seconds(lateWindow, option: "--late-window", in: 0...86_400)
-            let store = try IncidentStore.open(path: IncidentStore.location(explicit: db), ifMissing: .create)
-            try store.createFileIfMissing()
+            let store = try await IncidentStore.connect(to: IncidentStore.location(explicit: db), ifMissing: .create)
+            try await store.prepareForWriting()
             var logger = Logger(label: "incident-serve")
             logger.logLevel = .info
             try await serve(store: store, configuration: configuration, logger: logger)

@@ -52,7 +52,7 @@ struct ChaosToolkitTests {
     }
 
     @Test func importingAJournalTwiceAddsItOnce() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let details = [try incident("deviated.json"), try incident("held.json")]
         let first = try await f.store.add(details, now: .now)
         #expect(first.added.count == 2 && first.known.isEmpty)

@@ -46,7 +46,7 @@ struct DecisionTests {
     }
 
     @Test func aDecisionIsStoredWithItsLinksAndReadBack() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let first = try await f.open("Checkout returns 502")
         let second = try await f.open("Latency", at: 30)
         let record = try await f.store.addDecision(try draft(f, incidents: [second, first, second]))
@@ -61,7 +61,7 @@ struct DecisionTests {
     }
 
     @Test func badDecisionsAreRefusedAndChangeNothing() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         var unknown = try draft(f)
         unknown.incidents = [42]
         try await f.expectRefused(66, "no incident #42") { _ = try await f.store.addDecision(unknown) }
@@ -84,7 +84,7 @@ struct DecisionTests {
     }
 
     @Test func supersedingKeepsTheOldRecordAndLinksBoth() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         _ = try await f.store.addDecision(try draft(f))
         var newer = try draft(f, title: "Page on burn rate, ticket on slow burn")
         newer.decidedAt = f.at(100)
@@ -108,7 +108,7 @@ struct DecisionTests {
     }
 
     @Test func theADRMarkdownMatchesItsGoldenFiles() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let incident = try await f.open("Checkout returns 502")
         _ = try await f.store.addDecision(try draft(f, incidents: [incident]))
         var newer = try draft(f, title: "Page on burn rate, ticket on slow burn")
@@ -125,7 +125,7 @@ struct DecisionTests {
     }
 
     @Test func aPostmortemListsTheDecisionsOfItsIncident() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let incident = try await f.open("Checkout returns 502")
         let other = try await f.open("Other", at: 10)
         _ = try await f.store.addDecision(try draft(f, incidents: [incident]))

@@ -123,7 +123,7 @@ struct GitHubRunListTests {
 
 struct PipelineStoreTests {
     @Test func aStreakOfFailuresIsOneIncidentResolvedByTheNextGreenRun() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         var list = RunList()
         list.add(1, "success", created: -20, finished: -10)
         list.add(2, "failure", created: 0, finished: 8, title: "Add the cart endpoint")
@@ -155,7 +155,7 @@ struct PipelineStoreTests {
     }
 
     @Test func branchesAndWorkflowsKeepStreaksOfTheirOwnWhateverTheInputOrder() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         var list = RunList()
         // Listed newest first, as gh does, and interleaved.
         list.add(8, "success", created: 40, finished: 45, workflow: "Lint", branch: "main")
@@ -181,7 +181,7 @@ struct PipelineStoreTests {
     }
 
     @Test func aReRunThatPassesEndsTheStreakOfItsFirstAttempt() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         var list = RunList()
         list.add(1, "failure", created: 0, finished: 10)
         list.add(1, "success", created: 0, finished: 25, attempt: 2)
@@ -192,7 +192,7 @@ struct PipelineStoreTests {
     }
 
     @Test func anOverlappingImportAddsOnlyWhatIsNewAndClosesTheStreakLeftOpen() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         var first = RunList()
         first.add(1, "success", created: 0, finished: 5)
         first.add(2, "failure", created: 10, finished: 15)
@@ -220,7 +220,7 @@ struct PipelineStoreTests {
     }
 
     @Test func aRunOlderThanTheNewestRecordedIsSkippedRatherThanRewritingHistory() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         var first = RunList()
         first.add(5, "failure", created: 30, finished: 40)
         try await f.record(first)
@@ -232,7 +232,7 @@ struct PipelineStoreTests {
     }
 
     @Test func cancelledAndSkippedRunsNeitherStartNorEndAStreak() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         var list = RunList()
         for (id, conclusion) in zip(1..., ["cancelled", "skipped", "action_required", "neutral", "stale"]) {
             list.add(Int64(id), conclusion, created: Double(id), finished: Double(id) + 0.5)
@@ -242,7 +242,7 @@ struct PipelineStoreTests {
     }
 
     @Test func aGameDayCommitMakesItsStreakInjected() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         var list = RunList()
         list.add(1, "failure", created: 0, finished: 4, title: "[gameday] a test that always fails")
         list.add(2, "success", created: 5, finished: 9, title: "Revert the game day")
@@ -254,7 +254,7 @@ struct PipelineStoreTests {
     }
 
     @Test func whatAPersonRecordedIsKeptWhenTheStreakEnds() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         var first = RunList()
         first.add(1, "failure", created: 0, finished: 5)
         try await f.record(first)
@@ -270,7 +270,7 @@ struct PipelineStoreTests {
     }
 
     @Test func aRunThatCannotBeRecordedRefusesTheWholeImport() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         var first = RunList()
         first.add(1, "failure", created: 0, finished: 5)
         try await f.record(first)
@@ -293,8 +293,8 @@ struct GitHubActionsRunTests {
         "GITHUB_REPOSITORY": "acme/shop",
     ]
 
-    @Test func theRunIsReadAsGhShowsIt() throws {
-        let f = try StoreFixture()
+    @Test func theRunIsReadAsGhShowsIt() async throws {
+        let f = try await StoreFixture()
         let run = try PipelineRun(
             gitHubActions: environment, conclusion: .failure, createdAt: f.at(0), finishedAt: f.at(5), title: nil)
         #expect(run.service == "ci/build-and-test" && run.branch == "fix-cart", "a pull request's head branch")
@@ -303,8 +303,8 @@ struct GitHubActionsRunTests {
         #expect(run.title == "Build and test", "no event file: the workflow's name")
     }
 
-    @Test func theTitleComesFromTheEvent() throws {
-        let f = try StoreFixture()
+    @Test func theTitleComesFromTheEvent() async throws {
+        let f = try await StoreFixture()
         let event = f.directory.path("event.json")
         try Data(#"{"head_commit": {"message": "[gameday] break the build\n\nOn purpose."}}"#.utf8)
             .write(to: URL(fileURLWithPath: event))

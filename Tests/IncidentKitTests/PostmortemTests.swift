@@ -37,7 +37,7 @@ struct PostmortemTests {
     }
 
     @Test func userTextIsEscapedInEveryField() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let id = try await f.store.open(
             Incident(title: "a | b `c` <script>x</script>\n# not a heading", startedAt: f.at(0)),
             by: "<b>eve</b>", now: f.now

@@ -42,7 +42,7 @@ struct HandMadeHistory {
     let ids: [Int64]
 
     init() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let day = 24.0 * 60
         func open(
             _ title: String, _ day: Double, _ kind: IncidentKind, _ fault: String?,
@@ -155,7 +155,7 @@ struct ReportFigureTests {
     }
 
     @Test func anEmptyHistoryGivesAnEmptyReport() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let report = try await f.store.report(ReportRequest())
         #expect(report.counts.total == 0 && report.trend.isEmpty && report.overall.all.ttd.n == 0)
         #expect(report.markdown.contains("No incidents."))
@@ -165,7 +165,7 @@ struct ReportFigureTests {
 struct ReportPeriodTests {
     /// Two incidents an hour apart across midnight UTC at the end of May.
     func history() async throws -> StoreFixture {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         for start in ["2026-05-31T22:30:00Z", "2026-06-01T00:30:00Z"] {
             let id = try await f.store.open(
                 Incident(title: start, startedAt: Timestamp(rfc3339: start)!), by: "t",
@@ -193,7 +193,7 @@ struct ReportPeriodTests {
     /// at 01:00, and every later month at 00:00 again, however many periods the report spans and wherever
     /// `--since` starts it.
     @Test func periodsStartAtTheirOwnFirstInstantAfterADaylightSavingGap() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let zone = TimeZone(identifier: "America/Asuncion")!
         let now = Timestamp(rfc3339: "2024-03-01T00:00:00Z")!
         // 00:30 local on the first of each month; -03:00 in the southern summer, -04:00 before.
@@ -227,7 +227,7 @@ struct ReportPeriodTests {
     }
 
     @Test func emptyPeriodsAreShownAndChangesAreAgainstThePreviousPeriod() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let now = Timestamp(rfc3339: "2026-06-01T00:00:00Z")!
         for (start, minutes) in [
             ("2026-01-10T10:00:00Z", 30.0), ("2026-03-10T10:00:00Z", 10.0),
@@ -251,7 +251,7 @@ struct ReportPeriodTests {
 
 struct RecurrenceTests {
     @Test func aCauseThatReturnsAfterItsPreventiveChangeIsMarked() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         func resolvedIncident(_ minutes: Double, service: String = "app", category: String) async throws -> Int64 {
             let id = try await f.store.open(
                 Incident(title: "at \(minutes)", service: service, startedAt: f.at(minutes)),
@@ -332,7 +332,7 @@ struct ReportMarkdownTests {
     }
 
     @Test func theHTMLReportIsSelfContainedAndEscapesUserText() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let id = try await f.store.open(
             Incident(
                 title: "<script>alert('x')</script> & \"quotes\"", kind: .injected, fault: "abort", startedAt: f.at(0)),

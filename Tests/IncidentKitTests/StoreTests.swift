@@ -11,13 +11,15 @@ struct StoreFixture {
     let t0 = Timestamp(rfc3339: "2026-11-28T10:00:00Z")!
     var now: Timestamp { t0.adding(seconds: 3600) }
 
-    init() throws {
-        directory = try TemporaryDirectory()
-        store = try IncidentStore.open(path: directory.path("incidents.db"), ifMissing: .create)
-        try store.createFileIfMissing()  // so that refusals can be checked against the file
-    }
+    /// The store's file, or its PostgreSQL URI with the password the name of the store leaves out.
+    let path: String
 
-    var path: String { store.path! }
+    init() async throws {
+        directory = try TemporaryDirectory()
+        path = try TestPostgres.store(in: directory)
+        store = try await IncidentStore.connect(to: path, ifMissing: .create)
+        try await store.prepareForWriting()  // so that refusals can be checked against the file
+    }
 
     func at(_ minutes: Double) -> Timestamp { t0.adding(seconds: minutes * 60) }
 
@@ -50,7 +52,7 @@ struct StoreFixture {
 
 struct LifecycleTests {
     @Test func aFullLifecycleGivesExactDurationsAndATimeline() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let id = try await f.open()
         _ = try await f.store.detect(id, at: f.at(3), via: "alert:HighErrorRate", by: "bob", now: f.now)
         _ = try await f.store.acknowledge(id, at: f.at(4.5), responder: "carol", by: "bob", now: f.now)
@@ -75,7 +77,7 @@ struct LifecycleTests {
     }
 
     @Test func recoveryEndsAtResolutionWhenNothingWasMitigated() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let id = try await f.open()
         let detail = try await f.store.resolve(
             id, at: f.at(20), cause: "expired", category: nil, fix: nil, prevent: [],
@@ -84,7 +86,7 @@ struct LifecycleTests {
     }
 
     @Test func timesOutOfOrderAreRefusedNamingBothTimes() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let id = try await f.open(at: 10)
         try await f.expectRefused(
             65, "detected time 2026-11-28T10:05:00Z is before the started time 2026-11-28T10:10:00Z"
@@ -101,7 +103,7 @@ struct LifecycleTests {
     }
 
     @Test func futureTimesBeyondFiveMinutesAreRefused() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         try await f.expectRefused(65, "more than 5 minutes after now (2026-11-28T11:00:00Z)") {
             try await f.open(at: 66)
         }
@@ -113,7 +115,7 @@ struct LifecycleTests {
     }
 
     @Test func stepsAreRecordedOnceAndNeverOnACancelledIncident() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let id = try await f.open()
         _ = try await f.store.detect(id, at: f.at(1), via: "manual", by: "bob", now: f.now)
         try await f.expectRefused(65, "already detected at 2026-11-28T10:01:00Z") {
@@ -140,7 +142,7 @@ struct LifecycleTests {
     }
 
     @Test func reopenUndoesAResolutionOrACancellation() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let id = try await f.open()
         try await f.expectRefused(65, "nothing to reopen") {
             _ = try await f.store.reopen(id, at: f.at(1), by: "b", now: f.now)
@@ -156,7 +158,7 @@ struct LifecycleTests {
     }
 
     @Test func unknownIdsAreNotFound() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         try await f.expectRefused(66, "no incident #42") {
             _ = try await f.store.detect(42, at: f.at(1), via: nil, by: "b", now: f.now)
         }
@@ -167,7 +169,7 @@ struct LifecycleTests {
     }
 
     @Test func editRecordsEveryChangeWithOldAndNewValue() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let id = try await f.open()
         let detail = try await f.store.edit(
             id,
@@ -198,7 +200,7 @@ struct LifecycleTests {
     }
 
     @Test func actionItemsAreClosedOnceWithATimelineEntry() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let id = try await f.open()
         let action = try await f.store.addAction(
             to: id,
@@ -225,7 +227,7 @@ struct LifecycleTests {
 
 struct TextTests {
     @Test func anyUnicodeUpTo64KiBIsStoredExactly() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let piece = "é🔥 שלום \u{202E}RTL 'x'); DROP TABLE incident;-- %_\\ \"q\" \t\r\n\u{7}e\u{301}"
         var title = String(repeating: piece, count: Validate.maxTextBytes / piece.utf8.count)
         title += String(repeating: "a", count: Validate.maxTextBytes - title.utf8.count)
@@ -240,7 +242,7 @@ struct TextTests {
     }
 
     @Test func textOver64KiBOrBlankIsRefused() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         try await f.expectRefused(64, "more than the 65536 allowed") {
             try await f.open(String(repeating: "x", count: Validate.maxTextBytes + 1))
         }
@@ -278,7 +280,7 @@ struct TextTests {
 
 struct ListTests {
     @Test func filtersCombineAndNewestComesFirst() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let old = try await f.open("old", at: -600, kind: .injected)
         let api = try await f.open("api", at: -30, service: "API", severity: .sev1)
         let newest = try await f.open("newest", at: -10)
@@ -299,7 +301,7 @@ struct ListTests {
 
     @Test(arguments: IncidentStatus.allCases)
     func statusFilterAgreesWithTheDerivedStatus(status: IncidentStatus) async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         for step in 0..<6 {
             let id = try await f.open("step \(step)")
             if step == 5 { _ = try await f.store.cancel(id, reason: "noise", at: f.at(1), by: "b", now: f.now) }
@@ -320,6 +322,7 @@ struct ListTests {
     }
 }
 
+@Suite(.disabled(if: TestPostgres.storesOnPostgres, "tests of SQLite files: the SQLite run covers them"))
 struct DatabaseFileTests {
     @Test func theFileIsCreatedPrivate() async throws {
         let directory = try TemporaryDirectory()
@@ -357,7 +360,7 @@ struct DatabaseFileTests {
     }
 
     @Test func aNewerSchemaIsRefusedAndTheFileLeftUntouched() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         try await f.open()
         try recordUnknownMigration(f.path)
         let before = try Data(contentsOf: URL(fileURLWithPath: f.path))
@@ -399,7 +402,7 @@ struct DatabaseFileTests {
     }
 
     @Test func aTruncatedDatabaseIsReportedAsCorrupt() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         for index in 0..<200 { try await f.open("incident \(index) " + String(repeating: "x", count: 500)) }
         let copy = f.directory.path("truncated.db")
         try await f.store.backup(to: copy)
@@ -413,7 +416,7 @@ struct DatabaseFileTests {
     }
 
     @Test func aBackupHoldsEverythingAndRefusesToOverwrite() async throws {
-        let f = try StoreFixture()
+        let f = try await StoreFixture()
         let id = try await f.open()
         _ = try await f.store.note(id, "a note", at: f.at(1), by: "b", now: f.now)
         let copy = f.directory.path("backup.db")

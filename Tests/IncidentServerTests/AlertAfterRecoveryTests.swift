@@ -33,7 +33,7 @@ struct AlertAfterRecoveryTests {
     }
 
     @Test func anAlertAfterTheRecoveryOfADetectedIncidentOpensANewOne() async throws {
-        let receiver = try Receiver()
+        let receiver = try await Receiver()
         let first = try await recovered(receiver, detected: true)
         try await fire(receiver, "AppTargetDown", startedAgo: 20)
         let incidents = try await receiver.incidents()
@@ -46,7 +46,7 @@ struct AlertAfterRecoveryTests {
     }
 
     @Test func onlyTheFirstLateAlertOfANameIsALateDetection() async throws {
-        let receiver = try Receiver()
+        let receiver = try await Receiver()
         let first = try await recovered(receiver, detected: false)
         try await fire(receiver, "AppErrorBudgetBurnSlow", startedAgo: 50)
         try await fire(receiver, "AppProbeFailing", startedAgo: 45)
@@ -60,7 +60,7 @@ struct AlertAfterRecoveryTests {
     }
 
     @Test func anAlertLongAfterTheLateWindowOpensAnIncidentWithoutNamingTheOldOne() async throws {
-        let receiver = try Receiver()
+        let receiver = try await Receiver()
         let first = try await recovered(receiver, detected: true, recoveredAgo: 1000)
         try await fire(receiver, "AppTargetDown", startedAgo: 5)
         let new = try #require(try await receiver.incidents().first { $0.id != first })

@@ -15,10 +15,14 @@ struct Receiver {
     let store: IncidentStore
     let t0 = Timestamp(rfc3339: "2026-11-29T10:00:00Z")!
 
-    init() throws {
+    /// The store's file or PostgreSQL URI.
+    let location: String
+
+    init() async throws {
         directory = try TemporaryDirectory()
-        store = try IncidentStore.open(path: directory.path("incidents.db"), ifMissing: .create)
-        try store.createFileIfMissing()  // as `incident serve` does at start
+        location = try TestPostgres.store(in: directory)
+        store = try await IncidentStore.connect(to: location, ifMissing: .create)
+        try await store.prepareForWriting()  // as `incident serve` does at start
     }
 
     func test(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
@@ -67,7 +71,7 @@ struct Receiver {
 
 struct ReceiverTests {
     @Test func aFiringAlertDetectsTheInjectedIncidentAtItsStart() async throws {
-        let receiver = try Receiver()
+        let receiver = try await Receiver()
         let now = Timestamp.now
         var draft = Incident(
             title: "drill", kind: .injected, fault: "error status=500", startedAt: now.adding(seconds: -60))
@@ -88,7 +92,7 @@ struct ReceiverTests {
     }
 
     @Test func redeliveriesChangeNothingAndResolvedAlertsAreNotes() async throws {
-        let receiver = try Receiver()
+        let receiver = try await Receiver()
         let startsAt = Timestamp.now.adding(seconds: -120).description
         let firing = Receiver.payload([Receiver.alert("AppTargetDown", startsAt: startsAt)])
         try await receiver.test { client in
@@ -114,7 +118,7 @@ struct ReceiverTests {
     /// Alertmanager waits, groups and retries: an alert that started while the incident was ongoing can
     /// arrive after it recovered. It saw the incident: a detection at its start (or a note), never a new one.
     @Test func anAlertThatStartedDuringTheIncidentArrivingAfterItsRecoveryDetectsIt() async throws {
-        let receiver = try Receiver()
+        let receiver = try await Receiver()
         let now = Timestamp.now
         let drill = try await receiver.store.open(
             Incident(title: "drill", kind: .injected, fault: "error", startedAt: now.adding(seconds: -60)),
@@ -137,7 +141,7 @@ struct ReceiverTests {
     }
 
     @Test func anAlertAfterTheRecoveryIsALateDetection() async throws {
-        let receiver = try Receiver()
+        let receiver = try await Receiver()
         let now = Timestamp.now
         let id = try await receiver.store.open(
             Incident(title: "short drill", kind: .injected, fault: "abort", startedAt: now.adding(seconds: -60)),
@@ -189,7 +193,7 @@ struct ReceiverTests {
     func payloadsThatAreNotAlertmanagersAreRefusedNamingWhy(body: String, status: HTTPResponse.Status, words: String)
         async throws
     {
-        let receiver = try Receiver()
+        let receiver = try await Receiver()
         try await receiver.test { client in
             let answer = try await receiver.post(ByteBuffer(string: body), client)
             #expect(answer.status == status)
@@ -199,7 +203,7 @@ struct ReceiverTests {
     }
 
     @Test func tokensSizesMethodsAndPathsAreChecked() async throws {
-        let receiver = try Receiver()
+        let receiver = try await Receiver()
         let firing = Receiver.payload([Receiver.alert("X", startsAt: Timestamp.now.description)])
         try await receiver.test { client in
             let answer2 = try await receiver.post(firing, client, headers: [:])
@@ -227,7 +231,7 @@ struct ReceiverTests {
     }
 
     @Test func concurrentDeliveriesOfOneNotificationOpenOneIncident() async throws {
-        let receiver = try Receiver()
+        let receiver = try await Receiver()
         let firing = Receiver.payload([
             Receiver.alert("AppTargetDown", startsAt: Timestamp.now.adding(seconds: -5).description),
             Receiver.alert("AppReadinessProbeFailing", startsAt: Timestamp.now.adding(seconds: -4).description),
@@ -245,10 +249,8 @@ struct ReceiverTests {
     }
 
     @Test func aFailingDatabaseAnswers503SoThatAlertmanagerRetries() async throws {
-        let receiver = try Receiver()
-        try execute(
-            on: receiver.store.path!,
-            "CREATE TRIGGER refuse BEFORE INSERT ON alert BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;")
+        let receiver = try await Receiver()
+        try refuseInserts(into: "alert", on: receiver.location)
         try await receiver.test { client in
             let answer = try await receiver.post(
                 Receiver.payload([Receiver.alert("X", startsAt: Timestamp.now.description)]), client)

@@ -1,6 +1,7 @@
 import Conventions
 import Foundation
 import GRDB
+import PostgresSupport
 
 /// A fresh directory under the system's temporary directory, removed when the value is released.
 public final class TemporaryDirectory: @unchecked Sendable {
@@ -30,6 +31,7 @@ public func builtProduct(_ name: String, override: String) -> URL {
 
 /// Every row of every table of the SQLite file at `path`, as text: equal dumps mean equal contents.
 public func databaseContents(_ path: String) throws -> String {
+    if PostgresAddress.isAddress(path) { return try TestPostgres.contents(of: path) }
     var configuration = Configuration()
     configuration.readonly = true
     let queue = try DatabaseQueue(path: path, configuration: configuration)
@@ -49,11 +51,28 @@ public func recordUnknownMigration(_ path: String) throws {
     try queue.close()
 }
 
-/// Runs `sql` on the SQLite file at `path`, as another program would.
+/// Runs `sql` on the SQLite file at `path`, or the PostgreSQL database it names, as another program would.
 public func execute(on path: String, _ sql: String) throws {
+    if PostgresAddress.isAddress(path) {
+        try PostgresConnection(path).execute(sql)
+        return
+    }
     let queue = try DatabaseQueue(path: path)
     try queue.write { try $0.execute(sql: sql) }
     try queue.close()
+}
+
+/// Makes every insert into `table` fail, as a database in trouble would, in the SQLite file or PostgreSQL
+/// database at `location`.
+public func refuseInserts(into table: String, on location: String) throws {
+    try execute(
+        on: location,
+        PostgresAddress.isAddress(location)
+            ? """
+            CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RAISE 'disk on fire'; END$$;
+            CREATE TRIGGER refuse BEFORE INSERT ON \(table) FOR EACH ROW EXECUTE FUNCTION refuse();
+            """
+            : "CREATE TRIGGER refuse BEFORE INSERT ON \(table) BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;")
 }
 
 /// Whether an executable named `name` is on the PATH, for tests that need an outside tool (promtool,

@@ -20,7 +20,7 @@ struct CLI {
 
     init() throws {
         directory = try TemporaryDirectory()
-        database = directory.path("incidents.db")
+        database = try TestPostgres.store(in: directory)
     }
 
     /// The environment a user would have: a fixed author and time zone, no colour, and this CLI's database.

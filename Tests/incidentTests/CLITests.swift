@@ -149,8 +149,8 @@ struct BadInputTests {
             (65, "before the started time", ["detect", "1", "--at", "2026-11-28 09:00"]),
             (65, "was already done", ["action", "done", "1"]),
             (64, "--db is empty", ["open", "x", "--db", ""]),
-            (64, "names a PostgreSQL server", ["open", "x", "--db", "postgres://eve:s3cret@127.0.0.1/incidents"]),
-            (64, "keeps incidents in an SQLite file", ["list", "--db", "POSTGRESQL://eve:s3cret@db/x"]),
+            (69, "cannot reach PostgreSQL", ["open", "x", "--db", "postgres://eve:s3cret@127.0.0.1:1/incidents"]),
+            (69, "cannot reach PostgreSQL", ["list", "--db", "POSTGRESQL://eve:s3cret@127.0.0.1:1/x"]),
             (
                 64, "the author is 300 bytes, more than the 200 allowed",
                 ["note", "1", "x", "--author", String(repeating: "a", count: 300)]
@@ -199,6 +199,7 @@ struct BadInputTests {
     }
 }
 
+@Suite(.disabled(if: TestPostgres.storesOnPostgres, "tests of SQLite files: the SQLite run covers them"))
 struct DatabaseFileTests {
     @Test func aFileThatIsNotADatabaseIsRefusedWithoutACrash() async throws {
         let cli = try CLI()

@@ -4,6 +4,7 @@ import Testing
 
 /// A first command that is refused or interrupted leaves no database behind: the file is made by the first
 /// write that commits.
+@Suite(.disabled(if: TestPostgres.storesOnPostgres, "tests of SQLite files: the SQLite run covers them"))
 struct FirstCommandTests {
     func leftovers(_ cli: CLI) throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: cli.directory.url.path).filter {

@@ -66,9 +66,7 @@ struct GameDayLoopTests {
         let app = try await AppUnderTest()
         let cli = try CLI()
         try await expectSuccess(cli, "open", "first", "--at", "-1h")
-        try execute(
-            on: cli.database,
-            "CREATE TRIGGER refuse BEFORE INSERT ON incident BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;")
+        try refuseInserts(into: "incident", on: cli.database)
         let result = try await cli.run(["inject", "error"], environment: app.cliEnvironment)
         #expect(result.status == 74, "\(result.stderr)")
         #expect(try app.faults().isEmpty, "the fault the app accepted was cleared again")

@@ -153,7 +153,8 @@ struct HardeningTests {
         #expect(try await cli.run("list", "--unresolved", "--status", "open").status == 64)
     }
 
-    @Test func readingCommandsWorkInAFolderNobodyMayWrite() async throws {
+    @Test(.disabled(if: TestPostgres.storesOnPostgres, "a test of SQLite files: the SQLite run covers it"))
+    func readingCommandsWorkInAFolderNobodyMayWrite() async throws {
         let cli = try CLI()
         try await expectSuccess(cli, "open", "x", "--at", "-1h")
         try await expectSuccess(cli, "resolve", "1", "--cause", "c")
@@ -225,7 +226,9 @@ struct HardeningTests {
         return mount?.status == 0 ? directory : nil
     }
 
-    @Test(.enabled(if: isRoot, "needs root to mount a small tmpfs"))
+    @Test(
+        .enabled(if: isRoot, "needs root to mount a small tmpfs"),
+        .disabled(if: TestPostgres.storesOnPostgres, "a test of SQLite files: the SQLite run covers it"))
     func aFullDiskGetsASentenceAndLeavesNothingBehind() async throws {
         let disk = try #require(await Self.smallDisk(), "mounting a tmpfs failed")
         defer { umount2(disk.url.path, Int32(MNT_DETACH)) }

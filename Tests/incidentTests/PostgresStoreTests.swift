@@ -1,37 +1,8 @@
+import Conventions
 import Foundation
 import PostgresSupport
 import TestSupport
 import Testing
-
-/// The test server: `INCIDENT_TEST_POSTGRES`, a URI of a role that may create databases (.ci/run starts a
-/// throwaway cluster and sets it). Every test works in a database of its own.
-enum TestPostgres {
-    static let admin = ProcessInfo.processInfo.environment["INCIDENT_TEST_POSTGRES"].flatMap { $0.isEmpty ? nil : $0 }
-    static let skipReason: Comment = """
-        needs a PostgreSQL server: set INCIDENT_TEST_POSTGRES=postgres://USER:PASSWORD@127.0.0.1:PORT/postgres \
-        (a role that may create databases); .ci/run starts one
-        """
-    /// Whether libpq can be loaded, for the tests that need no server.
-    static let hasLibPQ = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL) != nil
-
-    /// A new, empty database on the test server, and its URI.
-    static func freshDatabase() throws -> String {
-        let admin = try #require(admin)
-        let name = "incident_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        try PostgresConnection(admin).execute("CREATE DATABASE \(name)")
-        return try uri(database: name)
-    }
-
-    /// The admin URI with another database, or user and password.
-    static func uri(database: String, user: String? = nil, password: String? = nil) throws -> String {
-        let admin = try #require(admin)
-        var components = try #require(URLComponents(string: admin))
-        components.path = "/" + database
-        if let user { components.user = user }
-        if let password { components.password = password }
-        return try #require(components.string)
-    }
-}
 
 @Suite(.enabled(if: TestPostgres.admin != nil, TestPostgres.skipReason))
 struct PostgresStoreTests {
@@ -144,6 +115,173 @@ struct PostgresStoreTests {
         let viaService = try await cli.run(
             "db", "check", "--db", "postgres://", environment: ["PGSERVICE": "incidents"])
         #expect(viaService.status == 0 && viaService.stdout.contains("6 migration(s)"), "\(viaService.stderr)")
+    }
+}
+
+/// Many responders on one PostgreSQL store at once, some of them killed midway.
+@Suite(.enabled(if: TestPostgres.admin != nil, TestPostgres.skipReason))
+struct PostgresConcurrencyTests {
+    /// Four writers run 200 random lifecycle commands each on the same incidents while some of their processes
+    /// are killed: every command that succeeded is on record, and no incident is half-written.
+    @Test func fourWritersWithKilledProcessesLoseNothingAndHalfWriteNothing() async throws {
+        let cli = try CLI()
+        let address = try TestPostgres.freshDatabase()
+        let environment = ["INCIDENT_DB": address]
+        #expect(try await cli.run(["db", "init"], environment: environment).status == 0)
+        for index in 1...10 {
+            #expect(try await cli.run(["open", "seed \(index)", "--at", "-2h"], environment: environment).status == 0)
+        }
+        /// What each command that exited 0 promised: titles opened, incidents resolved, actions added.
+        struct Done: Sendable {
+            var opened: [String] = []
+            var resolved: Set<Int> = []
+            var actions: [String] = []
+            var killed = 0
+        }
+        let done = try await withThrowingTaskGroup(of: Done.self) { group in
+            for writer in 1...4 {
+                group.addTask {
+                    var done = Done()
+                    for step in 1...200 {
+                        let id = String(Int.random(in: 1...(10 + step / 4)))
+                        let title = "w\(writer)-\(step)"
+                        let arguments: [String] =
+                            switch Int.random(in: 0..<6) {
+                            case 0: ["open", title, "--at", "-1h"]
+                            case 1: ["detect", id, "--via", "alert:Down"]
+                            case 2: ["ack", id]
+                            case 3: ["resolve", id, "--cause", "load", "--prevent", title]
+                            case 4: ["action", "add", id, title, "--kind", "detect"]
+                            default: ["note", id, title]
+                            }
+                        let (process, _, _) = try cli.start(arguments, environment: environment)
+                        if Int.random(in: 0..<8) == 0 {
+                            try await Task.sleep(for: .milliseconds(Int.random(in: 5...60)))
+                            kill(process.processIdentifier, SIGKILL)
+                        }
+                        await waitForExit(process)
+                        if process.terminatedBySignal {
+                            done.killed += 1
+                            continue
+                        }
+                        guard process.terminationStatus == 0 else { continue }
+                        switch arguments[0] {
+                        case "open": done.opened.append(title)
+                        case "resolve": done.resolved.insert(Int(id)!)
+                        case "action": done.actions.append(title)
+                        default: break
+                        }
+                    }
+                    return done
+                }
+            }
+            return try await group.reduce(into: Done()) { all, one in
+                all.opened += one.opened
+                all.resolved.formUnion(one.resolved)
+                all.actions += one.actions
+                all.killed += one.killed
+            }
+        }
+        let check = try await cli.run(["db", "check"], environment: environment)
+        #expect(check.status == 0 && check.stdout.contains("integrity: ok"), "\(check.stdout)\(check.stderr)")
+        let export = try await cli.run(["export"], environment: environment)
+        let records = try export.stdout.split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        let titles = records.compactMap { $0["title"] as? String }
+        #expect(Set(done.opened).isSubset(of: titles), "every open that succeeded is on record")
+        #expect(titles.count == Set(titles).count, "no incident twice")
+        let actions = records.flatMap { ($0["actions"] as? [[String: Any]]) ?? [] }.compactMap {
+            $0["title"] as? String
+        }
+        #expect(Set(done.actions).isSubset(of: actions), "every action added is on record")
+        for record in records {
+            let id = record["id"] as? Int ?? 0
+            let kinds = Set(((record["timeline"] as? [[String: Any]]) ?? []).compactMap { $0["kind"] as? String })
+            #expect(kinds.contains("opened"), "incident #\(id) has its opening")
+            for (field, kind) in [
+                ("detected_at", "detected"), ("acknowledged_at", "acknowledged"), ("resolved_at", "resolved"),
+            ] where record[field] is String {
+                #expect(kinds.contains(kind), "incident #\(id) has \(field) and its \(kind) event")
+            }
+            if done.resolved.contains(id) {
+                #expect(record["resolved_at"] is String, "incident #\(id) was resolved by a command that succeeded")
+            }
+        }
+        print("PostgreSQL, 4 writers x 200 commands: \(done.killed) killed, \(records.count) incidents")
+    }
+
+    /// Two responders resolve the same incidents at the same moment: one wins, the other is told what changed.
+    @Test func twoRespondersResolvingAtOnceOneWinsTheOtherGetsAConflict() async throws {
+        let cli = try CLI()
+        let address = try TestPostgres.freshDatabase()
+        let environment = ["INCIDENT_DB": address]
+        for index in 1...8 {
+            #expect(
+                try await cli.run(["open", "outage \(index)", "--at", "-1h"], environment: environment).status == 0)
+        }
+        for id in 1...8 {
+            let pair = try ["alice", "bob"].map { who in
+                try cli.start(
+                    ["resolve", "\(id)", "--cause", "fixed by \(who)"],
+                    environment: environment.merging(["INCIDENT_AUTHOR": who]) { $1 })
+            }
+            for (process, _, _) in pair { await waitForExit(process) }
+            let statuses = pair.map(\.0.terminationStatus).sorted()
+            #expect(statuses == [0, 65], "incident #\(id): \(statuses)")
+            let loser = try #require(pair.first { $0.0.terminationStatus == 65 })
+            let message = try String(contentsOf: loser.2, encoding: .utf8)
+            #expect(message.contains("was already resolved at"), "\(message)")
+        }
+    }
+
+    /// Starts `incident open` while another session holds the incident table locked, waits until it waits
+    /// for that lock, and hands `interrupt` the process and its server process id; then expects `status`, one
+    /// line on standard error, and nothing written.
+    func interruptWaitingCommand(
+        status: Int32, sourceLocation: SourceLocation = #_sourceLocation,
+        _ interrupt: (ChildProcess, _ backend: String, _ watcher: PostgresConnection) throws -> Void
+    ) async throws {
+        let cli = try CLI()
+        let address = try TestPostgres.freshDatabase()
+        let environment = ["INCIDENT_DB": address]
+        #expect(try await cli.run(["db", "init"], environment: environment).status == 0)
+        let locker = try PostgresConnection(address)
+        try locker.execute("BEGIN")
+        try locker.execute("LOCK TABLE incident IN ACCESS EXCLUSIVE MODE")
+        let (process, _, err) = try cli.start(["open", "waits for the lock"], environment: environment)
+        // Another session: one inside a transaction sees the activity of its first look throughout.
+        let watcher = try PostgresConnection(address)
+        var waiting: String?
+        for _ in 0..<200 where waiting == nil {
+            try await Task.sleep(for: .milliseconds(50))
+            waiting = try watcher.execute(
+                "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            ).first?[0]
+        }
+        let backend = try #require(waiting, "the command never waited for the lock", sourceLocation: sourceLocation)
+        try interrupt(process, backend, watcher)
+        await waitForExit(process)
+        try locker.execute("ROLLBACK")
+        let message = try String(contentsOf: err, encoding: .utf8)
+        #expect(process.terminationStatus == status, "\(message)", sourceLocation: sourceLocation)
+        #expect(message.split(separator: "\n").count == 1, "\(message)", sourceLocation: sourceLocation)
+        let listed = try #require(try await cli.json(["list"], environment: environment) as? [Any])
+        #expect(listed.isEmpty, "the interrupted command wrote nothing", sourceLocation: sourceLocation)
+    }
+
+    /// A server that ends the connection while a command waits: exit 69, one line, nothing written.
+    @Test func aConnectionEndedMidCommandIsUnavailableAndWritesNothing() async throws {
+        try await interruptWaitingCommand(status: 69) { _, backend, watcher in
+            try watcher.execute("SELECT pg_terminate_backend($1::int)", [backend])
+        }
+    }
+
+    /// Ctrl-C while a command waits for a lock stops it at once (the server cancels the statement): exit 130.
+    @Test func ctrlCStopsACommandWaitingForALock() async throws {
+        try await interruptWaitingCommand(status: 130) { process, _, _ in
+            kill(process.processIdentifier, SIGINT)
+        }
     }
 }
 

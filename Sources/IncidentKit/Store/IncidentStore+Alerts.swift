@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 extension IncidentStore {
     public func recordAlert(_ notice: AlertNotice, lateWindow: Double, by author: String, now: Timestamp = .now)
@@ -10,11 +9,9 @@ extension IncidentStore {
         let title = try Validate.text(
             notice.summary ?? "alert \(notice.name) firing on \(service)", field: "alert summary")
         return try await write { db in
-            typealias Column = Alert.CodingKeys
-            if var known = try Alert.filter(
-                Column.fingerprint == notice.fingerprint && Column.startsAt == notice.startsAt
-                    && Column.status == notice.status
-            ).fetchOne(db) {
+            let match = "fingerprint = ? AND starts_at = ? AND status = ?"
+            let known = try db.records(Alert.self, where: match, [notice.fingerprint, notice.startsAt, notice.status])
+            if var known = known.first {
                 known.outcome = .duplicate
                 return known
             }
@@ -31,11 +28,10 @@ extension IncidentStore {
                     firing: notice, at: at, method: method, service: service, title: title, lateWindow: lateWindow,
                     by: author, now: now, db)
             case .resolved:
-                let firing = try Alert.filter(
-                    Column.fingerprint == notice.fingerprint && Column.startsAt == notice.startsAt
-                        && Column.status == Alert.Status.firing
-                ).fetchOne(db)
-                if let id = firing?.incidentId, try Incident.exists(db, key: id) {
+                let firing = try db.records(
+                    Alert.self, where: match, [notice.fingerprint, notice.startsAt, Alert.Status.firing]
+                ).first
+                if let id = firing?.incidentId, try db.exists(Incident.self, id: id) {
                     try Self.append(
                         .note, at: min(notice.endsAt ?? now, now),
                         "alert \(notice.name) resolved (it started at \(notice.startsAt)); a resolved alert is not a recovery",
@@ -43,7 +39,7 @@ extension IncidentStore {
                     (alert.incidentId, alert.outcome) = (id, .noted)
                 }
             }
-            try alert.insert(db)
+            try db.insert(&alert)
             return alert
         }
     }
@@ -51,22 +47,23 @@ extension IncidentStore {
     /// Routes a firing alert (``AlertRouting``) and records what the route says.
     private static func route(
         firing notice: AlertNotice, at: Timestamp, method: String, service: String, title: String, lateWindow: Double,
-        by author: String, now: Timestamp, _ db: Database
+        by author: String, now: Timestamp, _ db: any SQLSession
     ) throws -> (Int64, Alert.Outcome) {
         let routing = AlertRouting(name: notice.name, startsAt: notice.startsAt, lateWindow: lateWindow)
-        let candidates = try Incident.fetchAll(
-            db,
-            sql: """
-                SELECT * FROM incident WHERE service = ? AND NOT cancelled AND started_at <= ?
+        let candidates = try db.records(
+            Incident.self,
+            where: """
+                service = ? AND NOT cancelled AND started_at <= ?
                   AND (coalesce(mitigated_at, resolved_at) IS NULL OR coalesce(mitigated_at, resolved_at) >= ?)
-                """, arguments: [service, notice.startsAt, routing.recoveredSince])
-        typealias Column = Alert.CodingKeys
-        let lateAlerts = try Set(
-            Int64.fetchAll(
-                db,
-                Alert.select(Column.incidentId).filter(
-                    candidates.compactMap(\.id).contains(Column.incidentId) && Column.name == notice.name
-                        && Column.outcome == Alert.Outcome.late)))
+                """, [service, notice.startsAt, routing.recoveredSince])
+        let candidateIds = candidates.compactMap(\.id).map(String.init).joined(separator: ", ")
+        let lateAlerts: Set<Int64> =
+            candidates.isEmpty
+            ? []
+            : try Set(
+                db.values(
+                    "SELECT incident_id FROM alert WHERE incident_id IN (\(candidateIds)) AND name = ? AND outcome = 'late'",
+                    [notice.name]))
         let firedText = "alert \(notice.name) fired at \(notice.startsAt)"
         switch routing.route(among: candidates, lateAlerts: lateAlerts) {
         case .detect(let id):
@@ -87,7 +84,7 @@ extension IncidentStore {
             opened.detectedAt = at
             opened.detection = method
             try IncidentRules.validate(opened, now: now)
-            try opened.insert(db)
+            try db.insert(&opened)
             let id = opened.id!
             try append(.opened, at: at, IncidentRules.openingText(of: opened), to: id, by: author, now: now, db)
             try append(

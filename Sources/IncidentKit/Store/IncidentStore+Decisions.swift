@@ -48,34 +48,32 @@ extension IncidentStore: DecisionRepository {
     public func addDecision(_ draft: DecisionRecord) async throws -> DecisionRecord {
         let record = try draft.checked()
         return try await write { db in
-            for incident in record.incidents where try !Incident.exists(db, key: incident) {
+            for incident in record.incidents where try !db.exists(Incident.self, id: incident) {
                 throw IncidentError.notFound(
                     "no incident #\(incident) to link the decision to; run `incident list` to see the ids that exist")
             }
-            try db.execute(
-                sql: """
+            guard
+                let id: Int64 = try db.value(
+                    """
                     INSERT INTO decision (title, context, chosen, rationale, revisit, decided_at, author)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    record.title, record.context, record.chosen, record.rationale, record.revisit, record.decidedAt,
-                    record.author,
-                ])
-            let id = db.lastInsertedRowID
+                    VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id
+                    """, record.title, record.context, record.chosen, record.rationale, record.revisit,
+                    record.decidedAt,
+                    record.author)
+            else { throw IncidentError.database("internal error: the new decision got no id; please report it") }
             for (position, option) in record.options.enumerated() {
                 try db.execute(
-                    sql: "INSERT INTO decision_option VALUES (?, ?, ?, ?, ?, ?)",
-                    arguments: [id, position + 1, option.name, option.time, option.cost, option.reliability])
+                    "INSERT INTO decision_option VALUES (?, ?, ?, ?, ?, ?)", id, position + 1, option.name, option.time,
+                    option.cost, option.reliability)
             }
             for (position, text) in record.consequences.enumerated() {
-                try db.execute(
-                    sql: "INSERT INTO decision_consequence VALUES (?, ?, ?)", arguments: [id, position + 1, text])
+                try db.execute("INSERT INTO decision_consequence VALUES (?, ?, ?)", id, position + 1, text)
             }
             for incident in record.incidents {
-                try db.execute(sql: "INSERT INTO decision_incident VALUES (?, ?)", arguments: [id, incident])
+                try db.execute("INSERT INTO decision_incident VALUES (?, ?)", id, incident)
             }
             for slo in record.slos {
-                try db.execute(sql: "INSERT INTO decision_slo VALUES (?, ?)", arguments: [id, slo])
+                try db.execute("INSERT INTO decision_slo VALUES (?, ?)", id, slo)
             }
             return try Self.decision(db, id)
         }
@@ -87,13 +85,13 @@ extension IncidentStore: DecisionRepository {
 
     public func decisions(incident: Int64? = nil) async throws -> [DecisionRecord] {
         try await read { db in
-            let ids =
+            let ids: [Int64] =
                 if let incident {
-                    try Int64.fetchAll(
-                        db, sql: "SELECT decision_id FROM decision_incident WHERE incident_id = ? ORDER BY decision_id",
-                        arguments: [incident])
+                    try db.values(
+                        "SELECT decision_id FROM decision_incident WHERE incident_id = ? ORDER BY decision_id",
+                        [incident])
                 } else {
-                    try Int64.fetchAll(db, sql: "SELECT id FROM decision ORDER BY id")
+                    try db.values("SELECT id FROM decision ORDER BY id")
                 }
             return try ids.map { try Self.decision(db, $0) }
         }
@@ -123,37 +121,31 @@ extension IncidentStore: DecisionRepository {
                     "decision #\(replacement) was decided at \(new.decidedAt), after \(at); it cannot supersede anything "
                         + "before it existed")
             }
-            try db.execute(
-                sql: "UPDATE decision SET superseded_by = ?, superseded_at = ? WHERE id = ?",
-                arguments: [replacement, at, id])
+            try db.execute("UPDATE decision SET superseded_by = ?, superseded_at = ? WHERE id = ?", replacement, at, id)
             return try Self.decision(db, id)
         }
     }
 
-    static func decision(_ db: Database, _ id: Int64) throws -> DecisionRecord {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM decision WHERE id = ?", arguments: [id]) else {
+    static func decision(_ db: any SQLSession, _ id: Int64) throws -> DecisionRecord {
+        guard let row = try db.rows("SELECT * FROM decision WHERE id = ?", id).first else {
             throw IncidentError.notFound("no decision #\(id); run `incident decision list` to see the ids that exist")
         }
-        let options = try Row.fetchAll(
-            db, sql: "SELECT * FROM decision_option WHERE decision_id = ? ORDER BY position", arguments: [id]
-        ).map { DecisionOption(name: $0["name"], time: $0["time"], cost: $0["cost"], reliability: $0["reliability"]) }
+        let options = try db.rows("SELECT * FROM decision_option WHERE decision_id = ? ORDER BY position", id).map {
+            DecisionOption(name: $0["name"], time: $0["time"], cost: $0["cost"], reliability: $0["reliability"])
+        }
         var record = DecisionRecord(
             title: row["title"], context: row["context"], options: options, chosen: row["chosen"],
             rationale: row["rationale"],
-            consequences: try String.fetchAll(
-                db, sql: "SELECT text FROM decision_consequence WHERE decision_id = ? ORDER BY position",
-                arguments: [id]),
-            incidents: try Int64.fetchAll(
-                db, sql: "SELECT incident_id FROM decision_incident WHERE decision_id = ? ORDER BY incident_id",
-                arguments: [id]),
-            slos: try String.fetchAll(
-                db, sql: "SELECT slo FROM decision_slo WHERE decision_id = ? ORDER BY slo", arguments: [id]),
+            consequences: try db.values(
+                "SELECT text FROM decision_consequence WHERE decision_id = ? ORDER BY position", [id]),
+            incidents: try db.values(
+                "SELECT incident_id FROM decision_incident WHERE decision_id = ? ORDER BY incident_id", [id]),
+            slos: try db.values("SELECT slo FROM decision_slo WHERE decision_id = ? ORDER BY slo", [id]),
             revisit: row["revisit"], decidedAt: row["decided_at"], author: row["author"])
         record.id = id
         record.supersededBy = row["superseded_by"]
         record.supersededAt = row["superseded_at"]
-        record.supersedes = try Int64.fetchAll(
-            db, sql: "SELECT id FROM decision WHERE superseded_by = ? ORDER BY id", arguments: [id])
+        record.supersedes = try db.values("SELECT id FROM decision WHERE superseded_by = ? ORDER BY id", [id])
         return record
     }
 }

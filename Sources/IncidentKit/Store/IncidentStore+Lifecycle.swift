@@ -1,22 +1,21 @@
 import Foundation
-import GRDB
 
 extension IncidentStore {
     /// Adds one entry to the timeline of incident `id`.
     static func append(
         _ kind: TimelineEventKind, at: Timestamp, _ text: String, to id: Int64, by author: String, now: Timestamp,
-        _ db: Database
+        _ db: any SQLSession
     ) throws {
         var event = TimelineEvent(
             incidentId: id, at: at, kind: kind, text: text, author: try Validate.author(author), recordedAt: now)
-        try event.insert(db)
+        try db.insert(&event)
     }
 
     public func open(_ draft: Incident, by author: String, now: Timestamp = .now) async throws -> IncidentDetail {
         let checked = try IncidentRules.checked(draft, now: now)
         return try await write { db in
             var incident = checked
-            try incident.insert(db)
+            try db.insert(&incident)
             try Self.append(
                 .opened, at: incident.startedAt, IncidentRules.openingText(of: incident), to: incident.id!,
                 by: author, now: now, db)
@@ -38,20 +37,20 @@ extension IncidentStore {
     /// behind.
     static func apply(
         _ change: (inout IncidentUpdate) throws -> Void, to id: Int64, by author: String, now: Timestamp,
-        _ db: Database
+        _ db: any SQLSession
     ) throws {
-        guard let original = try Incident.fetchOne(db, key: id) else { throw IncidentError.unknownIncident(id) }
+        guard let original = try db.record(Incident.self, id: id) else { throw IncidentError.unknownIncident(id) }
         var update = IncidentUpdate(incident: original)
         try change(&update)
         try update.validate(now: now)
         if update.incident != original {
-            try update.incident.update(db)
+            try db.update(update.incident)
         }
         for event in update.events {
             try append(event.kind, at: event.at, event.text, to: id, by: author, now: now, db)
         }
         for var action in update.actions {
-            try action.insert(db)
+            try db.insert(&action)
         }
     }
 
@@ -63,7 +62,7 @@ extension IncidentStore {
         let reason = try reason.map { try Validate.text($0, field: "reason") }
         try IncidentRules.requireNotFuture(at, "closing", now: now)
         return try await write { db in
-            guard var action = try ActionItem.fetchOne(db, key: actionId) else {
+            guard var action = try db.record(ActionItem.self, id: actionId) else {
                 throw IncidentError.unknownAction(actionId)
             }
             guard action.status == .open else {
@@ -74,7 +73,7 @@ extension IncidentStore {
             action.status = status
             action.closedAt = at
             action.closeReason = reason
-            try action.update(db)
+            try db.update(action)
             try Self.append(
                 status == .done ? .actionDone : .actionDropped, at: at,
                 "action #\(actionId) \(status.rawValue): \(action.title)" + (reason.map { " (\($0))" } ?? ""),
@@ -90,13 +89,11 @@ extension IncidentStore {
     }
 
     /// The ongoing incident `scope` speaks for at `at` (``DetectorScope/ongoing(among:at:)``).
-    static func ongoing(_ scope: DetectorScope, at: Timestamp, _ db: Database) throws -> Incident? {
-        let candidates = try Incident.fetchAll(
-            db,
-            sql: """
-                SELECT * FROM incident WHERE service = ? AND NOT cancelled AND mitigated_at IS NULL
-                  AND resolved_at IS NULL AND started_at <= ?
-                """, arguments: [scope.service, at])
+    static func ongoing(_ scope: DetectorScope, at: Timestamp, _ db: any SQLSession) throws -> Incident? {
+        let candidates = try db.records(
+            Incident.self,
+            where: "service = ? AND NOT cancelled AND mitigated_at IS NULL AND resolved_at IS NULL AND started_at <= ?",
+            [scope.service, at])
         return scope.ongoing(among: candidates, at: at)
     }
 
@@ -119,7 +116,7 @@ extension IncidentStore {
             }
             var incident = ongoing ?? opening
             if ongoing == nil {
-                try incident.insert(db)
+                try db.insert(&incident)
                 try Self.append(
                     .opened, at: incident.startedAt, IncidentRules.openingText(of: incident), to: incident.id!,
                     by: author, now: now, db)

@@ -25,17 +25,17 @@ public struct DatabaseHealth: Encodable, Sendable {
     }
 }
 
-extension IncidentStore: StoreMaintenance {
+extension SQLiteEngine {
     /// Creates the file if it is missing; opening it for writing ran the migrations.
-    public func initialize() async throws -> DatabaseHealth {
-        try createFileIfMissing()
+    func initialize() async throws -> DatabaseHealth {
+        try await prepareForWriting()
         return try await check()
     }
 
     /// Runs SQLite's integrity and foreign-key checks.
-    public func check() async throws -> DatabaseHealth {
+    func check() async throws -> DatabaseHealth {
         let path = path
-        return try await read { db in try Self.health(db, path: path) }
+        return try await readDatabase { db in try Self.health(db, path: path) }
     }
 
     /// The integrity checks' findings and the contents of the database `db` is connected to.
@@ -57,7 +57,7 @@ extension IncidentStore: StoreMaintenance {
     /// returns what the copy holds, checked on the connection that wrote it (a second, read-only one would
     /// leave WAL files beside the copy).
     @discardableResult
-    public func backup(to destination: String) async throws -> DatabaseHealth {
+    func backup(to destination: String) async throws -> DatabaseHealth {
         guard !FileManager.default.fileExists(atPath: destination) else {
             throw IncidentError.invalidInput("\(destination) exists already; choose a new file name for the backup")
         }

@@ -1,5 +1,3 @@
-import GRDB
-
 extension IncidentStore {
     public func recordRuns(_ runs: [PipelineRun], by author: String, now: Timestamp = .now) async throws
         -> [PipelineRunOutcome]
@@ -29,34 +27,29 @@ extension IncidentStore {
     }
 
     /// The pipeline's open incident (not resolved, not cancelled) and the newest run recorded for it.
-    private static func streak(of pipeline: Pipeline, _ db: Database) throws -> PipelineStreak {
-        let arguments: StatementArguments = [pipeline.service, pipeline.branch]
-        let open = try Int64.fetchOne(
-            db,
-            sql: """
-                SELECT incident.id FROM pipeline_run JOIN incident ON incident.id = pipeline_run.incident_id
-                WHERE pipeline_run.service = ? AND branch = ? AND resolved_at IS NULL AND NOT cancelled
-                ORDER BY started_at DESC, incident.id DESC LIMIT 1
-                """, arguments: arguments)
-        let newest = try Timestamp.fetchOne(
-            db,
-            sql: """
-                SELECT max(at) FROM timeline_event WHERE kind = 'pipeline_run' AND incident_id IN (
-                    SELECT incident_id FROM pipeline_run WHERE service = ? AND branch = ?)
-                """, arguments: arguments)
+    private static func streak(of pipeline: Pipeline, _ db: any SQLSession) throws -> PipelineStreak {
+        let open: Int64? = try db.value(
+            """
+            SELECT incident.id FROM pipeline_run JOIN incident ON incident.id = pipeline_run.incident_id
+            WHERE pipeline_run.service = ? AND branch = ? AND resolved_at IS NULL AND NOT cancelled
+            ORDER BY started_at DESC, incident.id DESC LIMIT 1
+            """, pipeline.service, pipeline.branch)
+        let newest: Timestamp? = try db.value(
+            """
+            SELECT max(at) FROM timeline_event WHERE kind = 'pipeline_run' AND incident_id IN (
+                SELECT incident_id FROM pipeline_run WHERE service = ? AND branch = ?)
+            """, pipeline.service, pipeline.branch)
         return PipelineStreak(open: open, newest: newest)
     }
 
     /// Records one run on its pipeline's streak (``PipelineStreak``); runs come oldest first.
     private static func record(
-        _ run: PipelineRun, in streak: inout PipelineStreak, by author: String, now: Timestamp, _ db: Database
+        _ run: PipelineRun, in streak: inout PipelineStreak, by author: String, now: Timestamp, _ db: any SQLSession
     ) throws -> PipelineRunOutcome {
-        let known = try Int64.fetchOne(
-            db, sql: "SELECT incident_id FROM incident_source WHERE key = ?", arguments: [run.source])
+        let known: Int64? = try db.value("SELECT incident_id FROM incident_source WHERE key = ?", run.source)
         func join(_ id: Int64) throws {
             try apply({ $0.addRun(run) }, to: id, by: author, now: now, db)
-            try db.execute(
-                sql: "INSERT INTO incident_source (key, incident_id) VALUES (?, ?)", arguments: [run.source, id])
+            try db.execute("INSERT INTO incident_source (key, incident_id) VALUES (?, ?)", run.source, id)
         }
         switch streak.next(run, recordedOn: known) {
         case .known(let id): return PipelineRunOutcome(run: run, effect: .known, incident: id)

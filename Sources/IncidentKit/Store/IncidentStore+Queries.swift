@@ -6,40 +6,29 @@ extension IncidentStore {
         try await read { try Self.detail($0, id) }
     }
 
-    static func detail(_ db: Database, _ id: Int64) throws -> IncidentDetail {
-        guard let incident = try Incident.fetchOne(db, key: id) else { throw IncidentError.unknownIncident(id) }
-        let timeline =
-            try TimelineEvent
-            .filter(TimelineEvent.CodingKeys.incidentId == id)
-            .order(TimelineEvent.CodingKeys.at, TimelineEvent.CodingKeys.id)
-            .fetchAll(db)
-        let actions =
-            try ActionItem
-            .filter(ActionItem.CodingKeys.incidentId == id)
-            .order(ActionItem.CodingKeys.id)
-            .fetchAll(db)
-        let sources = try String.fetchAll(
-            db, sql: "SELECT key FROM incident_source WHERE incident_id = ? ORDER BY key", arguments: [id])
+    static func detail(_ db: any SQLSession, _ id: Int64) throws -> IncidentDetail {
+        guard let incident = try db.record(Incident.self, id: id) else { throw IncidentError.unknownIncident(id) }
+        let timeline = try db.records(TimelineEvent.self, where: "incident_id = ?", [id], order: "at, id")
+        let actions = try db.records(ActionItem.self, where: "incident_id = ?", [id])
+        let sources: [String] = try db.values(
+            "SELECT key FROM incident_source WHERE incident_id = ? ORDER BY key", [id])
         return IncidentDetail(incident: incident, timeline: timeline, actions: actions, sources: sources)
     }
 
     public func list(_ filter: IncidentFilter = IncidentFilter()) async throws -> [Incident] {
-        typealias Column = Incident.CodingKeys
-        var request = Incident.all()
-        if !filter.statuses.isEmpty {
-            request = request.filter(
-                sql: filter.statuses.map { "(\(Self.condition(selecting: $0)))" }.joined(separator: " OR "))
+        try await read { db in
+            var conditions = SQLConditions()
+            if !filter.statuses.isEmpty {
+                conditions.add(filter.statuses.map { "(\(Self.condition(selecting: $0)))" }.joined(separator: " OR "))
+            }
+            conditions.add(service: filter.service, db)
+            conditions.add("severity = ?", filter.severity)
+            conditions.add("kind = ?", filter.kind)
+            conditions.add("started_at >= ?", filter.since)
+            return try db.records(
+                Incident.self, where: conditions.sql, conditions.arguments,
+                order: "started_at DESC, id DESC" + (filter.limit.map { " LIMIT \($0)" } ?? ""))
         }
-        if let service = filter.service {
-            request = request.filter(sql: "service GLOB ?", arguments: [service.lowercased()])
-        }
-        if let severity = filter.severity { request = request.filter(Column.severity == severity) }
-        if let kind = filter.kind { request = request.filter(Column.kind == kind) }
-        if let since = filter.since { request = request.filter(Column.startedAt >= since) }
-        request = request.order(Column.startedAt.desc, Column.id.desc)
-        if let limit = filter.limit { request = request.limit(limit) }
-        let selected = request
-        return try await read { try selected.fetchAll($0) }
     }
 
     /// The SQL condition selecting incidents in `status`; it mirrors how ``IncidentStatus`` is derived.
@@ -59,26 +48,26 @@ extension IncidentStore {
 
     public func injectedFaults(target: String) async throws -> [IncidentDetail] {
         try await read { db in
-            try Int64.fetchAll(
-                db,
-                sql: """
-                    SELECT id FROM incident WHERE target = ? AND fault_id IS NOT NULL AND NOT EXISTS (
-                        SELECT 1 FROM timeline_event
-                        WHERE incident_id = incident.id AND kind IN ('fault_cleared', 'fault_expired'))
-                    ORDER BY id
-                    """, arguments: [target]
-            ).map { try Self.detail(db, $0) }
+            let ids: [Int64] = try db.values(
+                """
+                SELECT id FROM incident WHERE target = ? AND fault_id IS NOT NULL AND NOT EXISTS (
+                    SELECT 1 FROM timeline_event
+                    WHERE incident_id = incident.id AND kind IN ('fault_cleared', 'fault_expired'))
+                ORDER BY id
+                """, [target])
+            return try ids.map { try Self.detail(db, $0) }
         }
     }
 
     public func actions(openOnly: Bool = false, incident: Int64? = nil) async throws -> [ActionItem] {
-        var request = ActionItem.order(ActionItem.CodingKeys.id)
-        if openOnly { request = request.filter(ActionItem.CodingKeys.status == ActionStatus.open) }
-        if let incident { request = request.filter(ActionItem.CodingKeys.incidentId == incident) }
-        let selected = request
-        return try await read { db in
-            if let incident, try !Incident.exists(db, key: incident) { throw IncidentError.unknownIncident(incident) }
-            return try selected.fetchAll(db)
+        try await read { db in
+            var conditions = ["TRUE"]
+            if openOnly { conditions.append("status = 'open'") }
+            if let incident {
+                guard try db.exists(Incident.self, id: incident) else { throw IncidentError.unknownIncident(incident) }
+                conditions.append("incident_id = \(incident)")
+            }
+            return try db.records(ActionItem.self, where: conditions.joined(separator: " AND "))
         }
     }
 }

@@ -12,42 +12,33 @@ extension IncidentStore {
 /// Reads the incidents of a report once and hands them to a ``ReportAccumulator``; see ``MetricsReport``
 /// for what each figure means.
 struct ReportBuilder {
-    let db: Database
+    let db: any SQLSession
     let request: ReportRequest
     /// The report's filters as an SQL condition on `incident`, and its arguments.
-    let scope: String
-    let arguments: StatementArguments
+    let scope: SQLConditions
 
-    init(db: Database, request: ReportRequest) {
+    init(db: any SQLSession, request: ReportRequest) {
         self.db = db
         self.request = request
-        var conditions = ["1"]
-        var values: [(any DatabaseValueConvertible)?] = []
-        func add(_ condition: String, _ value: (any DatabaseValueConvertible)?) {
-            guard let value else { return }
-            conditions.append(condition)
-            values.append(value)
-        }
-        add("started_at >= ?", request.since)
-        add("started_at < ?", request.until)
-        add("service GLOB ?", request.service?.lowercased())
-        add("kind = ?", request.kind)
-        add("severity = ?", request.severity)
-        scope = conditions.joined(separator: " AND ")
-        arguments = StatementArguments(values)
+        var scope = SQLConditions()
+        scope.add("started_at >= ?", request.since)
+        scope.add("started_at < ?", request.until)
+        scope.add(service: request.service, db)
+        scope.add("kind = ?", request.kind)
+        scope.add("severity = ?", request.severity)
+        self.scope = scope
     }
 
     func build() throws -> MetricsReport {
         var accumulator = ReportAccumulator(request: request)
-        let cursor = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT id, started_at, kind = 'injected', service, severity, fault, detection, cause_category, cancelled,
-                       detected_at, acknowledged_at, mitigated_at, resolved_at
-                FROM incident WHERE \(scope) ORDER BY started_at, id
-                """, arguments: arguments)
+        let cursor = try db.cursor(
+            """
+            SELECT id, started_at, kind = 'injected' AS injected, service, severity, fault, detection, cause_category,
+                   cancelled, detected_at, acknowledged_at, mitigated_at, resolved_at
+            FROM incident WHERE \(scope.sql) ORDER BY started_at, id
+            """, scope.arguments.map { $0?.databaseValue ?? .null })
         while let row = try cursor.next() {
-            // Times are read as Int64, SQLite's own type, the fast path of GRDB's row decoding.
+            // By position, in the order of the SELECT: the fast path of GRDB's row decoding.
             func time(_ index: Int) -> Timestamp? { (row[index] as Int64?).map(Timestamp.init(milliseconds:)) }
             accumulator.add(
                 ReportAccumulator.Facts(
@@ -72,11 +63,10 @@ struct ReportBuilder {
     }
 
     func openIncidents() throws -> [MetricsReport.OpenIncident] {
-        try Row.fetchAll(
-            db,
-            sql: "SELECT id, title, service, severity, started_at, detected_at, acknowledged_at, mitigated_at "
-                + "FROM incident WHERE \(scope) AND NOT cancelled AND resolved_at IS NULL "
-                + "ORDER BY started_at DESC, id DESC LIMIT \(MetricsReport.listLimit)", arguments: arguments
+        try db.rows(
+            "SELECT id, title, service, severity, started_at, detected_at, acknowledged_at, mitigated_at "
+                + "FROM incident WHERE \(scope.sql) AND NOT cancelled AND resolved_at IS NULL "
+                + "ORDER BY started_at DESC, id DESC LIMIT \(MetricsReport.listLimit)", scope.arguments
         ).map { row in
             let started: Timestamp = row["started_at"]
             let status = IncidentStatus(
@@ -90,21 +80,22 @@ struct ReportBuilder {
     }
 
     func undetected() throws -> [MetricsReport.IncidentReference] {
-        try Row.fetchAll(
-            db,
-            sql: "SELECT id, title, fault, started_at FROM incident WHERE \(scope) AND kind = 'injected' "
+        try db.rows(
+            "SELECT id, title, fault, started_at FROM incident WHERE \(scope.sql) AND kind = 'injected' "
                 + "AND NOT cancelled AND resolved_at IS NOT NULL AND detected_at IS NULL "
-                + "ORDER BY started_at DESC, id DESC LIMIT \(MetricsReport.listLimit)", arguments: arguments
-        ).map { MetricsReport.IncidentReference(id: $0[0], title: $0[1], fault: $0[2], startedAt: $0[3]) }
+                + "ORDER BY started_at DESC, id DESC LIMIT \(MetricsReport.listLimit)", scope.arguments
+        ).map {
+            MetricsReport.IncidentReference(
+                id: $0["id"], title: $0["title"], fault: $0["fault"], startedAt: $0["started_at"])
+        }
     }
 
     /// How many resolved injected incidents a detector caught only after they had recovered.
     func detectedAfterRecovery() throws -> Int {
-        try Int.fetchOne(
-            db,
-            sql: "SELECT count(*) FROM incident WHERE \(scope) AND kind = 'injected' AND NOT cancelled "
+        try db.value(
+            "SELECT count(*) FROM incident WHERE \(scope.sql) AND kind = 'injected' AND NOT cancelled "
                 + "AND resolved_at IS NOT NULL AND detected_at IS NULL AND EXISTS (SELECT 1 FROM timeline_event "
-                + "WHERE incident_id = incident.id AND kind = 'late_detection')", arguments: arguments) ?? 0
+                + "WHERE incident_id = incident.id AND kind = 'late_detection')", scope.arguments) ?? 0
     }
 
     /// Completes the newest recurrences found by the pass with their titles and the preventive change,
@@ -112,23 +103,23 @@ struct ReportBuilder {
     func recurrences(_ found: [ReportAccumulator.Repeat]) throws -> [MetricsReport.Recurrence] {
         guard !found.isEmpty else { return [] }
         let titles = try Dictionary(
-            uniqueKeysWithValues: Row.fetchAll(
-                db,
-                sql:
-                    "SELECT id, title FROM incident WHERE id IN (\(found.map { String($0.id) }.joined(separator: ",")))"
-            ).map { ($0[0] as Int64, $0[1] as String) })
-        let preventions = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT service, cause_category, started_at, action_item.id, incident_id, action_item.title, closed_at
-                FROM action_item JOIN incident ON incident.id = incident_id
-                WHERE action_item.kind = 'prevent' AND status = 'done' AND incident.kind = 'real' AND NOT cancelled
-                  AND cause_category IS NOT NULL
-                """
+            uniqueKeysWithValues: db.rows(
+                "SELECT id, title FROM incident WHERE id IN (\(found.map { String($0.id) }.joined(separator: ",")))"
+            ).map { ($0["id"] as Int64, $0["title"] as String) })
+        let preventions = try db.rows(
+            """
+            SELECT service, cause_category, started_at, action_item.id AS action_id, incident_id,
+                   action_item.title AS action_title, closed_at
+            FROM action_item JOIN incident ON incident.id = incident_id
+            WHERE action_item.kind = 'prevent' AND status = 'done' AND incident.kind = 'real' AND NOT cancelled
+              AND cause_category IS NOT NULL
+            """
         ).map { row in
             ReportAccumulator.DonePrevention(
-                service: row[0], causeCategory: row[1], incidentStart: row[2],
-                action: MetricsReport.Prevention(actionId: row[3], incidentId: row[4], title: row[5], closedAt: row[6]))
+                service: row["service"], causeCategory: row["cause_category"], incidentStart: row["started_at"],
+                action: MetricsReport.Prevention(
+                    actionId: row["action_id"], incidentId: row["incident_id"], title: row["action_title"],
+                    closedAt: row["closed_at"]))
         }
         return found.reversed().map { recurrence in
             let failed = ReportAccumulator.failedPrevention(of: recurrence, among: preventions)

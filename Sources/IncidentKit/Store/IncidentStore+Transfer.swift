@@ -7,21 +7,15 @@ extension IncidentStore {
         try await read { db in
             let codec = RecordCodec()
             if format == .csv { try write(CSV.line(CSV.columns)) }
-            let events = try PeekableCursor(
-                TimelineEvent.order(
-                    TimelineEvent.CodingKeys.incidentId,
-                    TimelineEvent.CodingKeys.at,
-                    TimelineEvent.CodingKeys.id
-                ).fetchCursor(db))
-            let actions = try PeekableCursor(
-                ActionItem.order(
-                    ActionItem.CodingKeys.incidentId,
-                    ActionItem.CodingKeys.id
-                ).fetchCursor(db))
+            func records<R: StoredRecord>(_ type: R.Type, order: String) throws -> any Cursor<R> {
+                try db.cursor("SELECT * FROM \(R.databaseTableName) ORDER BY \(order)", []).map { try $0.record() }
+            }
+            let events = try PeekableCursor(records(TimelineEvent.self, order: "incident_id, at, id"))
+            let actions = try PeekableCursor(records(ActionItem.self, order: "incident_id, id"))
             let sources = try PeekableCursor(
-                Row.fetchCursor(db, sql: "SELECT incident_id, key FROM incident_source ORDER BY incident_id, key")
-                    .map { (incidentId: $0[0] as Int64, key: $0[1] as String) })
-            let incidents = try Incident.order(Incident.CodingKeys.id).fetchCursor(db)
+                db.cursor("SELECT incident_id, key FROM incident_source ORDER BY incident_id, key", [])
+                    .map { (incidentId: $0["incident_id"] as Int64, key: $0["key"] as String) })
+            let incidents = try records(Incident.self, order: "id")
             while let incident = try incidents.next() {
                 let detail = IncidentDetail(
                     incident: incident,
@@ -38,7 +32,8 @@ extension IncidentStore {
         async throws -> ImportSummary
     {
         let now = Timestamp.now
-        return try await write(commit: !dryRun) { db in
+        // A stream is read once: a transaction that lost to a concurrent one fails rather than running again.
+        return try await write(commit: !dryRun, retrying: false) { db in
             let codec = RecordCodec()
             var summary = ImportSummary()
             var problems: [String] = []
@@ -46,7 +41,7 @@ extension IncidentStore {
                 do {
                     let detail = try parsed.get()
                     try IncidentRules.check(record: detail, now: now)
-                    if let id = detail.incident.id, try Incident.exists(db, key: id) {
+                    if let id = detail.incident.id, try db.exists(Incident.self, id: id) {
                         try Self.refuseDifferences(between: detail, and: Self.detail(db, id))
                         summary.known += 1
                         return
@@ -64,6 +59,7 @@ extension IncidentStore {
                     "\(source) has \(problems.count) bad record(s); nothing was imported. Fix them and import again:"
                         + ProblemList.text(problems))
             }
+            try db.advanceIdGenerators()
             return summary
         }
     }
@@ -84,63 +80,36 @@ extension IncidentStore {
     }
 
     /// Inserts a checked record, keeping its ids (a record without one gets new ids), and returns the
-    /// incident's id; a clash with a stored id is a conflict. Prepared statements are reused across records,
-    /// for imports of millions of rows.
+    /// incident's id; a clash with a stored id is a conflict.
     @discardableResult
-    static func insert(_ detail: IncidentDetail, _ db: Database) throws -> Int64 {
-        let incident = detail.incident
-        try insertRow(
-            db, "incident", "incident #\(incident.id ?? 0)",
-            [
-                "id": incident.id, "title": incident.title, "service": incident.service, "severity": incident.severity,
-                "kind": incident.kind, "fault": incident.fault, "target": incident.target, "fault_id": incident.faultId,
-                "started_at": incident.startedAt,
-                "detected_at": incident.detectedAt, "acknowledged_at": incident.acknowledgedAt,
-                "mitigated_at": incident.mitigatedAt, "resolved_at": incident.resolvedAt,
-                "detection": incident.detection,
-                "cause": incident.cause, "cause_category": incident.causeCategory, "fix": incident.fix,
-                "summary": incident.summary, "impact": incident.impact, "trigger": incident.trigger,
-                "lessons": incident.lessons, "cancelled": incident.cancelled, "cancel_reason": incident.cancelReason,
-            ])
-        let incidentId = incident.id ?? db.lastInsertedRowID
-        for event in detail.timeline {
-            try insertRow(
-                db, "timeline_event", "timeline event #\(event.id ?? 0)",
-                [
-                    "id": event.id, "incident_id": incidentId, "at": event.at, "kind": event.kind, "text": event.text,
-                    "author": event.author, "recorded_at": event.recordedAt,
-                ])
+    static func insert(_ detail: IncidentDetail, _ db: any SQLSession) throws -> Int64 {
+        /// Inserts `record`; a taken id is a conflict naming `what`.
+        func insert<R: StoredRecord>(_ record: R, _ what: String) throws -> Int64 {
+            var record = record
+            do {
+                try db.insert(&record)
+            } catch  where db.isDuplicateKey(error) {
+                throw IncidentError.conflict("\(what) #\(record.id ?? 0) exists already in the database")
+            }
+            return record.id!
         }
-        for action in detail.actions {
-            try insertRow(
-                db, "action_item", "action item #\(action.id ?? 0)",
-                [
-                    "id": action.id, "incident_id": incidentId, "title": action.title, "kind": action.kind,
-                    "owner": action.owner, "due": action.due, "url": action.url, "status": action.status,
-                    "created_at": action.createdAt, "closed_at": action.closedAt, "close_reason": action.closeReason,
-                ])
+        let incidentId = try insert(detail.incident, "incident")
+        for var event in detail.timeline {
+            event.incidentId = incidentId
+            _ = try insert(event, "timeline event")
+        }
+        for var action in detail.actions {
+            action.incidentId = incidentId
+            _ = try insert(action, "action item")
         }
         for key in detail.sources {
-            try insertRow(db, "incident_source", "source '\(key)'", ["key": key, "incident_id": incidentId])
+            do {
+                try db.execute("INSERT INTO incident_source (key, incident_id) VALUES (?, ?)", key, incidentId)
+            } catch  where db.isDuplicateKey(error) {
+                throw IncidentError.conflict("source '\(key)' exists already in the database")
+            }
         }
         return incidentId
-    }
-
-    /// Inserts one row with a cached statement; a primary-key clash becomes a conflict naming `what`.
-    private static func insertRow(
-        _ db: Database, _ table: String, _ what: String,
-        _ values: KeyValuePairs<String, (any DatabaseValueConvertible)?>
-    ) throws {
-        let columns = values.map { $0.key.quotedDatabaseIdentifier }.joined(separator: ", ")
-        let statement = try db.cachedStatement(
-            sql:
-                "INSERT INTO \(table) (\(columns)) VALUES (\(Array(repeating: "?", count: values.count).joined(separator: ", ")))"
-        )
-        do {
-            try statement.execute(arguments: StatementArguments(values.map(\.value)))
-        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
-            throw IncidentError.conflict("\(what) exists already in the database")
-        }
     }
 }
 
@@ -177,9 +146,8 @@ extension IncidentStore {
             for var detail in details {
                 detail.incident.id = nil
                 let marks = detail.sources.map { _ in "?" }.joined(separator: ",")
-                if let known = try Int64.fetchOne(
-                    db, sql: "SELECT incident_id FROM incident_source WHERE key IN (\(marks))",
-                    arguments: StatementArguments(detail.sources))
+                if let known: Int64 = try db.value(
+                    "SELECT incident_id FROM incident_source WHERE key IN (\(marks))", detail.sources)
                 {
                     summary.known.append(known)
                 } else {

@@ -6,8 +6,8 @@ struct DatabaseOption: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "The database file (default: $INCIDENT_DB, else ~/.local/share/incident/incidents.db); `db init` and "
-                + "`db check` also take a postgres:// URI.",
+            "The database file, or a PostgreSQL database as a postgres:// URI (default: $INCIDENT_DB, else "
+                + "~/.local/share/incident/incidents.db).",
             valueName: "path"))
     var db: String?
 
@@ -25,17 +25,16 @@ struct DatabaseOption: ParsableArguments {
     func writing<T>(
         create: Bool = true, _ body: (any IncidentRepository & DecisionRepository) async throws -> T
     ) async throws -> T {
-        try await body(IncidentStore.open(path: path, ifMissing: create ? .create : .writeInMemory))
+        try await body(IncidentStore.connect(to: path, ifMissing: create ? .create : .writeInMemory))
     }
 
     /// The store for a command that only reads: a missing file reads as an empty history.
-    func reading() throws -> any IncidentRepository & DecisionRepository {
-        try IncidentStore.open(path: path, ifMissing: .readEmpty)
+    func reading() async throws -> any IncidentRepository & DecisionRepository {
+        try await IncidentStore.connect(to: path, ifMissing: .readEmpty)
     }
 
-    /// The store for a `db` command: an SQLite file or a PostgreSQL server. A missing SQLite file is created
-    /// with `create`, else refused (exit 66).
+    /// The store for a `db` command. A missing SQLite file is created with `create`, else refused (exit 66).
     func maintenance(create: Bool = false) async throws -> any StoreMaintenance {
-        try await Stores.maintenance(of: path, ifMissing: create ? .create : .fail)
+        try await IncidentStore.connect(to: path, ifMissing: create ? .create : .fail)
     }
 }

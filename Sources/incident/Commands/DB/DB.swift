@@ -5,6 +5,6 @@ extension IncidentCommand {
         static let configuration = CommandConfiguration(
             commandName: "db",
             abstract: "Create, check and back up the database.",
-            subcommands: [DBInit.self, DBCheck.self, DBBackup.self])
+            subcommands: [DBInit.self, DBCheck.self, DBBackup.self, DBCopy.self])
     }
 }

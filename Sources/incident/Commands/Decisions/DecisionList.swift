@@ -19,7 +19,7 @@ extension IncidentCommand {
         @OptionGroup var database: DatabaseOption
 
         func run() async throws {
-            let store = try database.reading()
+            let store = try await database.reading()
             if let incident { _ = try await store.detail(incident) }
             let today = Self.today()
             let decisions = try await store.decisions(incident: incident).filter { !due || $0.isDue(today: today) }

@@ -24,7 +24,7 @@ extension IncidentCommand {
         @OptionGroup var database: DatabaseOption
 
         func run() async throws {
-            let store = try database.reading()
+            let store = try await database.reading()
             guard let output else {
                 return try await store.export(format) { print($0) }
             }

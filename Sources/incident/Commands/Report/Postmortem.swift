@@ -56,7 +56,7 @@ extension IncidentCommand {
             if printTemplate {
                 return print(PostmortemDocument.builtInTemplate, terminator: "")
             }
-            let store = try database.reading()
+            let store = try await database.reading()
             let document = PostmortemDocument(
                 try await store.detail(id!), decisions: try await store.decisions(incident: id!))
             if check {

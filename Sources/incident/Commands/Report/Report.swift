@@ -77,7 +77,7 @@ extension IncidentCommand {
             if let since = request.since, let until = request.until, until <= since {
                 throw IncidentError.invalidInput("--until \(until) is not after --since \(since); swap them")
             }
-            let store = try database.reading()
+            let store = try await database.reading()
             let report = try await store.report(request)
             var sections = report.sections
             var measurements: [SLOMeasurement]?

@@ -1,0 +1,374 @@
+import Foundation
+import GRDB
+import PostgresSupport
+
+/// One transaction of a store, on SQLite or on PostgreSQL: the store's operations are written once over it,
+/// in SQL both engines understand, with `?` for each argument, and read rows as ``SQLRow``. What the engines
+/// spell differently is asked of the session.
+protocol SQLSession {
+    /// The rows of `sql`, all at once.
+    func rows(_ sql: String, _ arguments: [DatabaseValue]) throws -> [SQLRow]
+
+    /// The rows of `sql` one at a time, for scans that must not hold every row in memory; valid until the
+    /// transaction ends, and each row only until the next.
+    func cursor(_ sql: String, _ arguments: [DatabaseValue]) throws -> AnyCursor<SQLRow>
+
+    func execute(_ sql: String, _ arguments: [DatabaseValue]) throws
+
+    /// An SQL condition true when `column` matches the glob `pattern` (`*`, `?`, `[…]`, as SQLite's `GLOB`),
+    /// and the argument it takes.
+    func condition(_ column: String, matchingGlob pattern: String) -> (sql: String, argument: DatabaseValue)
+
+    /// Moves the generators of new ids past the ids rows were inserted with (an import keeps its ids).
+    func advanceIdGenerators() throws
+
+    /// Whether `error` is the refusal of a row whose primary key or unique key is taken.
+    func isDuplicateKey(_ error: any Error) -> Bool
+}
+
+/// A record kept in a table of its own with an `id` the database assigns.
+protocol StoredRecord: FetchableRecord, MutablePersistableRecord {
+    var id: Int64? { get set }
+}
+
+extension Incident: StoredRecord {}
+extension TimelineEvent: StoredRecord {}
+extension ActionItem: StoredRecord {}
+extension Alert: StoredRecord {}
+
+extension SQLSession {
+    private func values(_ arguments: [(any DatabaseValueConvertible)?]) -> [DatabaseValue] {
+        arguments.map { $0?.databaseValue ?? .null }
+    }
+
+    func rows(_ sql: String, _ arguments: (any DatabaseValueConvertible)?...) throws -> [SQLRow] {
+        try rows(sql, values(arguments))
+    }
+
+    func rows(_ sql: String, _ arguments: [(any DatabaseValueConvertible)?]) throws -> [SQLRow] {
+        try rows(sql, values(arguments))
+    }
+
+    func execute(_ sql: String, _ arguments: (any DatabaseValueConvertible)?...) throws {
+        try execute(sql, values(arguments))
+    }
+
+    /// The first column of the first row, nil when there is none or it is NULL.
+    func value<T: DatabaseValueConvertible>(_ sql: String, _ arguments: (any DatabaseValueConvertible)?...) throws
+        -> T?
+    {
+        try value(sql, arguments)
+    }
+
+    func value<T: DatabaseValueConvertible>(_ sql: String, _ arguments: [(any DatabaseValueConvertible)?]) throws
+        -> T?
+    {
+        try rows(sql, values(arguments)).first.flatMap { T.fromDatabaseValue($0[0]) }
+    }
+
+    /// The first column of every row.
+    func values<T: DatabaseValueConvertible>(_ sql: String, _ arguments: [(any DatabaseValueConvertible)?] = [])
+        throws -> [T]
+    {
+        try rows(sql, values(arguments)).compactMap { T.fromDatabaseValue($0[0]) }
+    }
+
+    /// The records of `type` that `SELECT * FROM` its table `WHERE condition` finds, in `order`.
+    func records<R: StoredRecord>(
+        _ type: R.Type, where condition: String = "TRUE", _ arguments: [(any DatabaseValueConvertible)?] = [],
+        order: String = "id"
+    ) throws -> [R] {
+        try rows("SELECT * FROM \(R.databaseTableName) WHERE \(condition) ORDER BY \(order)", values(arguments))
+            .map { try $0.record() }
+    }
+
+    /// The record of `type` with `id`, if there is one.
+    func record<R: StoredRecord>(_ type: R.Type, id: Int64) throws -> R? {
+        try records(type, where: "id = ?", [id]).first
+    }
+
+    func exists<R: StoredRecord>(_ type: R.Type, id: Int64) throws -> Bool {
+        try value("SELECT count(*) FROM \(R.databaseTableName) WHERE id = ?", id) != 0
+    }
+
+    /// Inserts `record` and sets its id: the one it has, else the one the database assigns.
+    func insert<R: StoredRecord>(_ record: inout R) throws {
+        var columns = try record.databaseDictionary
+        if record.id == nil { columns["id"] = nil }
+        let names = columns.keys.sorted()
+        let sql =
+            "INSERT INTO \(R.databaseTableName) (\(names.map(\.quotedDatabaseIdentifier).joined(separator: ", "))) "
+            + "VALUES (\(names.map { _ in "?" }.joined(separator: ", "))) RETURNING id"
+        record.id = try rows(sql, names.map { columns[$0]! }).first.flatMap { Int64.fromDatabaseValue($0[0]) }
+    }
+
+    /// Writes every column of `record`, which is stored already.
+    func update<R: StoredRecord>(_ record: R) throws {
+        let columns = try record.databaseDictionary.filter { $0.key != "id" }
+        let names = columns.keys.sorted()
+        try execute(
+            "UPDATE \(R.databaseTableName) SET \(names.map { "\($0.quotedDatabaseIdentifier) = ?" }.joined(separator: ", ")) "
+                + "WHERE id = ?", names.map { columns[$0]! } + [record.id.databaseValue])
+    }
+}
+
+/// The conditions of a query's `WHERE`, added one filter at a time, and their arguments.
+struct SQLConditions {
+    private var conditions = ["TRUE"]
+    private(set) var arguments: [(any DatabaseValueConvertible)?] = []
+
+    /// All the conditions, each in parentheses.
+    var sql: String { "(" + conditions.joined(separator: ") AND (") + ")" }
+
+    mutating func add(_ condition: String) {
+        conditions.append(condition)
+    }
+
+    /// Adds `condition`, whose `?` is `value`, unless `value` is nil.
+    mutating func add(_ condition: String, _ value: (any DatabaseValueConvertible)?) {
+        guard let value else { return }
+        conditions.append(condition)
+        arguments.append(value)
+    }
+
+    /// Selects incidents whose service matches the glob `pattern`, in lower case; nil selects all.
+    mutating func add(service pattern: String?, _ db: any SQLSession) {
+        guard let pattern else { return }
+        let match = db.condition("service", matchingGlob: pattern.lowercased())
+        add(match.sql, match.argument)
+    }
+}
+
+/// SQLite's session: a GRDB connection inside its transaction.
+extension Database: SQLSession {
+    func rows(_ sql: String, _ arguments: [DatabaseValue]) throws -> [SQLRow] {
+        try Row.fetchAll(cachedStatement(sql: sql), arguments: StatementArguments(arguments)).map(SQLRow.init)
+    }
+
+    func cursor(_ sql: String, _ arguments: [DatabaseValue]) throws -> AnyCursor<SQLRow> {
+        AnyCursor(
+            try Row.fetchCursor(makeStatement(sql: sql), arguments: StatementArguments(arguments)).map(SQLRow.init))
+    }
+
+    func execute(_ sql: String, _ arguments: [DatabaseValue]) throws {
+        try cachedStatement(sql: sql).execute(arguments: StatementArguments(arguments))
+    }
+
+    func condition(_ column: String, matchingGlob pattern: String) -> (sql: String, argument: DatabaseValue) {
+        ("\(column) GLOB ?", pattern.databaseValue)
+    }
+
+    func advanceIdGenerators() throws {}  // SQLite's next rowid is always past the largest
+
+    func isDuplicateKey(_ error: any Error) -> Bool {
+        guard let error = error as? DatabaseError else { return false }
+        return [.SQLITE_CONSTRAINT_PRIMARYKEY, .SQLITE_CONSTRAINT_UNIQUE].contains(error.extendedResultCode)
+    }
+}
+
+/// PostgreSQL's session: a connection inside its transaction. Arguments are sent in their text form apart
+/// from the SQL, and each value comes back as the type SQLite would give it (booleans as 0 and 1).
+final class PostgresSession: SQLSession {
+    private let connection: PostgresConnection
+    /// How many cursors this session declared, to name the next one.
+    private var cursors = 0
+
+    init(_ connection: PostgresConnection) {
+        self.connection = connection
+    }
+
+    func rows(_ sql: String, _ arguments: [DatabaseValue]) throws -> [SQLRow] {
+        try Self.rows(of: connection.query(Self.numbered(sql), arguments.map(Self.text)))
+    }
+
+    func cursor(_ sql: String, _ arguments: [DatabaseValue]) throws -> AnyCursor<SQLRow> {
+        cursors += 1
+        let name = "incident_cursor_\(cursors)"
+        try connection.query("DECLARE \(name) NO SCROLL CURSOR FOR \(Self.numbered(sql))", arguments.map(Self.text))
+        let connection = connection
+        var batch: [SQLRow] = []
+        var finished = false
+        return AnyCursor {
+            if batch.isEmpty && !finished {
+                batch = try Self.rows(of: connection.query("FETCH 10000 FROM \(name)")).reversed()
+                finished = batch.isEmpty
+            }
+            return batch.popLast()
+        }
+    }
+
+    func execute(_ sql: String, _ arguments: [DatabaseValue]) throws {
+        try connection.query(Self.numbered(sql), arguments.map(Self.text))
+    }
+
+    func condition(_ column: String, matchingGlob pattern: String) -> (sql: String, argument: DatabaseValue) {
+        ("\(column) ~ ?", Glob.regularExpression(pattern).databaseValue)
+    }
+
+    func advanceIdGenerators() throws {
+        for table in ["incident", "timeline_event", "action_item", "alert", "decision"] {
+            try connection.query(
+                "SELECT setval(pg_get_serial_sequence('\(table)', 'id'), max(id)) FROM \(table) HAVING max(id) IS NOT NULL"
+            )
+        }
+    }
+
+    func isDuplicateKey(_ error: any Error) -> Bool {
+        (error as? PostgresError)?.sqlstate == "23505"
+    }
+
+    /// `sql` with its `?` numbered as PostgreSQL writes parameters (`$1`, `$2`…), outside quoted text.
+    static func numbered(_ sql: String) -> String {
+        var result = ""
+        var number = 0
+        var quote: Character?
+        for character in sql {
+            switch (character, quote) {
+            case ("?", nil):
+                number += 1
+                result += "$\(number)"
+                continue
+            case ("'", nil), ("\"", nil): quote = character
+            case (let closing, let open?) where closing == open: quote = nil
+            default: break
+            }
+            result.append(character)
+        }
+        return result
+    }
+
+    /// An argument in PostgreSQL's text form; nil for NULL.
+    private static func text(_ value: DatabaseValue) -> String? {
+        switch value.storage {
+        case .null: nil
+        case .int64(let number): String(number)
+        case .double(let number): String(number)
+        case .string(let text): text
+        case .blob(let data): "\\x" + data.map { String(format: "%02x", $0) }.joined()
+        }
+    }
+
+    /// The rows of a result, each value as SQLite would hold it (booleans as 0 and 1).
+    private static func rows(of result: PostgresRows) -> [SQLRow] {
+        let columns = SQLRow.Columns(result.columns.map(\.name))
+        return result.rows.map { values in
+            SQLRow(
+                columns,
+                values.map { value in
+                    switch value {
+                    case .null: .null
+                    case .boolean(let truth): (truth ? 1 : 0 as Int64).databaseValue
+                    case .integer(let number): number.databaseValue
+                    case .real(let number): number.databaseValue
+                    case .text(let text): text.databaseValue
+                    }
+                })
+        }
+    }
+}
+
+/// A row read by a ``SQLSession``: a GRDB row on SQLite, the values of a PostgreSQL result on PostgreSQL.
+/// Values are read by position (the order of the `SELECT`) or by column name.
+struct SQLRow {
+    /// The names of a result's columns and where each is, shared by its rows.
+    final class Columns {
+        let names: [String]
+        let positions: [String: Int]
+
+        init(_ names: [String]) {
+            self.names = names
+            positions = Dictionary(names.enumerated().map { ($1, $0) }) { first, _ in first }
+        }
+    }
+
+    private enum Storage {
+        case sqlite(Row)
+        case postgres(Columns, [DatabaseValue])
+    }
+
+    private let storage: Storage
+
+    init(_ row: Row) {
+        storage = .sqlite(row)
+    }
+
+    init(_ columns: Columns, _ values: [DatabaseValue]) {
+        storage = .postgres(columns, values)
+    }
+
+    /// The names of the columns, in order.
+    var columnNames: [String] {
+        switch storage {
+        case .sqlite(let row): Array(row.columnNames)
+        case .postgres(let columns, _): columns.names
+        }
+    }
+
+    subscript(_ index: Int) -> DatabaseValue {
+        switch storage {
+        case .sqlite(let row): row[index]
+        case .postgres(_, let values): values[index]
+        }
+    }
+
+    subscript(_ column: String) -> DatabaseValue {
+        switch storage {
+        case .sqlite(let row): row[column] ?? .null
+        case .postgres(let columns, let values): columns.positions[column].map { values[$0] } ?? .null
+        }
+    }
+
+    /// The value of a column that is never NULL, such as a primary key or a `NOT NULL` column.
+    @_disfavoredOverload
+    subscript<T: DatabaseValueConvertible>(_ column: String) -> T {
+        T.fromDatabaseValue(self[column])!
+    }
+
+    subscript<T: DatabaseValueConvertible>(_ column: String) -> T? {
+        T.fromDatabaseValue(self[column])
+    }
+
+    @_disfavoredOverload
+    subscript<T: DatabaseValueConvertible>(_ index: Int) -> T {
+        T.fromDatabaseValue(self[index])!
+    }
+
+    subscript<T: DatabaseValueConvertible>(_ index: Int) -> T? {
+        T.fromDatabaseValue(self[index])
+    }
+
+    /// The row decoded as a record, by column name.
+    func record<R: FetchableRecord>() throws -> R {
+        switch storage {
+        case .sqlite(let row): try R(row: row)
+        case .postgres(let columns, let values):
+            try R(row: Row(Dictionary(zip(columns.names, values)) { first, _ in first }))
+        }
+    }
+}
+
+/// SQLite's `GLOB` patterns, for engines without it.
+enum Glob {
+    /// `pattern` as an anchored POSIX regular expression: `*` any text, `?` one character, `[…]` and `[^…]`
+    /// a class, anything else itself.
+    static func regularExpression(_ pattern: String) -> String {
+        var expression = "^"
+        var inClass = false
+        for character in pattern {
+            switch character {
+            case "*" where !inClass: expression += ".*"
+            case "?" where !inClass: expression += "."
+            case "[" where !inClass:
+                inClass = true
+                expression += "["
+            case "]" where inClass:
+                inClass = false
+                expression += "]"
+            case _ where inClass: expression += character == "\\" ? "\\\\" : String(character)
+            case _ where "\\.^$|()+{}[]".contains(character): expression += "\\" + String(character)
+            default: expression.append(character)
+            }
+        }
+        return expression + (inClass ? "]$" : "$")
+    }
+}

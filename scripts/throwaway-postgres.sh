@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL cluster on a free loopback port, for tests and benchmarks (Debian's `postgresql`).
+#
+#   scripts/throwaway-postgres.sh start DIR   # makes DIR, starts the cluster, prints its URI (a superuser's)
+#   scripts/throwaway-postgres.sh stop DIR    # stops it and removes DIR
+#
+# It runs as the unprivileged postgres user when started by root (PostgreSQL refuses root), with password
+# (scram-sha-256) authentication on 127.0.0.1 only; DIR holds the data, the socket, the log and the password.
+set -euo pipefail
+action=${1:-}
+dir=${2:-}
+[[ ($action == start || $action == stop) && -n $dir ]] || {
+    echo "usage: $0 start|stop DIR" >&2
+    exit 64
+}
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2> /dev/null | sort -V | tail -1)
+[[ -x $pg_bin/initdb ]] || {
+    echo "$0: PostgreSQL's server is not installed (Debian: apt-get install postgresql)" >&2
+    exit 69
+}
+as_owner() {
+    # From /, which the postgres user can enter whatever folder the caller is in.
+    if [[ $(id -u) == 0 ]]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
+}
+if [[ $action == stop ]]; then
+    [[ -d $dir/data ]] && as_owner "$pg_bin/pg_ctl" -D "$dir/data" -m fast stop > /dev/null 2>&1 || true
+    rm -rf "$dir"
+    exit 0
+fi
+mkdir -p "$dir"
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+password=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
+echo "$password" > "$dir/password"
+[[ $(id -u) == 0 ]] && chown -R postgres "$dir"
+as_owner "$pg_bin/initdb" -D "$dir/data" -U postgres --auth-host=scram-sha-256 --auth-local=peer \
+    --pwfile="$dir/password" > "$dir/initdb.log"
+as_owner "$pg_bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1" start > /dev/null
+echo "postgres://postgres:$password@127.0.0.1:$port/postgres"
