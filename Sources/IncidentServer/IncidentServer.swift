@@ -70,8 +70,9 @@ public func buildRouter(store: any IncidentRepository, configuration: ServeConfi
                     ])
             }
             return Reply(status: "ok", outcomes: recorded.map { "\($0.name): \($0.outcome.rawValue)" })
-        } catch let error as IncidentError where error.exitStatus == .ioError {
-            // Busy or failing: Alertmanager retries on 5xx, so nothing is lost.
+        } catch let error as IncidentError where [.ioError, .unavailable, .noPermission].contains(error.exitStatus) {
+            // Busy, failing, or a database server down or refusing us: Alertmanager retries on 5xx, so nothing
+            // is lost.
             logger.error("cannot record alerts", metadata: ["error": "\(error)"])
             throw HTTPError(.serviceUnavailable, message: "the incident store cannot be written now: \(error)")
         } catch let error as IncidentError {

@@ -15,7 +15,11 @@ public final class PostgresConnection: @unchecked Sendable {
     public init(_ address: String) throws(PostgresError) {
         let libpq = try LibPQ.shared.get()
         self.libpq = libpq
-        var parameters = [("dbname", PostgresAddress.normalized(address)), ("fallback_application_name", "incident")]
+        // Text is UTF-8 whatever the server's encoding, which converts it or refuses what it cannot hold.
+        var parameters = [
+            ("dbname", PostgresAddress.normalized(address)), ("fallback_application_name", "incident"),
+            ("client_encoding", "UTF8"),
+        ]
         if ProcessInfo.processInfo.environment["PGCONNECT_TIMEOUT"] == nil {
             // Before dbname, so that a connect_timeout in the URI wins.
             parameters.insert(("connect_timeout", "10"), at: 0)

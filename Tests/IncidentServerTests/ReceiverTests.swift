@@ -248,6 +248,24 @@ struct ReceiverTests {
         #expect(detail.timeline.filter { $0.text.contains("AppReadinessProbeFailing fired") }.count == 1)
     }
 
+    @Test(.enabled(if: TestPostgres.storesOnPostgres, "a PostgreSQL store: run with INCIDENT_TEST_STORE=postgres"))
+    func aDatabaseServerThatDropsTheConnectionAnswers503ThenTheNextDeliveryIsRecorded() async throws {
+        let receiver = try await Receiver()
+        let payload = Receiver.payload([Receiver.alert("X", startsAt: Timestamp.now.description)])
+        try await receiver.test { client in
+            #expect(try await receiver.post(payload, client).status == .ok)
+            try execute(
+                on: receiver.location,
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    + "WHERE datname = current_database() AND pid != pg_backend_pid()")
+            let dropped = try await receiver.post(
+                Receiver.payload([Receiver.alert("Y", startsAt: Timestamp.now.description)]), client)
+            #expect(dropped.status == .serviceUnavailable, "Alertmanager retries a 5xx, never a 4xx")
+            #expect(try await receiver.post(payload, client).status == .ok, "connected again")
+        }
+        #expect(try await receiver.incidents().count == 1)
+    }
+
     @Test func aFailingDatabaseAnswers503SoThatAlertmanagerRetries() async throws {
         let receiver = try await Receiver()
         try refuseInserts(into: "alert", on: receiver.location)

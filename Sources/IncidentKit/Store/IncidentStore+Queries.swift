@@ -27,7 +27,7 @@ extension IncidentStore {
             conditions.add("started_at >= ?", filter.since)
             return try db.records(
                 Incident.self, where: conditions.sql, conditions.arguments,
-                order: "started_at DESC, id DESC" + (filter.limit.map { " LIMIT \($0)" } ?? ""))
+                order: "started_at DESC, id DESC", limit: filter.limit)
         }
     }
 

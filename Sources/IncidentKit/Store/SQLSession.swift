@@ -73,13 +73,14 @@ extension SQLSession {
         try rows(sql, values(arguments)).compactMap { T.fromDatabaseValue($0[0]) }
     }
 
-    /// The records of `type` that `SELECT * FROM` its table `WHERE condition` finds, in `order`.
+    /// The records of `type` that `SELECT * FROM` its table `WHERE condition` finds, in `order`, the first
+    /// `limit` of them when it is given.
     func records<R: StoredRecord>(
         _ type: R.Type, where condition: String = "TRUE", _ arguments: [(any DatabaseValueConvertible)?] = [],
-        order: String = "id"
+        order: String = "id", limit: Int? = nil
     ) throws -> [R] {
-        try rows("SELECT * FROM \(R.databaseTableName) WHERE \(condition) ORDER BY \(order)", values(arguments))
-            .map { try $0.record() }
+        let sql = "SELECT * FROM \(R.databaseTableName) WHERE \(condition) ORDER BY \(order)"
+        return try rows(sql + (limit.map { " LIMIT \($0)" } ?? ""), values(arguments)).map { try $0.record() }
     }
 
     /// The record of `type` with `id`, if there is one.

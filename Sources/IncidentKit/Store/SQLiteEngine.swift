@@ -252,8 +252,9 @@ final class SQLiteEngine: StoreEngine {
         }
     }
 
-    /// Runs `body` in one immediate transaction: it sees the latest data and holds the write lock throughout.
-    /// With `commit` false the transaction is rolled back once `body` returns, for dry runs.
+    /// Runs `body` in one immediate transaction: it sees the latest data and holds the write lock throughout,
+    /// so it never loses to another writer and `retrying` changes nothing. With `commit` false the transaction
+    /// is rolled back once `body` returns, for dry runs.
     ///
     /// When another process replaced the file under this store (it abandoned a file it had just created),
     /// nothing was written: the path is opened again and the transaction, only it, runs again. When the
