@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 
 extension IncidentStore {
     public func recordAlert(_ notice: AlertNotice, lateWindow: Double, by author: String, now: Timestamp = .now)
@@ -50,20 +51,18 @@ extension IncidentStore {
         by author: String, now: Timestamp, _ db: any SQLSession
     ) throws -> (Int64, Alert.Outcome) {
         let routing = AlertRouting(name: notice.name, startsAt: notice.startsAt, lateWindow: lateWindow)
-        let candidates = try db.records(
-            Incident.self,
-            where: """
-                service = ? AND NOT cancelled AND started_at <= ?
-                  AND (coalesce(mitigated_at, resolved_at) IS NULL OR coalesce(mitigated_at, resolved_at) >= ?)
-                """, [service, notice.startsAt, routing.recoveredSince])
-        let candidateIds = candidates.compactMap(\.id).map(String.init).joined(separator: ", ")
-        let lateAlerts: Set<Int64> =
-            candidates.isEmpty
-            ? []
-            : try Set(
-                db.values(
-                    "SELECT incident_id FROM alert WHERE incident_id IN (\(candidateIds)) AND name = ? AND outcome = 'late'",
-                    [notice.name]))
+        let candidate = """
+            service = ? AND NOT cancelled AND started_at <= ?
+              AND (coalesce(mitigated_at, resolved_at) IS NULL OR coalesce(mitigated_at, resolved_at) >= ?)
+            """
+        let arguments: [(any DatabaseValueConvertible)?] = [service, notice.startsAt, routing.recoveredSince]
+        let candidates = try db.records(Incident.self, where: candidate, arguments)
+        // The candidates by their condition, not a list of ids: the statement is the same for every alert, and
+        // a server's statement cache does not grow with each one.
+        let lateAlerts: Set<Int64> = try Set(
+            db.values(
+                "SELECT incident_id FROM alert WHERE name = ? AND outcome = 'late' "
+                    + "AND incident_id IN (SELECT id FROM incident WHERE \(candidate))", [notice.name] + arguments))
         let firedText = "alert \(notice.name) fired at \(notice.startsAt)"
         switch routing.route(among: candidates, lateAlerts: lateAlerts) {
         case .detect(let id):
