@@ -27,7 +27,7 @@ RUN swift build -c release --static-swift-stdlib --product app \
 # ---- runtime: slim Debian, non-root ----
 FROM debian:bookworm-slim
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libsqlite3-0 \
+    && apt-get install -y --no-install-recommends libsqlite3-0 libpq5 \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --user-group --uid 10001 --home-dir /data --create-home --shell /usr/sbin/nologin app
 COPY --from=build /staging/app /staging/incident /usr/local/bin/

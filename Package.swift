@@ -79,7 +79,7 @@ let package = Package(
         .target(
             name: "FaultLab",
             dependencies: [
-                "Conventions", "FaultCatalog", "MonitoringContract", "SQLiteSupport",
+                "Conventions", "FaultCatalog", "MonitoringContract", "PostgresSupport", "SQLiteSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -151,7 +151,7 @@ let package = Package(
         .testTarget(
             name: "AppTests",
             dependencies: [
-                "app", "Conventions", "FaultLab", "FaultCatalog", "TestSupport",
+                "app", "Conventions", "FaultLab", "FaultCatalog", "PostgresSupport", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -15,7 +15,10 @@ extension AppCommand {
                 APP_ADMIN_TOKEN (enables /admin), APP_LOG_LEVEL, APP_FAULTS (JSON list of faults in force at \
                 start-up), APP_DRAIN_DELAY_S, APP_FAULT_INJECTION (on|off), APP_IDLE_TIMEOUT_S, \
                 APP_HEADER_TIMEOUT_S, APP_MAX_FAULTS, APP_MAX_LEAK_MB, \
-                APP_MAX_BURN_THREADS (caps on the faults in force together).
+                APP_MAX_BURN_THREADS (caps on the faults in force together), APP_DATABASE_URL (postgres://… \
+                URI: notes in PostgreSQL, shared by every replica, instead of APP_DATA), APP_DB_POOL_SIZE \
+                (connections per replica, default 4) and APP_DB_POOL_TIMEOUT_MS (wait for one before a 503, \
+                default 1000).
 
                 Exit status: 0 after a clean stop, 64 bad setting, 69 cannot listen, 74 cannot open the data \
                 file, or the code a crash fault asks for.

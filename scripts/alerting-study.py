@@ -2,8 +2,9 @@
 """The alerting trade-off, measured on the lab stack: which alert on an SLO detects failures soonest, misses
 none, raises no false alarm, and resets soon after recovery?
 
-It starts the lab with scripts/lab.sh in a temporary folder (the app, Prometheus with the lab rules and the
-study's strategies beside them, the blackbox exporter, Alertmanager and the real `incident serve`), sends
+It starts the lab with scripts/lab.sh in a temporary folder (one replica of the app behind HAProxy, Prometheus
+with the lab rules and the study's strategies beside them, the blackbox exporter, Alertmanager and the real
+`incident serve`), sends
 traffic with scripts/traffic.py and a small normal error rate, keeps a fault-free stretch, then injects faults
 of several intensities with `incident inject` (each held, cleared with `incident clear`, then left to drain),
 and reads from Prometheus when each alerting strategy fired and reset (the ALERTS series, one-second steps)
@@ -111,7 +112,10 @@ class Lab:
         self.env = dict(os.environ, LAB_DIR=str(self.folder), LAB_BUILD=args.build, APP_ADMIN_TOKEN=TOKEN)
 
     def up(self):
-        subprocess.run([str(ROOT / "scripts/lab.sh"), "up"], env=self.env, check=True, stdout=subprocess.DEVNULL)
+        # One replica (behind HAProxy, which counts the availability SLI): the study injects and clears its faults
+        # through the load balancer's address, which must reach the replica that holds them every time.
+        subprocess.run([str(ROOT / "scripts/lab.sh"), "up", "--replicas", "1"], env=self.env, check=True,
+                       stdout=subprocess.DEVNULL)
         self.settings = dict(re.findall(r"^export (\w+)=(.*)$", (self.folder / "lab.env").read_text(), re.M))
         self.app, self.prometheus = self.settings["INCIDENT_TARGET"], self.settings["PROMETHEUS_URL"]
         self.incident = str(pathlib.Path(self.settings["LAB_BIN"]) / "incident")

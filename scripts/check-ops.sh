@@ -7,9 +7,10 @@
 #   rule unit tests, both profiles            promtool test rules
 #   Alertmanager configuration                amtool check-config
 #   blackbox exporter modules                 prometheus-blackbox-exporter --config.check
+#   HAProxy configuration                     haproxy -c
 #
-# Needs python3 and the Debian packages prometheus (promtool), prometheus-alertmanager (amtool) and
-# prometheus-blackbox-exporter. The configurations are checked as rendered with their default addresses
+# Needs python3 and the Debian packages prometheus (promtool), prometheus-alertmanager (amtool),
+# prometheus-blackbox-exporter and haproxy. The configurations are checked as rendered with their default addresses
 # (scripts/render-ops-config.sh), since Alertmanager refuses a placeholder as a URL.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +26,7 @@ run() {
 
 missing=()
 for tool in python3:python3 promtool:prometheus amtool:prometheus-alertmanager \
-    prometheus-blackbox-exporter:prometheus-blackbox-exporter; do
+    prometheus-blackbox-exporter:prometheus-blackbox-exporter haproxy:haproxy; do
     if ! command -v "${tool%%:*}" > /dev/null; then
         missing+=("${tool%%:*} (Debian package ${tool#*:})")
     fi
@@ -33,7 +34,7 @@ done
 if [[ ${#missing[@]} -gt 0 ]]; then
     echo "check-ops: missing tools, so the checks that need them cannot run:" >&2
     printf '  %s\n' "${missing[@]}" >&2
-    echo "install them: apt-get install -y python3 prometheus prometheus-alertmanager prometheus-blackbox-exporter" >&2
+    echo "install them: apt-get install -y python3 prometheus prometheus-alertmanager prometheus-blackbox-exporter haproxy" >&2
     exit 1
 fi
 promtool --version 2>&1 | head -1
@@ -75,6 +76,7 @@ rendered=$(mktemp -d)
 trap 'rm -rf "$rendered"' EXIT
 run scripts/render-ops-config.sh "$rendered"
 run promtool check config "$rendered/prometheus/prometheus.yml"
+run haproxy -c -f "$rendered/haproxy/haproxy.cfg"
 run promtool check config ops/prometheus/prometheus.yml
 for file in ops/prometheus/rules/*/*.yml; do
     run promtool check rules "$file"

@@ -1,26 +1,33 @@
 #!/usr/bin/env bash
-# The whole lab on loopback: the app (restarted whenever it exits, as a container runtime would), the
-# blackbox exporter, Prometheus with the lab rules, Alertmanager, and `incident serve` receiving its alerts,
-# each on a free port, with all their data in one folder.
+# The production-like lab on loopback: HAProxy in front of N replicas of the app (each restarted whenever it
+# exits, as a container runtime would), PostgreSQL as the store they share (a throwaway cluster run as the
+# unprivileged postgres user) with its Prometheus exporter, the blackbox exporter, Prometheus with the lab
+# rules, Alertmanager, and `incident serve` receiving its alerts, each on a free port, with all their data
+# in one folder.
 #
-#   scripts/lab.sh up       starts everything (building release binaries when missing or stale) and says
-#                           where each UI is; the settings go to $LAB_DIR/lab.env for scripts to source
-#   scripts/lab.sh status   what runs, and whether it answers
+#   scripts/lab.sh up [--replicas N] [--store postgres|sqlite]
+#                           starts everything (building release binaries when missing or stale) and says
+#                           where each UI is; the settings go to $LAB_DIR/lab.env for scripts to source.
+#                           3 replicas on PostgreSQL by default; --replicas 1 --store sqlite is the
+#                           single-process lab of a laptop (still behind HAProxy, which measures the SLIs)
+#   scripts/lab.sh status   what runs, every replica with HAProxy's view of it, and whether it answers
 #   scripts/lab.sh down     stops everything; no process left, no port held
 #
 # LAB_DIR (default .lab/) holds the data, logs and lab.env. LAB_BUILD=debug uses .build/debug binaries
 # (as CI does after `swift test`) instead of building release ones. LAB_OPS_REV=COMMIT takes the monitoring
-# (ops/) as it was at that commit, to measure the alerts before a change against the alerts after it. APP_ADMIN_TOKEN and the receiver's
-# token are made up when not set. Needs prometheus, prometheus-alertmanager and
-# prometheus-blackbox-exporter (Debian packages) and python3.
+# (ops/) as it was at that commit, to measure the alerts before a change against the alerts after it.
+# LAB_POOL_SIZE (4) is each replica's database pool. APP_ADMIN_TOKEN and the receiver's token are made up
+# when not set. Needs haproxy, prometheus, prometheus-alertmanager, prometheus-blackbox-exporter, and for
+# the PostgreSQL store postgresql and prometheus-postgres-exporter (Debian packages), and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 LAB_DIR=${LAB_DIR:-$ROOT/.lab}
 ENV_FILE=$LAB_DIR/lab.env
-COMPONENTS=(app blackbox prometheus alertmanager serve)
 
 die() { echo "lab: $*" >&2; exit 1; }
+# A command line the lab cannot take: exit 64, as the CLI does.
+usage_error() { echo "lab: $*" >&2; exit 64; }
 
 # A free loopback port, from the kernel.
 free_port() {
@@ -72,11 +79,31 @@ start() {
     echo "$!" > "$LAB_DIR/$name.pid"
 }
 
+need() {
+    command -v "$1" >/dev/null || die "$1 is missing (apt-get install $2)"
+}
+
 up() {
-    command -v prometheus >/dev/null || die "prometheus is missing (apt-get install prometheus)"
-    command -v prometheus-alertmanager >/dev/null || die "prometheus-alertmanager is missing (apt-get install prometheus-alertmanager)"
-    command -v prometheus-blackbox-exporter >/dev/null \
-        || die "prometheus-blackbox-exporter is missing (apt-get install prometheus-blackbox-exporter)"
+    local replicas=3 store=postgres
+    while (( $# > 0 )); do
+        case $1 in
+            --replicas) replicas=${2:-}; shift 2 || usage_error "--replicas needs a number" ;;
+            --store) store=${2:-}; shift 2 || usage_error "--store needs postgres or sqlite" ;;
+            *) usage_error "unknown option '$1'; usage: scripts/lab.sh up [--replicas N] [--store postgres|sqlite]" ;;
+        esac
+    done
+    [[ $replicas =~ ^[1-8]$ ]] || usage_error "--replicas is '$replicas'; give 1 to 8"
+    [[ $store == postgres || $store == sqlite ]] || usage_error "--store is '$store'; give postgres or sqlite"
+    (( replicas == 1 )) || [[ $store == postgres ]] \
+        || usage_error "--store sqlite keeps each replica's notes in its own file; use --store postgres for $replicas replicas"
+    need haproxy haproxy
+    need prometheus prometheus
+    need prometheus-alertmanager prometheus-alertmanager
+    need prometheus-blackbox-exporter prometheus-blackbox-exporter
+    if [[ $store == postgres ]]; then
+        need prometheus-postgres-exporter prometheus-postgres-exporter
+        ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || die "PostgreSQL's server is missing (apt-get install postgresql)"
+    fi
     if [[ -f $ENV_FILE ]] && running_any; then die "the lab runs already ($LAB_DIR); run scripts/lab.sh down first"; fi
     local bin
     bin=$(binaries)
@@ -87,9 +114,15 @@ up() {
     rm -rf "$LAB_DIR"
     mkdir -p "$LAB_DIR"
     touch "$LAB_DIR/.lab-dir"
-    local app_port blackbox_port prometheus_port alertmanager_port serve_port
-    app_port=$(free_port); blackbox_port=$(free_port); prometheus_port=$(free_port)
-    alertmanager_port=$(free_port); serve_port=$(free_port)
+    local lb_port haproxy_metrics_port blackbox_port prometheus_port alertmanager_port serve_port exporter_port
+    lb_port=$(free_port); haproxy_metrics_port=$(free_port); blackbox_port=$(free_port)
+    prometheus_port=$(free_port); alertmanager_port=$(free_port); serve_port=$(free_port)
+    local replica_ports=() replica_addresses=() replica_urls=() components=()
+    for _ in $(seq "$replicas"); do
+        replica_ports+=("$(free_port)")
+        replica_addresses+=("127.0.0.1:${replica_ports[-1]}")
+        replica_urls+=("http://127.0.0.1:${replica_ports[-1]}")
+    done
     local admin_token=${APP_ADMIN_TOKEN:-lab-$RANDOM$RANDOM$RANDOM}
     local serve_token=${INCIDENT_SERVE_TOKEN:-lab-receiver-$RANDOM$RANDOM$RANDOM}
     echo "$serve_token" > "$LAB_DIR/receiver.token"
@@ -101,29 +134,67 @@ up() {
         git archive "$LAB_OPS_REV" ops scripts/render-ops-config.sh | tar -x -C "$ops" \
             || die "cannot read ops/ at $LAB_OPS_REV"
     fi
-    APP_ADDRESS=127.0.0.1:$app_port BLACKBOX_ADDRESS=127.0.0.1:$blackbox_port \
+    # A component that does not start leaves none of the others running.
+    trap 'if (( $? != 0 )); then echo "lab: up failed; stopping what it started" >&2; down >/dev/null 2>&1; fi' EXIT
+    local database_url= exporter_address=none
+    if [[ $store == postgres ]]; then
+        # max_connections low enough that the lab's alert on connections near the limit means something.
+        local admin_url password
+        admin_url=$(POSTGRES_MAX_CONNECTIONS=${LAB_POSTGRES_MAX_CONNECTIONS:-50} \
+            scripts/throwaway-postgres.sh start "$LAB_DIR/postgres") || die "PostgreSQL did not start; see $LAB_DIR/postgres"
+        password=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
+        psql "$admin_url" -q -v ON_ERROR_STOP=1 \
+            -c "CREATE ROLE app LOGIN PASSWORD '$password'" -c "CREATE DATABASE app OWNER app" >/dev/null
+        local server=${admin_url#*@}
+        server=${server%%/*}
+        # connect_timeout and statement_timeout bound what a replica waits for a database that hangs.
+        database_url="postgres://app:$password@$server/app?connect_timeout=2&options=-c%20statement_timeout%3D5000"
+        exporter_port=$(free_port)
+        exporter_address=127.0.0.1:$exporter_port
+        start postgres-exporter env DATA_SOURCE_NAME="${admin_url}?sslmode=disable" prometheus-postgres-exporter \
+            --web.listen-address="$exporter_address"
+        components+=(postgres postgres-exporter)
+    fi
+    APP_ADDRESS=127.0.0.1:$lb_port REPLICA_ADDRESSES="${replica_addresses[*]}" \
+        HAPROXY_METRICS_ADDRESS=127.0.0.1:$haproxy_metrics_port HAPROXY_SOCKET=$LAB_DIR/haproxy.sock \
+        POSTGRES_EXPORTER_ADDRESS=$exporter_address BLACKBOX_ADDRESS=127.0.0.1:$blackbox_port \
         ALERTMANAGER_ADDRESS=127.0.0.1:$alertmanager_port INCIDENT_SERVE_ADDRESS=127.0.0.1:$serve_port \
         INCIDENT_WEBHOOK_TOKEN_FILE=$LAB_DIR/receiver.token "$ops/scripts/render-ops-config.sh" "$LAB_DIR/config" >/dev/null
+    for index in $(seq "$replicas"); do components+=("app-$index"); done
+    components+=(haproxy blackbox alertmanager prometheus serve)
     cat > "$ENV_FILE" <<EOF
 # Written by scripts/lab.sh up; source it to talk to the lab.
 export LAB_DIR=$LAB_DIR
 export LAB_BIN=$bin
 export APP_ADMIN_TOKEN=$admin_token
-export INCIDENT_TARGET=http://127.0.0.1:$app_port
+# Where users reach the app: HAProxy. The replicas themselves (their admin API, for faults on one of them):
+export INCIDENT_TARGET=http://127.0.0.1:$lb_port
+export INCIDENT_REPLICAS="${replica_urls[*]}"
+export APP_DATABASE_URL='$database_url'
+export HAPROXY_SOCKET=$LAB_DIR/haproxy.sock
+export HAPROXY_STATS_URL=http://127.0.0.1:$haproxy_metrics_port/stats
 export INCIDENT_DB=$LAB_DIR/incidents.db
 export PROMETHEUS_URL=http://127.0.0.1:$prometheus_port
 export ALERTMANAGER_URL=http://127.0.0.1:$alertmanager_port
 export BLACKBOX_URL=http://127.0.0.1:$blackbox_port
 export INCIDENT_SERVE_URL=http://127.0.0.1:$serve_port
-LAB_PORTS="$app_port $blackbox_port $prometheus_port $alertmanager_port $serve_port"
+LAB_STORE=$store
+LAB_COMPONENTS="${components[*]}"
+LAB_PORTS="$lb_port $haproxy_metrics_port ${replica_ports[*]} $blackbox_port $prometheus_port $alertmanager_port $serve_port ${exporter_port:-}"
 EOF
-    # A component that does not start leaves none of the others running.
-    trap 'if (( $? != 0 )); then echo "lab: up failed; stopping what it started" >&2; down >/dev/null 2>&1; fi' EXIT
-    # The app restarts whenever it exits, as a container runtime's restart policy would: a crash game day
-    # then recovers by itself, and its time to recover includes the restart.
-    start app bash -c "while true; do APP_ADMIN_TOKEN='$admin_token' APP_PORT=$app_port APP_DATA='$LAB_DIR/app.db' \
-        APP_DRAIN_DELAY_S=0 '$bin/app'; echo \"lab: app exited with \$?; restarting\"; sleep 0.2; done"
-    wait_for "$app_port" /livez app
+    # Each replica restarts whenever it exits, as a container runtime's restart policy would: a crash game
+    # day then recovers by itself, and its time to recover includes the restart. The drain delay covers
+    # HAProxy's two failed checks, so a replica stopped on purpose leaves rotation before it stops answering.
+    for index in $(seq "$replicas"); do
+        local data="APP_DATA='$LAB_DIR/app-$index.db'"
+        [[ $store == postgres ]] && data="APP_DATABASE_URL='$database_url' APP_DB_POOL_SIZE=${LAB_POOL_SIZE:-4}"
+        start "app-$index" bash -c "while true; do env APP_ADMIN_TOKEN='$admin_token' APP_PORT=${replica_ports[index - 1]} \
+            $data APP_DRAIN_DELAY_S=2 '$bin/app'; echo \"lab: app-$index exited with \$?; restarting\"; sleep 0.2; done"
+    done
+    for index in $(seq "$replicas"); do wait_for "${replica_ports[index - 1]}" /livez "app-$index"; done
+    if [[ $store == postgres ]]; then wait_for "$exporter_port" /metrics postgres-exporter; fi
+    start haproxy haproxy -f "$LAB_DIR/config/haproxy/haproxy.cfg"
+    wait_for "$haproxy_metrics_port" /metrics haproxy
     start blackbox prometheus-blackbox-exporter --config.file="$LAB_DIR/config/prometheus/blackbox.yml" \
         --web.listen-address=127.0.0.1:$blackbox_port
     wait_for "$blackbox_port" /metrics blackbox
@@ -138,22 +209,54 @@ EOF
     start serve env INCIDENT_DB="$LAB_DIR/incidents.db" INCIDENT_AUTHOR=alertmanager "$bin/incident-serve" \
         --listen 127.0.0.1:$serve_port --token-file "$LAB_DIR/receiver.token"
     wait_for "$serve_port" /healthz serve
+    # Up once HAProxy has every replica in rotation (its checks pass twice, a second apart).
+    for _ in $(seq 100); do
+        [[ $(replica_states | grep -c ' UP ') == "$replicas" ]] && break
+        sleep 0.1
+    done
     trap - EXIT
-    echo "lab: up in $LAB_DIR; source $ENV_FILE to use it"
-    echo "  app            http://127.0.0.1:$app_port/        (admin token in \$APP_ADMIN_TOKEN)"
+    echo "lab: up in $LAB_DIR ($replicas replica(s) on $store); source $ENV_FILE to use it"
+    echo "  app (HAProxy)  http://127.0.0.1:$lb_port/        (admin token in \$APP_ADMIN_TOKEN; replicas in \$INCIDENT_REPLICAS)"
+    echo "  HAProxy stats  http://127.0.0.1:$haproxy_metrics_port/stats   (runtime API: $LAB_DIR/haproxy.sock)"
     echo "  Prometheus     http://127.0.0.1:$prometheus_port/alerts"
     echo "  Alertmanager   http://127.0.0.1:$alertmanager_port/"
     echo "  blackbox       http://127.0.0.1:$blackbox_port/"
     echo "  incident serve http://127.0.0.1:$serve_port/healthz   (database $LAB_DIR/incidents.db)"
 }
 
-# True when a component's process group still has a process.
+# One line per replica: its name, HAProxy's state of it (UP, DOWN, MAINT, DRAIN) and its last check, from
+# the runtime API.
+replica_states() {
+    python3 - "$LAB_DIR/haproxy.sock" <<'EOF' 2>/dev/null
+import csv, io, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(2)
+s.connect(sys.argv[1])
+s.sendall(b"show stat\n")
+data = b""
+while chunk := s.recv(65536):
+    data += chunk
+rows = csv.DictReader(io.StringIO(data.decode().lstrip("# ")))
+for row in rows:
+    if row["pxname"] == "app" and row["svname"] not in ("FRONTEND", "BACKEND"):
+        print(f'{row["svname"]} {row["status"]} {row["check_status"]} {row["check_desc"] or "-"}')
+EOF
+}
+
+# True when a component still runs: PostgreSQL by its postmaster, the others by their process group.
 running() {
+    if [[ $1 == postgres ]]; then
+        local pidfile=$LAB_DIR/postgres/data/postmaster.pid
+        [[ -f $pidfile ]] && kill -0 "$(head -n 1 "$pidfile")" 2>/dev/null
+        return
+    fi
     [[ -f $LAB_DIR/$1.pid ]] && kill -0 -- "-$(cat "$LAB_DIR/$1.pid")" 2>/dev/null
 }
 
 running_any() {
-    for name in "${COMPONENTS[@]}"; do running "$name" && return 0; done
+    # shellcheck disable=SC1090
+    [[ -f $ENV_FILE ]] && source "$ENV_FILE"
+    for name in ${LAB_COMPONENTS:-}; do running "$name" && return 0; done
     return 1
 }
 
@@ -162,24 +265,48 @@ status() {
     # shellcheck disable=SC1090
     source "$ENV_FILE"
     local down=0
-    for name in "${COMPONENTS[@]}"; do
-        if running "$name"; then echo "  $name: running (process group $(cat "$LAB_DIR/$name.pid"))"; else echo "  $name: NOT running"; down=1; fi
+    for name in $LAB_COMPONENTS; do
+        if running "$name"; then echo "  $name: running"; else echo "  $name: NOT running"; down=1; fi
     done
-    echo "  app $INCIDENT_TARGET · Prometheus $PROMETHEUS_URL · Alertmanager $ALERTMANAGER_URL · receiver $INCIDENT_SERVE_URL"
+    echo "  HAProxy's view of the replicas (name, state, last check):"
+    local states
+    states=$(replica_states) || true
+    if [[ -z $states ]]; then
+        echo "    HAProxy's runtime API does not answer ($HAPROXY_SOCKET)"
+        down=1
+    else
+        sed 's/^/    /' <<< "$states"
+    fi
+    echo "  app $INCIDENT_TARGET · replicas $INCIDENT_REPLICAS"
+    echo "  Prometheus $PROMETHEUS_URL · Alertmanager $ALERTMANAGER_URL · receiver $INCIDENT_SERVE_URL"
     return $down
 }
 
 down() {
-    [[ -f $ENV_FILE ]] || { echo "lab: not up"; return 0; }
+    if [[ ! -f $ENV_FILE ]]; then
+        # An `up` that failed before it wrote lab.env may have started the database only.
+        if [[ -d $LAB_DIR/postgres ]]; then scripts/throwaway-postgres.sh stop "$LAB_DIR/postgres"; fi
+        echo "lab: not up"
+        return 0
+    fi
     # shellcheck disable=SC1090
     source "$ENV_FILE"
-    for name in serve prometheus alertmanager blackbox app; do
+    local name
+    # The receiver and monitoring first, so that the stopping replicas raise no alert anyone records.
+    for name in serve prometheus alertmanager blackbox haproxy $LAB_COMPONENTS; do
+        [[ $name == postgres ]] && continue
         running "$name" && kill -TERM -- "-$(cat "$LAB_DIR/$name.pid")" 2>/dev/null || true
     done
-    for _ in $(seq 100); do running_any || break; sleep 0.1; done
-    for name in "${COMPONENTS[@]}"; do
-        running "$name" && kill -KILL -- "-$(cat "$LAB_DIR/$name.pid")" 2>/dev/null || true
+    for _ in $(seq 100); do
+        local left=
+        for name in $LAB_COMPONENTS; do [[ $name != postgres ]] && running "$name" && left=yes; done
+        [[ -z $left ]] && break
+        sleep 0.1
     done
+    for name in $LAB_COMPONENTS; do
+        [[ $name != postgres ]] && running "$name" && { kill -KILL -- "-$(cat "$LAB_DIR/$name.pid")" 2>/dev/null || true; }
+    done
+    if [[ -d $LAB_DIR/postgres ]]; then scripts/throwaway-postgres.sh stop "$LAB_DIR/postgres"; fi
     for _ in $(seq 50); do running_any || break; sleep 0.1; done
     running_any && die "some lab processes did not stop"
     for port in $LAB_PORTS; do
@@ -187,13 +314,13 @@ down() {
             die "port $port is still held"
         fi
     done
-    rm -f "$ENV_FILE" "$LAB_DIR"/*.pid
-    echo "lab: down; nothing left running, ports free (data kept in $LAB_DIR)"
+    rm -f "$ENV_FILE" "$LAB_DIR"/*.pid "$LAB_DIR/haproxy.sock"
+    echo "lab: down; nothing left running, ports free (data kept in $LAB_DIR, the database removed)"
 }
 
 case ${1:-} in
-    up) up ;;
+    up) shift; up "$@" ;;
     status) status ;;
     down) down ;;
-    *) echo "usage: scripts/lab.sh up|status|down" >&2; exit 64 ;;
+    *) echo "usage: scripts/lab.sh up [--replicas N] [--store postgres|sqlite] | status | down" >&2; exit 64 ;;
 esac

@@ -63,9 +63,22 @@ AVAILABILITY_SLO, LATENCY_SLO = "app-availability", "app-latency"
 STUCK_AFTER_S = 5  # Little's law: in flight ≥ requests/s × 5 s means requests stay ~5 s or more
 PROBE_SUCCESS_MIN = 0.8  # fraction of probes that must succeed over the window
 STORE_ERROR_RATIO_MAX = 0.05
-CPU_CORES_MAX = 0.8  # of one core
+# Of one core, per replica. Half a core: ten times what a replica spends at its usual tens of requests a second,
+# and what each of three replicas still gets when they burn CPU together on a shared two-core host (two thirds
+# of a core each), where 0.8 was never reached. Under a Kubernetes limit of one core it is half the limit.
+CPU_CORES_MAX = 0.5
 MEMORY_BUDGET_BYTES = 512 * 1024 * 1024
 MEMORY_HORIZON_S = 4 * H  # scaled like a window: "exhausted within 4 hours"
+POOL_IN_USE_MAX = 0.9  # share of a replica's database pool in use, on average over the window
+DB_CONNECTIONS_MAX = 0.8  # share of PostgreSQL's max_connections open
+# Durations of the production-like setup (scaled like every other duration).
+OUT_OF_ROTATION_FOR_S = 5 * M  # a replica DOWN in HAProxy this long: longer than a restart (a few checks)
+HELD_OUT_S = 1 * H  # a replica MAINT/DRAIN/NOLB (set by hand, or by a deploy) this long: longer than any deploy step
+RESTARTED_TOGETHER_S = 5 * M  # every replica restarted within this window: shorter than a rolling deploy's step
+
+# Who the user-facing figures come from: HAProxy's backend `app` (user traffic only; /livez, /readyz,
+# /metrics and /admin/ go to backend app_operations).
+LB = 'job="haproxy",proxy="app"'
 
 RUNBOOK_BASE = "docs/runbooks/"  # relative to the repository root
 
@@ -163,23 +176,28 @@ def recording_rules(p):
     rules = []
     for w in (5 * M, 1 * H):
         rules.append(dict(
-            _comment=f"User requests per second over {p.d(w)} (http_requests_total holds user traffic only).",
+            _comment=f"User requests per second over {p.d(w)}, as the replicas count them, summed over the replicas "
+                     "(http_requests_total holds user traffic only). Server side, for diagnosis: the SLI is "
+                     "HAProxy's (slo.yml).",
             record=f"job:http_requests:rate{p.d(w)}", expr=requests(p.d(w))))
     rules.append(dict(
-        _comment="5xx answers per second (an abort is counted as status 599).",
+        _comment="5xx answers per second that the replicas gave (an abort is counted as status 599), summed; "
+                 "HAProxy's own 502/503/504 are not in it (they are in the SLI, slo.yml).",
         record=f"job:http_request_errors:rate{p.d(5 * M)}",
         expr=f"{errors(p.d(5 * M))}\nor\n0 * {requests(p.d(5 * M))}"))
     buckets = f"http_request_duration_seconds_bucket{{{APP}}}"
     for q in (0.5, 0.9, 0.99):
         name = f"p{int(q * 100)}"
         rules.append(dict(
-            _comment=f"Latency {name} of user requests over {p.d(5 * M)}, from the histogram (interpolated in a bucket).",
+            _comment=f"Latency {name} of user requests over {p.d(5 * M)}, from the replicas' histograms summed "
+                     "(interpolated in a bucket).",
             record=f"job:http_request_duration_seconds:{name}_rate{p.d(5 * M)}",
             expr=f"histogram_quantile({q}, sum by (job, le) (rate({buckets}[{p.d(5 * M)}])))"))
     store_all = rate_sum(f"app_store_calls_total{{{APP}}}", p.d(5 * M))
     store_err = rate_sum(f'app_store_calls_total{{{APP},result="error"}}', p.d(5 * M))
     rules.append(dict(
-        _comment="Share of store calls (add, list, get, ping) that failed; 0 before the first failure.",
+        _comment="Share of store calls (add, list, get, ping) that failed, over every replica; 0 before the "
+                 "first failure.",
         record=f"job:app_store_call_errors_per_call:ratio_rate{p.d(5 * M)}",
         expr=ratio(store_err, store_all)))
     return [dict(name="app-sli", rules=rules)]
@@ -203,8 +221,9 @@ class Alert:
         return re.sub(r"\[\[([0-9]+)\]\]", lambda m: p.d(int(m.group(1))), text)
 
     def rule(self, p):
-        render = lambda text: (self.text(p, text).replace("<value>", "{{ $value | %s }}" % self.value)
-                               .replace("<instance>", "{{ $labels.instance }}"))
+        render = lambda text: re.sub(r"<label:(\w+)>", r"{{ $labels.\1 }}", (
+            self.text(p, text).replace("<value>", "{{ $value | %s }}" % self.value)
+            .replace("<instance>", "{{ $labels.instance }}")))
         rule = dict(_comment=self.comment, alert=self.name, expr=self.expr(p))
         if self.for_s:
             rule["for"] = p.d(self.for_s)
@@ -220,31 +239,90 @@ class Alert:
     def fixed_labels(self):
         return dict(service="app", severity=self.severity)
 
-    def annotations(self, p, value, instance=""):
-        fill = lambda text: self.text(p, text).replace("<value>", value).replace("<instance>", instance)
+    def annotations(self, p, value, instance="", labels=None):
+        fill = lambda text: re.sub(r"<label:(\w+)>", lambda m: (labels or {}).get(m.group(1), ""), (
+            self.text(p, text).replace("<value>", value).replace("<instance>", instance)))
         return dict(summary=fill(self.summary), description=fill(self.description),
                     runbook_url=f"{RUNBOOK_BASE}{self.name}.md")
 
 
-def readyz(job="blackbox"):
-    return f'probe_success{{job="{job}",instance=~".*/readyz"}}'
+def probe(scope, path):
+    """The blackbox probes of `path` (/readyz, /livez) of one scope: load_balancer (what users reach) or
+    replica (each replica directly)."""
+    return f'probe_success{{job="blackbox",scope="{scope}",instance=~".*{path}"}}'
+
+
+def as_replica(expr, label):
+    """expr with a `replica` label copied from `label` (instance of job app, server of HAProxy), so that
+    Alertmanager can match the alerts of one replica whatever their source (inhibit_rules: equal: [replica])."""
+    inner = expr.replace("\n", "\n  ")
+    return f'label_replace(\n  {inner},\n  "replica", "$1", "{label}", "(.+)"\n)'
+
+
+def pool_in_use(p):
+    """Share of each replica's database pool in use, on average over 5m; none for a replica without a pool
+    (SQLite: app_db_pool_max_connections is 0)."""
+    return (f'max without (state) (avg_over_time(app_db_pool_connections{{{APP},state="in_use"}}[{p.d(5 * M)}]))\n'
+            f"/ on (job, instance)\n(app_db_pool_max_connections{{{APP}}} > 0)")
 
 
 ALERTS = [
-    Alert("AppLatencyP99High", "page", 10 * M,
-          lambda p: f"job:http_request_duration_seconds:p99_rate{p.d(5 * M)}{{{APP}}} > {LATENCY_OBJECTIVE_S:g}",
-          "app p99 latency is above its 300 ms objective",
-          "The 99th percentile of user request latency is <value> over the last [[300]], above the "
-          f"objective of {LATENCY_QUANTILE:.0%} of requests within {LATENCY_OBJECTIVE_S * 1000:g} ms.",
-          value="humanizeDuration",
-          comment="For longer than the 5m window itself, so that a burst of slow requests that a single window "
-                  "holds (up to about 5 minutes of it) does not page."),
-    Alert("AppTargetDown", "page", 2 * M,
-          lambda p: f"up{{{APP}}} == 0\nor\nabsent(up{{{APP}}})",
-          "Prometheus cannot scrape app",
-          "The app target <instance> does not answer Prometheus's scrape of /metrics (or no app target is "
-          "configured at all): the process is down, crashed, or not reachable.",
-          comment="The process is gone or its /metrics does not answer; absent() covers a target that vanished."),
+    # ---- pages: users are hurt now (with the burn-rate pages of slo.yml) ---------------------------------
+    Alert("AppNoHealthyReplica", "page", 1 * M,
+          lambda p: f"haproxy_backend_active_servers{{{LB}}} == 0",
+          "No replica of app is in rotation at the load balancer",
+          "HAProxy's backend <label:proxy> has no replica passing its health checks (GET /readyz): every user "
+          "request is answered 503 by HAProxy itself.",
+          comment="A total outage as users see it. HAProxy's own `fall` (two failed checks) already keeps a "
+                  "single failed check from taking a replica out, so the for: is short."),
+    Alert("AppAllReplicasRestarted", "page", 0,
+          lambda p: (f"count by (job) (changes(process_start_time_seconds{{{APP}}}[{p.d(RESTARTED_TOGETHER_S)}]) > 0)\n"
+                     f">= on (job)\ncount by (job) (up{{{APP}}})"),
+          "Every replica of app restarted at once",
+          "All <value> replicas of app started again within [[300]] of each other: they crashed (or were killed) "
+          "together, so for a moment no replica was left to serve, every request in flight was lost, and "
+          "whatever killed them all can do it again.",
+          comment="A crash of every replica that a supervisor undoes within a second leaves HAProxy little to "
+                  "count (it retries the refused connections), yet it was a total outage and its cause is "
+                  "shared. A rolling deploy restarts one replica per step (minutes apart), never all within "
+                  "the window; one replica restarting is AppRestarted, a ticket."),
+    Alert("LoadBalancerDown", "page", 1 * M,
+          lambda p: 'up{job="haproxy"} == 0\nor\nabsent(up{job="haproxy"})',
+          "Prometheus cannot scrape the load balancer in front of app",
+          "HAProxy's exporter at <instance> does not answer (or no haproxy target is configured): users most "
+          "likely cannot reach app at all, and the availability SLI, which HAProxy counts, is blind.",
+          comment="HAProxy down is a total outage that no counter sees: the user-facing SLI is HAProxy's own."),
+    Alert("DatabaseDown", "page", 1 * M,
+          lambda p: 'pg_up{job="postgres"} == 0\nor\nup{job="postgres"} == 0',
+          "The PostgreSQL database that every replica of app shares is down",
+          "The PostgreSQL exporter at <instance> cannot reach the database (pg_up 0), or Prometheus cannot "
+          "scrape the exporter (up 0): every replica's store calls fail, so the notes API answers 503.",
+          comment="Nothing without the series: with SQLite (no postgres job) this yields no alert, on purpose "
+                  "no absent()."),
+    Alert("AppReadinessProbeFailing", "page", 2 * M,
+          lambda p: f'avg_over_time({probe("load_balancer", "/readyz")}[{p.d(5 * M)}]) < {PROBE_SUCCESS_MIN:g}',
+          "app /readyz probes through the load balancer are failing",
+          "Only <value> of the blackbox probes of <instance> (through HAProxy) succeeded over the last [[300]]: "
+          "no replica says it can take traffic (not ready, draining, or the store fails), or none answers.",
+          value="humanizePercentage",
+          comment="Seen from outside through HAProxy, as users come: it fails only when no replica answers "
+                  "/readyz 200 (HAProxy retries a 503 on another replica). One replica's readiness is "
+                  "AppReplicaOutOfRotation."),
+    Alert("AppLivenessProbeFailing", "page", 2 * M,
+          lambda p: f'avg_over_time({probe("load_balancer", "/livez")}[{p.d(5 * M)}]) < {PROBE_SUCCESS_MIN:g}',
+          "app /livez probes through the load balancer are failing",
+          "Only <value> of the blackbox probes of <instance> (through HAProxy) succeeded over the last [[300]]: "
+          "no replica answers /livez 200; an orchestrator would restart them all.",
+          value="humanizePercentage",
+          comment="One replica not live is AppReplicaLivenessProbeFailing, a ticket."),
+    # ---- tickets: a replica, a dependency or a resource needs an owner; users are not known to pay -------
+    Alert("AppTargetDown", "ticket", 2 * M,
+          lambda p: as_replica(f"up{{{APP}}} == 0\nor\nabsent(up{{{APP}}})", "instance"),
+          "Prometheus cannot scrape a replica of app",
+          "The replica <instance> does not answer Prometheus's scrape of /metrics (or no app target is "
+          "configured at all): it is down, crashed, or not reachable. HAProxy sends its traffic to the others.",
+          comment="One replica gone is a ticket: HAProxy takes it out and the others serve. All of them gone "
+                  "pages through AppNoHealthyReplica and the budget burn at the load balancer."),
     Alert("AppRestarted", "ticket", 0,
           lambda p: f"changes(process_start_time_seconds{{{APP}}}[{p.d(10 * M)}]) > 0",
           "app restarted",
@@ -252,41 +330,59 @@ ALERTS = [
           "killed, and a supervisor brought it back. A restart fast enough to be missed by the scrapes and "
           "probes still shows here.",
           comment="A crash that a restart policy undoes within a scrape or two never makes AppTargetDown fire; "
-                  "the process's start time changing does. A ticket: one restart is no outage, a crash loop "
-                  "pages through the other alerts."),
-    Alert("AppReadinessProbeFailing", "page", 2 * M,
-          lambda p: f"avg_over_time({readyz()}[{p.d(5 * M)}]) < {PROBE_SUCCESS_MIN:g}",
-          "app /readyz probes are failing",
-          "Only <value> of the blackbox probes of <instance> succeeded over the last [[300]]: "
-          "the service says it cannot take traffic (not ready, draining, or its store fails), or does not "
-          "answer.",
+                  "the process's start time changing does. A ticket: one replica restarting is no outage "
+                  "(HAProxy retries on the others); every replica at once pages (AppAllReplicasRestarted)."),
+    Alert("AppReplicaOutOfRotation", "ticket", OUT_OF_ROTATION_FOR_S,
+          lambda p: as_replica(
+              f'haproxy_server_status{{{LB},state="DOWN"}} == 1\nor\n'
+              f'min_over_time(haproxy_server_status{{{LB},state=~"MAINT|DRAIN|NOLB"}}[{p.d(HELD_OUT_S)}]) == 1',
+              "server"),
+          "A replica of app is out of rotation at the load balancer",
+          "HAProxy has had replica <label:server> in state <label:state>: DOWN (failing its /readyz health "
+          "checks) for [[300]], or MAINT, DRAIN or NOLB (set through the runtime API) for over [[3600]]. The "
+          "others carry its traffic, with less headroom.",
+          comment="DOWN is the health checks' verdict: for 5m, longer than a restart (a few checks), so a crash "
+                  "undone by a supervisor does not count. MAINT, DRAIN and NOLB are set by hand or by a "
+                  "deploy (a step of about 10 minutes): only one left so for a whole hour counts."),
+    Alert("AppReplicaLivenessProbeFailing", "ticket", 2 * M,
+          lambda p: f'avg_over_time({probe("replica", "/livez")}[{p.d(5 * M)}]) < {PROBE_SUCCESS_MIN:g}',
+          "A replica of app fails its /livez probes",
+          "Only <value> of the blackbox probes of <instance> (replica <label:replica>, probed directly) "
+          "succeeded over the last [[300]]: an orchestrator would restart it. HAProxy checks /readyz only, so "
+          "it may still be serving.",
           value="humanizePercentage",
-          comment="Seen from outside by the blackbox exporter; /readyz answers 503 when not ready."),
-    Alert("AppLivenessProbeFailing", "page", 2 * M,
-          lambda p: (f'avg_over_time(probe_success{{job="blackbox",instance=~".*/livez"}}[{p.d(5 * M)}]) '
-                     f"< {PROBE_SUCCESS_MIN:g}"),
-          "app /livez probes are failing",
-          "Only <value> of the blackbox probes of <instance> succeeded over the last [[300]]: an "
-          "orchestrator would restart the process.",
-          value="humanizePercentage"),
+          comment="Per replica, as a kubelet would probe it. Readiness per replica is HAProxy's own health "
+                  "check: AppReplicaOutOfRotation."),
     Alert("BlackboxExporterDown", "ticket", 5 * M,
           lambda p: 'max by (job) (up{job="blackbox"}) == 0\nor\nabsent(up{job="blackbox"})',
           "The blackbox exporter that probes app is down",
           "Prometheus cannot scrape the blackbox exporter, so no /readyz or /livez probe of app runs and the "
           "probe alerts cannot fire.",
           comment="Without it the probe alerts are blind; a ticket, the app itself is not known to be hurt."),
-    Alert("AppRequestsStuckInFlight", "page", 5 * M,
+    Alert("AppLatencyP99High", "ticket", 10 * M,
+          lambda p: f"job:http_request_duration_seconds:p99_rate{p.d(5 * M)}{{{APP}}} > {LATENCY_OBJECTIVE_S:g}",
+          "app p99 latency is above its 300 ms objective",
+          "The 99th percentile of user request latency is <value> over the last [[300]], above the "
+          f"objective of {LATENCY_QUANTILE:.0%} of requests within {LATENCY_OBJECTIVE_S * 1000:g} ms.",
+          value="humanizeDuration",
+          comment="For longer than the 5m window itself, so that a burst of slow requests that a single window "
+                  "holds (up to about 5 minutes of it) does not count. A ticket: the latency budget's burn "
+                  "pages when users pay."),
+    Alert("AppRequestsStuckInFlight", "ticket", 5 * M,
           lambda p: (f"min_over_time(http_requests_in_flight{{{APP}}}[{p.d(5 * M)}])\n"
-                     f">= on (job) group_left ()\n"
-                     f"(\n  clamp_min({requests(p.d(1 * H))} * {STUCK_AFTER_S}, 1)\n  or\n"
-                     f"  max by (job) (http_requests_in_flight{{{APP}}}) * 0 + 1\n)"),
+                     f">= on (job, instance)\n"
+                     f"(\n  clamp_min(sum by (job, instance) (rate(http_requests_total{{{APP}}}[{p.d(1 * H)}])) "
+                     f"* {STUCK_AFTER_S}, 1)\n  or\n"
+                     f"  max by (job, instance) (http_requests_in_flight{{{APP}}}) * 0 + 1\n)"),
           "app requests are stuck in flight",
-          "At least <value> user requests were in flight at every scrape of the last [[300]], "
-          f"more than the request rate of the last [[3600]] times {STUCK_AFTER_S} s (Little's law): requests are "
+          "At least <value> user requests were in flight on <instance> at every scrape of the last [[300]], "
+          f"more than its request rate of the last [[3600]] times {STUCK_AFTER_S} s (Little's law): requests are "
           "held and not answered.",
-          comment=f"In flight never below max(1, requests/s over 1h × {STUCK_AFTER_S} s): a request that "
-                  f"completes normally stays milliseconds, so this means requests stay {STUCK_AFTER_S} s or more "
-                  "or never finish. The fallback of 1 covers hung requests before any request has finished."),
+          comment=f"Per replica: in flight never below max(1, its requests/s over 1h × {STUCK_AFTER_S} s): a "
+                  f"request that completes normally stays milliseconds, so this means requests stay "
+                  f"{STUCK_AFTER_S} s or more or never finish. The fallback of 1 covers hung requests before any "
+                  "request has finished. A ticket: HAProxy answers 504 after its `timeout server`, which the "
+                  "budget burn at the load balancer pages for."),
     Alert("AppMemoryGrowing", "ticket", 10 * M,
           lambda p: (f"predict_linear(process_resident_memory_bytes{{{APP}}}[{p.d(30 * M)}], "
                      f"{p.seconds(MEMORY_HORIZON_S)}) > {MEMORY_BUDGET_BYTES}\n"
@@ -300,23 +396,47 @@ ALERTS = [
                   "short window has left behind does not count."),
     Alert("AppCPUSaturated", "ticket", 10 * M,
           lambda p: f"rate(process_cpu_seconds_total{{{APP}}}[{p.d(5 * M)}]) > {CPU_CORES_MAX:g}",
-          "app is using most of a CPU core",
+          "app is using over half a CPU core",
           "The process on <instance> used <value> of one CPU core over the last [[300]], above "
           f"{CPU_CORES_MAX:.0%}: requests will queue behind it.",
-          value="humanizePercentage"),
-    Alert("AppStoreErrors", "page", 2 * M,
+          value="humanizePercentage",
+          comment=f"Per replica. {CPU_CORES_MAX:g} of a core, not most of one: replicas that share a host share "
+                  "its cores, so a burn on every replica gives each only its share."),
+    Alert("AppStoreErrors", "ticket", 2 * M,
           lambda p: (f"job:app_store_call_errors_per_call:ratio_rate{p.d(5 * M)}{{{APP}}} > "
                      f"{STORE_ERROR_RATIO_MAX:g}"),
           "app store calls are failing",
-          "<value> of the calls from app to its store (SQLite: add, list, get, ping) failed over the last "
-          f"[[300]], above {STORE_ERROR_RATIO_MAX:.0%}.",
-          value="humanizePercentage"),
-    Alert("AppStoreNotReady", "page", 2 * M,
+          "<value> of the calls from app's replicas to their store (PostgreSQL or SQLite: add, list, get, ping) "
+          f"failed over the last [[300]], above {STORE_ERROR_RATIO_MAX:.0%}.",
+          value="humanizePercentage",
+          comment="Summed over the replicas. A ticket: the failed calls answer 503, which the budget burn at the "
+                  "load balancer pages for when users pay (HAProxy retries a GET's 503 on another replica)."),
+    Alert("AppStoreNotReady", "ticket", 2 * M,
           lambda p: f'avg_over_time(app_not_ready{{{APP},reason="store"}}[{p.d(5 * M)}]) > 0.5',
           "app is not ready because its store fails",
           "<instance> reported itself not ready because of its store at <value> of the scrapes of the last "
           "[[300]].",
           value="humanizePercentage"),
+    Alert("AppDatabasePoolSaturated", "ticket", 5 * M,
+          lambda p: (f"(\n  {pool_in_use(p)}\n) >= {POOL_IN_USE_MAX:g}\nor\n(\n  {pool_in_use(p)}\n)\n"
+                     f"and on (job, instance)\nrate(app_db_pool_timeouts_total{{{APP}}}[{p.d(5 * M)}]) > 0"),
+          "The database pool of a replica of app is saturated",
+          "<value> of the database pool of <instance> was in use on average over the last [[300]], or calls "
+          "kept waiting longer than the pool timeout (app_db_pool_timeouts_total rising, each one a 503): "
+          "requests queue for a connection.",
+          value="humanizePercentage",
+          comment=f"In use at {POOL_IN_USE_MAX:.0%} or more of app_db_pool_max_connections on average, or pool "
+                  "timeouts in every window: sustained, not a burst. A replica without a pool (SQLite, max 0) "
+                  "yields nothing."),
+    Alert("DatabaseConnectionsNearMax", "ticket", 5 * M,
+          lambda p: ('sum by (job, instance) (pg_stat_activity_count{job="postgres"})\n/ on (job, instance)\n'
+                     f'max by (job, instance) (pg_settings_max_connections{{job="postgres"}})\n> {DB_CONNECTIONS_MAX:g}'),
+          "PostgreSQL is near its max_connections",
+          "<value> of PostgreSQL's max_connections at <instance> are open: one more replica, or a rollout "
+          "that briefly runs one more, may be refused connections.",
+          value="humanizePercentage",
+          comment="Every replica's pool (app_db_pool_max_connections each) plus a rollout's extra replica, "
+                  "the exporter and people's psql sessions share max_connections."),
 ]
 ALERT = {a.name: a for a in ALERTS}
 
@@ -325,12 +445,18 @@ def alert_groups(p):
     def group(name, names):
         return dict(name=name, rules=[ALERT[n].rule(p) for n in names])
     return [
+        group("app-load-balancer", ["AppNoHealthyReplica", "AppAllReplicasRestarted", "LoadBalancerDown",
+                                    "AppReplicaOutOfRotation"]),
         group("app-latency", ["AppLatencyP99High"]),
         group("app-availability", ["AppTargetDown", "AppRestarted", "AppReadinessProbeFailing",
-                                   "AppLivenessProbeFailing", "BlackboxExporterDown"]),
+                                   "AppLivenessProbeFailing", "AppReplicaLivenessProbeFailing",
+                                   "BlackboxExporterDown"]),
         group("app-saturation", ["AppRequestsStuckInFlight", "AppMemoryGrowing", "AppCPUSaturated"]),
-        group("app-dependencies", ["AppStoreErrors", "AppStoreNotReady"]),
+        group("app-dependencies", ["AppStoreErrors", "AppStoreNotReady", "AppDatabasePoolSaturated",
+                                   "DatabaseDown", "DatabaseConnectionsNearMax"]),
     ]
+
+
 
 
 # --------------------------------------------------------------------------------------------------
@@ -394,7 +520,7 @@ class SloAlert:
     def fixed_labels(self):
         return self.labels
 
-    def annotations(self, p, value, instance=""):
+    def annotations(self, p, value, instance="", labels=None):
         return {k: v.replace("{{ $value | humanizePercentage }}", value) for k, v in self.templates.items()}
 
     def thresholds(self):
@@ -421,9 +547,24 @@ def alerts_of(p):
 # Test scenarios: series of samples, one per scrape interval
 # --------------------------------------------------------------------------------------------------
 
-INSTANCE = "127.0.0.1:8080"
-READYZ = f"http://{INSTANCE}/readyz"
-LIVEZ = f"http://{INSTANCE}/livez"
+# The production-like setup as prometheus.yml scrapes it: three replicas (job app, instance="replica-N"),
+# HAProxy's exporter (job haproxy), the PostgreSQL exporter (job postgres), and the blackbox exporter probing
+# through the load balancer (scope="load_balancer") and each replica directly (scope="replica").
+REPLICAS = ["replica-1", "replica-2", "replica-3"]
+INSTANCE = REPLICAS[0]  # the replica that a one-replica scenario breaks
+REPLICA_ADDRESS = {r: f"127.0.0.1:{8081 + i}" for i, r in enumerate(REPLICAS)}
+LB_ADDRESS = "127.0.0.1:8080"  # where users reach app: HAProxy's frontend
+HAPROXY = "127.0.0.1:8404"  # HAProxy's exporter: instance of job haproxy
+POSTGRES = "127.0.0.1:9187"  # the PostgreSQL exporter: instance of job postgres
+READYZ = f"http://{LB_ADDRESS}/readyz"
+LIVEZ = f"http://{LB_ADDRESS}/livez"
+HAPROXY_STATES = ["UP", "DOWN", "MAINT", "DRAIN", "NOLB"]  # haproxy_server_status{state}: 1 for the current one
+LB_CODES = ["1xx", "2xx", "3xx", "4xx", "5xx", "other"]  # haproxy_backend_http_responses_total{code}
+START_TIME = 1_700_000_000  # process_start_time_seconds of the replicas in a scenario
+
+
+def replica_url(replica, path):
+    return f"http://{REPLICA_ADDRESS[replica]}{path}"
 
 
 def num(x):
@@ -450,8 +591,8 @@ def counter(segments, start=0):
 
 
 def gauge(segments):
-    """A gauge: segments of (samples, value)."""
-    return " ".join(f"{num(v)}+0x{n - 1}" for n, v in segments)
+    """A gauge: segments of (samples, value); a value of None is n missing samples (a failed scrape)."""
+    return " ".join(f"_x{n}" if v is None else f"{num(v)}+0x{n - 1}" for n, v in segments)
 
 
 def cycle(values, n):
@@ -459,33 +600,62 @@ def cycle(values, n):
     return " ".join(num(values[i % len(values)]) for i in range(n))
 
 
-class Traffic:
-    """User traffic: segments of (samples, {(method, route, status): requests per sample}, latency bucket)."""
+def code_class(status):
+    """HAProxy's class of an answer the app gave: an abort (599, the connection closed without an answer)
+    is HAProxy's 502."""
+    return f"{status[0]}xx"
 
-    def __init__(self, segments, histogram=True):
-        self.segments, self.histogram = segments, histogram
+
+class Traffic:
+    """User traffic: segments of (samples, {(method, route, status): requests per sample}, latency bucket),
+    or (samples, mix, bucket, {code: answers per sample at the load balancer}) when HAProxy's answers are not
+    the replicas' (its own 503s, say).
+
+    Every replica of `replicas` answers the same mix (so the ratios are those of one), each with its
+    http_requests_total and, with `histogram`, its latency histogram; HAProxy's backend `app` answers what
+    they answered together, as haproxy_backend_http_responses_total of every code class."""
+
+    def __init__(self, segments, histogram=True, replicas=REPLICAS, lb=True):
+        self.segments = [s if len(s) == 4 else (*s, None) for s in segments]
+        self.histogram, self.replicas, self.lb = histogram, replicas, lb
+
+    def lb_codes(self, mix, codes):
+        if codes is not None:
+            return {c: codes.get(c, 0) for c in LB_CODES}
+        out = {c: 0 for c in LB_CODES}
+        for (_, _, status), count in mix.items():
+            out[code_class(status)] += count * max(len(self.replicas), 1)
+        return out
 
     def series(self):
         keys = []
-        for _, mix, _ in self.segments:
+        for _, mix, _, _ in self.segments:
             keys += [k for k in mix if k not in keys]
         out = []
-        for method, route, status in keys:
-            labels = f'{APP},instance="{INSTANCE}",method="{method}",route="{route}",status="{status}"'
-            counts = [(n, mix.get((method, route, status), 0)) for n, mix, _ in self.segments]
-            out.append(dict(series=f"http_requests_total{{{labels}}}", values=counter(counts)))
-        if not self.histogram:
-            return out
-        # One histogram for all of them (histogram_quantile sums by le anyway).
-        labels = f'{APP},instance="{INSTANCE}",method="GET",route="/",status="200"'
-        for le in BUCKETS:
-            incs = [(n, sum(mix.values()) if float(le) >= bucket else 0) for n, mix, bucket in self.segments]
-            out.append(dict(series=f'http_request_duration_seconds_bucket{{{labels},le="{le}"}}',
-                            values=counter(incs)))
-        incs = [(n, sum(mix.values())) for n, mix, _ in self.segments]
-        out.append(dict(series=f"http_request_duration_seconds_count{{{labels}}}", values=counter(incs)))
-        sums = [(n, sum(mix.values()) * bucket / 2) for n, mix, bucket in self.segments]
-        out.append(dict(series=f"http_request_duration_seconds_sum{{{labels}}}", values=counter(sums)))
+        for replica in self.replicas:
+            for method, route, status in keys:
+                labels = f'{APP},instance="{replica}",method="{method}",route="{route}",status="{status}"'
+                counts = [(n, mix.get((method, route, status), 0)) for n, mix, _, _ in self.segments]
+                out.append(dict(series=f"http_requests_total{{{labels}}}", values=counter(counts)))
+            if not self.histogram:
+                continue
+            # One histogram for all of them (histogram_quantile sums by le anyway).
+            labels = f'{APP},instance="{replica}",method="GET",route="/",status="200"'
+            for le in BUCKETS:
+                incs = [(n, sum(mix.values()) if float(le) >= bucket else 0) for n, mix, bucket, _ in self.segments]
+                out.append(dict(series=f'http_request_duration_seconds_bucket{{{labels},le="{le}"}}',
+                                values=counter(incs)))
+            incs = [(n, sum(mix.values())) for n, mix, _, _ in self.segments]
+            out.append(dict(series=f"http_request_duration_seconds_count{{{labels}}}", values=counter(incs)))
+            sums = [(n, sum(mix.values()) * bucket / 2) for n, mix, bucket, _ in self.segments]
+            out.append(dict(series=f"http_request_duration_seconds_sum{{{labels}}}", values=counter(sums)))
+        if self.lb:
+            per_segment = [(n, self.lb_codes(mix, codes)) for n, mix, _, codes in self.segments]
+            for code in LB_CODES:
+                out.append(dict(
+                    series=f'haproxy_backend_http_responses_total{{job="haproxy",instance="{HAPROXY}",proxy="app",'
+                           f'code="{code}"}}',
+                    values=counter([(n, codes[code]) for n, codes in per_segment])))
         return out
 
 
@@ -516,30 +686,97 @@ def p99_text(latency):
     return f"{(lower + (upper - lower) * LATENCY_QUANTILE) * 1000:.4g}ms"
 
 
-def healthy_process(p, n, cpu_cores=0.05, rss=40e6):
-    """Series of a healthy process and its probes for n samples."""
-    return [
-        dict(series=f'up{{{APP},instance="{INSTANCE}"}}', values=gauge([(n, 1)])),
-        dict(series=f'up{{job="blackbox",instance="{READYZ}"}}', values=gauge([(n, 1)])),
-        dict(series=f'up{{job="blackbox",instance="{LIVEZ}"}}', values=gauge([(n, 1)])),
-        dict(series=f'probe_success{{job="blackbox",instance="{READYZ}"}}', values=gauge([(n, 1)])),
-        dict(series=f'probe_success{{job="blackbox",instance="{LIVEZ}"}}', values=gauge([(n, 1)])),
-        dict(series=f'http_requests_in_flight{{{APP},instance="{INSTANCE}"}}', values=cycle([0, 1, 0, 0, 2], n)),
-        dict(series=f'process_cpu_seconds_total{{{APP},instance="{INSTANCE}"}}',
-             values=counter([(n, cpu_cores * p.interval_s)], start=3)),
-        dict(series=f'process_resident_memory_bytes{{{APP},instance="{INSTANCE}"}}',
-             values=cycle([rss, rss + 2e6, rss - 1e6, rss + 1e6], n)),
-        dict(series=f'app_ready{{{APP},instance="{INSTANCE}"}}', values=gauge([(n, 1)])),
-    ] + [dict(series=f'app_not_ready{{{APP},instance="{INSTANCE}",reason="{r}"}}', values=gauge([(n, 0)]))
-         for r in ("starting", "draining", "fault", "store")] + [
-        dict(series=f'app_store_calls_total{{{APP},instance="{INSTANCE}",operation="{op}",result="ok"}}',
-             values=counter([(n, k)])) for op, k in (("ping", 2), ("add", 100), ("list", 300))]
+def replica_process(p, n, replica, cpu_cores=0.05, rss=40e6, pool=4):
+    """Series of one healthy replica and its own probes for n samples; `pool` is its database pool's size
+    (0: SQLite, no pool)."""
+    inst = f'{APP},instance="{replica}"'
+    out = [
+        dict(series=f"up{{{inst}}}", values=gauge([(n, 1)])),
+        dict(series=f"http_requests_in_flight{{{inst}}}", values=cycle([0, 1, 0, 0, 2], n)),
+        dict(series=f"process_cpu_seconds_total{{{inst}}}", values=counter([(n, cpu_cores * p.interval_s)], start=3)),
+        dict(series=f"process_resident_memory_bytes{{{inst}}}", values=cycle([rss, rss + 2e6, rss - 1e6, rss + 1e6], n)),
+        dict(series=f"process_start_time_seconds{{{inst}}}", values=gauge([(n, START_TIME)])),
+        dict(series=f"app_ready{{{inst}}}", values=gauge([(n, 1)])),
+    ]
+    out += [dict(series=f'app_not_ready{{{inst},reason="{r}"}}', values=gauge([(n, 0)]))
+            for r in ("starting", "draining", "fault", "store")]
+    out += [dict(series=f'app_store_calls_total{{{inst},operation="{op}",result="ok"}}', values=counter([(n, k)]))
+            for op, k in (("ping", 2), ("add", 100), ("list", 300))]
+    in_use = [0, 1, 0, 2] if pool else [0]
+    out += [
+        dict(series=f"app_db_pool_max_connections{{{inst}}}", values=gauge([(n, pool)])),
+        dict(series=f'app_db_pool_connections{{{inst},state="in_use"}}', values=cycle(in_use, n)),
+        dict(series=f'app_db_pool_connections{{{inst},state="idle"}}', values=cycle([pool - u for u in in_use], n)),
+        dict(series=f"app_db_pool_waiting_requests{{{inst}}}", values=gauge([(n, 0)])),
+        dict(series=f"app_db_pool_timeouts_total{{{inst}}}", values=gauge([(n, 0)])),
+    ]
+    for path in ("/readyz", "/livez"):
+        labels = f'job="blackbox",instance="{replica_url(replica, path)}",replica="{replica}",scope="replica"'
+        out += [dict(series=f"up{{{labels}}}", values=gauge([(n, 1)])),
+                dict(series=f"probe_success{{{labels}}}", values=gauge([(n, 1)]))]
+    return out
+
+
+def load_balancer(n, replicas=REPLICAS):
+    """HAProxy with every replica UP for n samples, and the blackbox probes through it."""
+    out = [dict(series=f'up{{job="haproxy",instance="{HAPROXY}"}}', values=gauge([(n, 1)])),
+           dict(series=f'haproxy_backend_active_servers{{{LB},instance="{HAPROXY}"}}', values=gauge([(n, len(replicas))]))]
+    out += [dict(series=server_status(r, state), values=gauge([(n, 1 if state == "UP" else 0)]))
+            for r in replicas for state in HAPROXY_STATES]
+    for url in (READYZ, LIVEZ):
+        labels = f'job="blackbox",instance="{url}",scope="load_balancer"'
+        out += [dict(series=f"up{{{labels}}}", values=gauge([(n, 1)])),
+                dict(series=f"probe_success{{{labels}}}", values=gauge([(n, 1)]))]
+    return out
+
+
+def server_status(replica, state):
+    return f'haproxy_server_status{{{LB},instance="{HAPROXY}",server="{replica}",state="{state}"}}'
+
+
+def server_states(replica, segments):
+    """haproxy_server_status of one replica: segments of (samples, state)."""
+    return [dict(series=server_status(replica, state),
+                 values=gauge([(k, 1 if s == state else 0) for k, s in segments])) for state in HAPROXY_STATES]
+
+
+def database(n, connections=14, max_connections=50):
+    """The PostgreSQL exporter, the database up, `connections` of `max_connections` open, for n samples."""
+    server = f'job="postgres",instance="{POSTGRES}",server="127.0.0.1:5432"'
+    return [dict(series=f'up{{job="postgres",instance="{POSTGRES}"}}', values=gauge([(n, 1)])),
+            dict(series=f'pg_up{{job="postgres",instance="{POSTGRES}"}}', values=gauge([(n, 1)])),
+            dict(series=f"pg_settings_max_connections{{{server}}}", values=gauge([(n, max_connections)]))
+            ] + activity([(n, connections)])
+
+
+def activity(segments, active=2):
+    """pg_stat_activity_count as the exporter writes it (per database and state): segments of (samples,
+    connections open in all), `active` of them active."""
+    server = f'job="postgres",instance="{POSTGRES}",server="127.0.0.1:5432"'
+    return [dict(series=f'pg_stat_activity_count{{{server},datname="app",state="active"}}',
+                 values=gauge([(k, active) for k, _ in segments])),
+            dict(series=f'pg_stat_activity_count{{{server},datname="app",state="idle"}}',
+                 values=gauge([(k, c - active) for k, c in segments])),
+            dict(series=f'pg_stat_activity_count{{{server},datname="postgres",state="idle"}}',
+                 values=gauge([(sum(k for k, _ in segments), 0)]))]
+
+
+def healthy_process(p, n, cpu_cores=0.05, rss=40e6, pool=4, postgres=True):
+    """Series of the whole setup, healthy, for n samples: every replica, HAProxy, the probes, PostgreSQL
+    (without it, `postgres=False`, as with SQLite)."""
+    out = [s for r in REPLICAS for s in replica_process(p, n, r, cpu_cores, rss, pool)] + load_balancer(n)
+    return out + (database(n) if postgres else [])
 
 
 def replace(series, name_prefix, new):
-    """series with the one whose selector starts with name_prefix replaced by new."""
+    """series without those whose selector starts with name_prefix, and with new."""
     out = [s for s in series if not s["series"].startswith(name_prefix)]
     return out + new
+
+
+def pages(p):
+    """The paging alerts of profile p, by name."""
+    return sorted(n for n, a in alerts_of(p).items() if a.fixed_labels()["severity"] == "page")
 
 
 def silent(names, times):
@@ -549,7 +786,7 @@ def silent(names, times):
 def firing(p, name, t, value, labels=None, instance=""):
     alert = alerts_of(p)[name]
     exp = dict(exp_labels=dict(labels or {}, **alert.fixed_labels()),
-               exp_annotations=alert.annotations(p, value, instance))
+               exp_annotations=alert.annotations(p, value, instance, labels))
     return dict(eval_time=t, alertname=name, exp_alerts=[exp])
 
 
@@ -576,7 +813,8 @@ def slo_tests(p):
     # 1. No 5xx yet: every error ratio is 0, not "no data"; nothing fires.
     n = 40
     tests.append(dict(
-        name="no 5xx yet: error ratios are 0, not no data; no alert on normal traffic with 1 % of 4xx",
+        name="no 5xx yet: error ratios are 0, not no data; no alert on normal traffic with 1 % of 4xx, three "
+             "replicas behind HAProxy and PostgreSQL all healthy",
         interval=at(p, 1),
         input_series=Traffic([(n, normal, FAST)]).series() + healthy_process(p, n),
         promql_expr_test=[
@@ -614,6 +852,25 @@ def slo_tests(p):
             + silent(["AppLatencyP99High", "AppLatencyBudgetBurnFast", "AppStoreErrors", "AppRequestsStuckInFlight"],
                      [at(p, 90)]))))
 
+    # 3a. Every replica crashed at once: for three samples HAProxy had no replica and answered every request
+    #     503 itself, while the replicas, gone, counted nothing. The budget burns at the load balancer; the
+    #     server-side error rate (sli.yml) stays 0: before the SLI moved to HAProxy, this cost no budget.
+    outage = {c: 0 for c in LB_CODES}
+    outage["5xx"] = 3000
+    tests.append(dict(
+        name="errors at the load balancer only (every replica down: HAProxy answers 503, the replicas count "
+             "nothing): fast burn pages",
+        interval=at(p, 1),
+        input_series=Traffic([(60, normal, FAST), (3, {k: 0 for k in normal}, FAST, outage),
+                              (30, normal, FAST)]).series(),
+        promql_expr_test=[
+            dict(expr=f"job:http_request_errors:rate{p.d(5 * M)}", eval_time=at(p, 63),
+                 exp_samples=[dict(labels=f'job:http_request_errors:rate{p.d(5 * M)}{{job="app"}}', value=0)]),
+            dict(expr=f"{slo_ratio(p, 5 * M)} > bool 0.5", eval_time=at(p, 63),
+                 exp_samples=[dict(labels=f'{{service="app",slo="{AVAILABILITY_SLO}"}}', value=1)])],
+        alert_rule_test=(silent(["AppErrorBudgetBurnFast"], [at(p, 60)])
+                         + [firing(p, "AppErrorBudgetBurnFast", at(p, 65), "5%")])))
+
     # 3b. An abort on every request: every answer is a 599.
     tests.append(dict(
         name="abort on every request (all 599) after an hour of normal traffic: fast burn pages within its for:",
@@ -646,7 +903,7 @@ def slo_tests(p):
         name="a one-minute blip of 50 % errors after a day of normal traffic: no page, no ticket",
         interval=at(p, 1),
         input_series=Traffic([(day, normal, FAST), (1, mix(ok=500, server_errors=500), FAST),
-                              (60, normal, FAST)], histogram=False).series(),
+                              (60, normal, FAST)], histogram=False, replicas=[]).series(),
         alert_rule_test=silent(["AppErrorBudgetBurnFast", "AppErrorBudgetBurnSlow"],
                                [at(p, day + t) for t in (1, 3, 6, 10, 20, 40, 60)])))
 
@@ -658,7 +915,7 @@ def slo_tests(p):
         name="two hours of 0.5 % errors after a clean day: the long windows keep the ticket quiet",
         interval=at(p, 1),
         input_series=Traffic([(day, mix(ok=1000), FAST), (120, mix(ok=995, server_errors=5), FAST)],
-                             histogram=False).series(),
+                             histogram=False, replicas=[]).series(),
         promql_expr_test=[dict(expr=f"{slo_ratio(p, w)} {op} bool {threshold:g}",
                                eval_time=at(p, day + 119),
                                exp_samples=[dict(labels=f'{{service="app",slo="{AVAILABILITY_SLO}"}}', value=1)])
@@ -690,7 +947,8 @@ def slo_tests(p):
     tests.append(dict(
         name="two minutes of slow requests after six fast hours: no page",
         interval=at(p, 1),
-        input_series=Traffic([(six_hours, normal, FAST), (2, normal, SLOW), (30, normal, FAST)]).series(),
+        input_series=Traffic([(six_hours, normal, FAST), (2, normal, SLOW), (30, normal, FAST)], lb=False,
+                             replicas=[INSTANCE]).series(),
         alert_rule_test=silent(["AppLatencyP99High", "AppLatencyBudgetBurnFast"],
                                [at(p, six_hours + t) for t in (2, 3, 4, 5, 8, 10, 12, 15, 20)])))
     return tests
@@ -701,23 +959,23 @@ def availability_tests(p):
     up = f'up{{{APP},instance="{INSTANCE}"}}'
     target = dict(job="app", instance=INSTANCE)
     tests.append(dict(
-        name="the app stops answering scrapes (crash): AppTargetDown",
+        name="one replica stops answering scrapes (crash, not restarted): AppTargetDown, a ticket",
         interval=at(p, 1),
         input_series=[dict(series=up, values=gauge([(10, 1), (20, 0)]))],
         alert_rule_test=(silent(["AppTargetDown"], [at(p, 5), at(p, 11)])
-                         + [firing(p, "AppTargetDown", at(p, 10 + after_for(p, "AppTargetDown", 0)), "0", target,
-                                   INSTANCE)])))
+                         + [firing(p, "AppTargetDown", at(p, 10 + after_for(p, "AppTargetDown", 0)), "0",
+                                   dict(target, replica=INSTANCE), INSTANCE)])))
     start = f'process_start_time_seconds{{{APP},instance="{INSTANCE}"}}'
     tests.append(dict(
         name="the process starts again (a crash undone by a restart): AppRestarted",
         interval=at(p, 1),
-        input_series=[dict(series=start, values=gauge([(10, 1_700_000_000), (20, 1_700_000_600)]))],
+        input_series=[dict(series=start, values=gauge([(10, START_TIME), (20, START_TIME + 600)]))],
         alert_rule_test=(silent(["AppRestarted"], [at(p, 5), at(p, 9)])
                          + [firing(p, "AppRestarted", at(p, 11), "1", target, INSTANCE)])))
     tests.append(dict(
         name="a process that keeps running never fires AppRestarted",
         interval=at(p, 1),
-        input_series=[dict(series=start, values=gauge([(30, 1_700_000_000)]))],
+        input_series=[dict(series=start, values=gauge([(30, START_TIME)]))],
         alert_rule_test=silent(["AppRestarted"], [at(p, t) for t in (1, 10, 20, 29)])))
     tests.append(dict(
         name="one failed scrape is a blip: no AppTargetDown",
@@ -727,29 +985,53 @@ def availability_tests(p):
     tests.append(dict(
         name="no app target at all: AppTargetDown through absent()",
         interval=at(p, 1),
-        input_series=[dict(series=f'up{{job="blackbox",instance="{READYZ}"}}', values=gauge([(20, 1)]))],
+        input_series=[dict(series=f'up{{job="blackbox",instance="{READYZ}",scope="load_balancer"}}',
+                           values=gauge([(20, 1)]))],
         alert_rule_test=[firing(p, "AppTargetDown", at(p, after_for(p, "AppTargetDown", 0) + 2), "1",
                                 dict(job="app"), "")]))
     for name, url in (("AppReadinessProbeFailing", READYZ), ("AppLivenessProbeFailing", LIVEZ)):
-        probe = f'probe_success{{job="blackbox",instance="{url}"}}'
-        labels = dict(job="blackbox", instance=url)
+        probe_series = f'probe_success{{job="blackbox",instance="{url}",scope="load_balancer"}}'
+        labels = dict(job="blackbox", instance=url, scope="load_balancer")
         tests.append(dict(
-            name=f"every probe of {url} fails: {name}",
+            name=f"every probe of {url} through the load balancer fails: {name}",
             interval=at(p, 1),
-            input_series=[dict(series=probe, values=gauge([(10, 1), (20, 0)]))],
+            input_series=[dict(series=probe_series, values=gauge([(10, 1), (20, 0)]))],
             alert_rule_test=(silent([name], [at(p, 5), at(p, 11)])
                              + [firing(p, name, at(p, 12 + after_for(p, name, 0)), "0%", labels, url)])))
         tests.append(dict(
-            name=f"half the probes of {url} fail (a fault with probability 0.5): {name}",
+            name=f"half the probes of {url} through the load balancer fail: {name}",
             interval=at(p, 1),
-            input_series=[dict(series=probe, values=gauge([(10, 1)]) + " " + cycle([0, 1], 20))],
+            input_series=[dict(series=probe_series, values=gauge([(10, 1)]) + " " + cycle([0, 1], 20))],
             alert_rule_test=[firing(p, name, at(p, 12 + after_for(p, name, 0)), "50%", labels, url)]))
         tests.append(dict(
             name=f"one failed probe of {url} is a blip: no {name}",
             interval=at(p, 1),
-            input_series=[dict(series=probe, values=gauge([(10, 1), (1, 0), (20, 1)]))],
+            input_series=[dict(series=probe_series, values=gauge([(10, 1), (1, 0), (20, 1)]))],
             alert_rule_test=silent([name], [at(p, t) for t in (10, 11, 12, 14, 16, 20)])))
-    exporter = [f'up{{job="blackbox",instance="{u}"}}' for u in (READYZ, LIVEZ)]
+    # One replica not live (or not ready), probed directly: a ticket for that replica; the probes through the
+    # load balancer, which HAProxy answers from the other replicas, stay green and nothing pages.
+    one = f'job="blackbox",replica="{INSTANCE}",scope="replica"'
+    livez = dict(job="blackbox", instance=replica_url(INSTANCE, "/livez"), replica=INSTANCE, scope="replica")
+    replica_probes = [dict(series=f'probe_success{{{one},instance="{replica_url(INSTANCE, path)}"}}',
+                           values=gauge([(10, 1), (20, 0)])) for path in ("/readyz", "/livez")]
+    tests.append(dict(
+        name="one replica fails its own /readyz and /livez probes: AppReplicaLivenessProbeFailing tickets, "
+             "the load balancer's probes do not page",
+        interval=at(p, 1),
+        input_series=replica_probes + load_balancer(30),
+        alert_rule_test=(silent(["AppReplicaLivenessProbeFailing"], [at(p, 5), at(p, 11)])
+                         + [firing(p, "AppReplicaLivenessProbeFailing",
+                                   at(p, 12 + after_for(p, "AppReplicaLivenessProbeFailing", 0)), "0%", livez,
+                                   livez["instance"])]
+                         + silent(["AppReadinessProbeFailing", "AppLivenessProbeFailing"],
+                                  [at(p, t) for t in (12, 20, 29)]))))
+    tests.append(dict(
+        name="one failed /livez probe of a replica is a blip: no AppReplicaLivenessProbeFailing",
+        interval=at(p, 1),
+        input_series=[dict(series=f'probe_success{{{one},instance="{livez["instance"]}"}}',
+                           values=gauge([(10, 1), (1, 0), (20, 1)]))],
+        alert_rule_test=silent(["AppReplicaLivenessProbeFailing"], [at(p, t) for t in (10, 11, 12, 14, 16, 20)])))
+    exporter = [f'up{{job="blackbox",instance="{u}",scope="load_balancer"}}' for u in (READYZ, LIVEZ)]
     tests.append(dict(
         name="the blackbox exporter stops answering: BlackboxExporterDown",
         interval=at(p, 1),
@@ -762,6 +1044,132 @@ def availability_tests(p):
         interval=at(p, 1),
         input_series=[dict(series=s, values=gauge([(5, 1), (1, 0), (20, 1)])) for s in exporter],
         alert_rule_test=silent(["BlackboxExporterDown"], [at(p, t) for t in (5, 6, 8, 10, 15)])))
+    return tests
+
+
+def load_balancer_tests(p):
+    """HAProxy in front of the replicas: what pages (no replica, all crashed at once, HAProxy down) and what
+    does not (one replica crashed, out of rotation, a deploy step)."""
+    tests = []
+    normal = mix(ok=990, client_errors=10)
+    n = 30
+    start = lambda r: f'process_start_time_seconds{{{APP},instance="{r}"}}'
+
+    # One replica crashes and a supervisor restarts it within a scrape: one failed scrape, a new start time,
+    # two failed health checks (DOWN for two samples), its own probes failing once; HAProxy retries the refused
+    # connections on the others, so users see no error. A ticket (AppRestarted), no page.
+    crashed = healthy_process(p, n) + Traffic([(n, normal, FAST)], histogram=False).series()
+    crashed = replace(crashed, f'up{{{APP},instance="{INSTANCE}"}}',
+                      [dict(series=f'up{{{APP},instance="{INSTANCE}"}}', values=gauge([(10, 1), (1, 0), (19, 1)]))])
+    crashed = replace(crashed, start(INSTANCE),
+                      [dict(series=start(INSTANCE), values=gauge([(10, START_TIME), (1, None), (19, START_TIME + 600)]))])
+    crashed = replace(crashed, f'haproxy_server_status{{{LB},instance="{HAPROXY}",server="{INSTANCE}"',
+                      server_states(INSTANCE, [(10, "UP"), (2, "DOWN"), (18, "UP")]))
+    crashed = replace(crashed, f'haproxy_backend_active_servers{{{LB}',
+                      [dict(series=f'haproxy_backend_active_servers{{{LB},instance="{HAPROXY}"}}',
+                            values=gauge([(10, 3), (2, 2), (18, 3)]))])
+    for path in ("/readyz", "/livez"):
+        series = (f'probe_success{{job="blackbox",instance="{replica_url(INSTANCE, path)}",replica="{INSTANCE}",'
+                  'scope="replica"}')
+        crashed = replace(crashed, series, [dict(series=series, values=gauge([(10, 1), (1, 0), (19, 1)]))])
+    tests.append(dict(
+        name="one replica of three crashes and is restarted within a scrape: AppRestarted tickets, nothing pages",
+        interval=at(p, 1),
+        input_series=crashed,
+        alert_rule_test=(silent(["AppRestarted"], [at(p, 10)])
+                         + [firing(p, "AppRestarted", at(p, 11), "1", dict(job="app", instance=INSTANCE), INSTANCE)]
+                         + silent(pages(p) + ["AppReplicaOutOfRotation", "AppTargetDown",
+                                              "AppReplicaLivenessProbeFailing"],
+                                  [at(p, t) for t in (10, 11, 12, 13, 15, 18, 22, 29)]))))
+
+    # Every replica crashes at once (the same poison request, the shared database): a page, even when the
+    # supervisor brings them back before HAProxy or the scrapes notice.
+    tests.append(dict(
+        name="every replica restarts at once: AppAllReplicasRestarted pages",
+        interval=at(p, 1),
+        input_series=[dict(series=start(r), values=gauge([(10, START_TIME), (20, START_TIME + 600)]))
+                      for r in REPLICAS] + [dict(series=f'up{{{APP},instance="{r}"}}', values=gauge([(30, 1)]))
+                                            for r in REPLICAS],
+        alert_rule_test=(silent(["AppAllReplicasRestarted"], [at(p, 9)])
+                         + [firing(p, "AppAllReplicasRestarted", at(p, 10), "3", dict(job="app"))])))
+    tests.append(dict(
+        name="a rolling restart, one replica per 10-sample step (a deploy), or two of three at once: no "
+             "AppAllReplicasRestarted",
+        interval=at(p, 1),
+        input_series=[dict(series=start(r), values=gauge([(10 * (i + 1), START_TIME), (45 - 10 * i, START_TIME + 600)]))
+                      for i, r in enumerate(REPLICAS)]
+                     + [dict(series=f'up{{{APP},instance="{r}"}}', values=gauge([(55, 1)])) for r in REPLICAS],
+        alert_rule_test=silent(["AppAllReplicasRestarted"], [at(p, t) for t in (11, 12, 21, 22, 31, 32, 40)])))
+    tests.append(dict(
+        name="two replicas of three restart at once: no AppAllReplicasRestarted",
+        interval=at(p, 1),
+        input_series=[dict(series=start(r), values=gauge([(10, START_TIME), (20, START_TIME + 600)]))
+                      for r in REPLICAS[:2]]
+                     + [dict(series=start(REPLICAS[2]), values=gauge([(30, START_TIME)]))]
+                     + [dict(series=f'up{{{APP},instance="{r}"}}', values=gauge([(30, 1)])) for r in REPLICAS],
+        alert_rule_test=silent(["AppAllReplicasRestarted"], [at(p, t) for t in (11, 12, 13, 15)])))
+
+    # No replica in rotation: HAProxy answers 503 to everyone.
+    active = f'haproxy_backend_active_servers{{{LB},instance="{HAPROXY}"}}'
+    backend = dict(job="haproxy", instance=HAPROXY, proxy="app")
+    tests.append(dict(
+        name="all replicas out of rotation (not ready, or down): AppNoHealthyReplica pages",
+        interval=at(p, 1),
+        input_series=[dict(series=active, values=gauge([(10, 3), (20, 0)]))],
+        alert_rule_test=(silent(["AppNoHealthyReplica"], [at(p, 10)])
+                         + [firing(p, "AppNoHealthyReplica", at(p, 10 + after_for(p, "AppNoHealthyReplica", 0)), "0",
+                                   backend, HAPROXY)])))
+    tests.append(dict(
+        name="one sample with no replica in rotation is a blip: no AppNoHealthyReplica",
+        interval=at(p, 1),
+        input_series=[dict(series=active, values=gauge([(10, 3), (1, 0), (20, 3)]))],
+        alert_rule_test=silent(["AppNoHealthyReplica"], [at(p, t) for t in (10, 11, 12, 13, 15, 20)])))
+
+    # HAProxy itself.
+    haproxy_up = f'up{{job="haproxy",instance="{HAPROXY}"}}'
+    tests.append(dict(
+        name="HAProxy stops answering: LoadBalancerDown pages",
+        interval=at(p, 1),
+        input_series=[dict(series=haproxy_up, values=gauge([(10, 1), (20, 0)]))],
+        alert_rule_test=(silent(["LoadBalancerDown"], [at(p, 10)])
+                         + [firing(p, "LoadBalancerDown", at(p, 10 + after_for(p, "LoadBalancerDown", 0)), "0",
+                                   dict(job="haproxy", instance=HAPROXY), HAPROXY)])))
+    tests.append(dict(
+        name="one failed scrape of HAProxy is a blip: no LoadBalancerDown",
+        interval=at(p, 1),
+        input_series=[dict(series=haproxy_up, values=gauge([(10, 1), (1, 0), (20, 1)]))],
+        alert_rule_test=silent(["LoadBalancerDown"], [at(p, t) for t in (10, 11, 12, 13, 15, 20)])))
+    tests.append(dict(
+        name="no haproxy target at all: LoadBalancerDown through absent() (the availability SLI is blind)",
+        interval=at(p, 1),
+        input_series=[dict(series=f'up{{{APP},instance="{INSTANCE}"}}', values=gauge([(20, 1)]))],
+        alert_rule_test=[firing(p, "LoadBalancerDown", at(p, after_for(p, "LoadBalancerDown", 0) + 2), "1",
+                                dict(job="haproxy"), "")]))
+
+    # One replica out of rotation.
+    def out_of_rotation(state):
+        return dict(job="haproxy", instance=HAPROXY, proxy="app", server=REPLICAS[1], state=state,
+                    replica=REPLICAS[1])
+    tests.append(dict(
+        name="a replica fails its health checks for good (DOWN): AppReplicaOutOfRotation tickets",
+        interval=at(p, 1),
+        input_series=server_states(REPLICAS[1], [(10, "UP"), (30, "DOWN")]),
+        alert_rule_test=(silent(["AppReplicaOutOfRotation"], [at(p, 10), at(p, 13)])
+                         + [firing(p, "AppReplicaOutOfRotation",
+                                   at(p, 10 + after_for(p, "AppReplicaOutOfRotation", 0)), "1",
+                                   out_of_rotation("DOWN"))])))
+    tests.append(dict(
+        name="a deploy step of 10 samples (DRAIN 2, MAINT 6, DOWN 2 until its checks pass, UP): no "
+             "AppReplicaOutOfRotation",
+        interval=at(p, 1),
+        input_series=server_states(REPLICAS[1], [(10, "UP"), (2, "DRAIN"), (6, "MAINT"), (2, "DOWN"), (30, "UP")]),
+        alert_rule_test=silent(["AppReplicaOutOfRotation"], [at(p, t) for t in range(10, 50, 3)])))
+    tests.append(dict(
+        name="a replica left in MAINT for over an hour: AppReplicaOutOfRotation tickets",
+        interval=at(p, 1),
+        input_series=server_states(REPLICAS[1], [(10, "UP"), (80, "MAINT")]),
+        alert_rule_test=(silent(["AppReplicaOutOfRotation"], [at(p, t) for t in (20, 50, 69)])
+                         + [firing(p, "AppReplicaOutOfRotation", at(p, 80), "1", out_of_rotation("MAINT"))])))
     return tests
 
 
@@ -785,6 +1193,17 @@ def saturation_tests(p):
                          + [firing(p, "AppRequestsStuckInFlight",
                                    at(p, 10 + p.seconds(5 * M) // p.interval_s
                                       + after_for(p, "AppRequestsStuckInFlight", 0)), "60", inst, INSTANCE)])))
+    others = [dict(series=f'http_requests_total{{{APP},instance="{r}",method="GET",route="/",status="200"}}',
+                   values=counter([(40, per_s(20))])) for r in REPLICAS[1:]]
+    tests.append(dict(
+        name="one replica of three holds 30 requests at its 2 requests/s, the others serve 20/s each: "
+             "AppRequestsStuckInFlight for that replica (its own rate, not the service's)",
+        interval=at(p, 1),
+        input_series=[traffic([(40, 2)]), dict(series=in_flight, values=cycle([0, 1, 0], 10) + " " +
+                                                                         gauge([(30, 30)]))] + others,
+        alert_rule_test=[firing(p, "AppRequestsStuckInFlight",
+                                at(p, 10 + p.seconds(5 * M) // p.interval_s
+                                   + after_for(p, "AppRequestsStuckInFlight", 0)), "30", inst, INSTANCE)]))
     tests.append(dict(
         name="hang before any request finished (no http_requests_total yet): one stuck request is enough",
         interval=at(p, 1),
@@ -833,6 +1252,23 @@ def saturation_tests(p):
         alert_rule_test=(silent(["AppCPUSaturated"], [at(p, 33)])
                          + [firing(p, "AppCPUSaturated", at(p, 35 + after_for(p, "AppCPUSaturated", 0)), "105%", inst,
                                    INSTANCE)])))
+    cpus = {r: f'process_cpu_seconds_total{{{APP},instance="{r}"}}' for r in REPLICAS}
+    tests.append(dict(
+        name="cpu_burn on every replica of a shared two-core host: each gets about two thirds of a core: "
+             "AppCPUSaturated for each",
+        interval=at(p, 1),
+        input_series=[dict(series=cpus[r], values=counter([(30, 0.05 * p.interval_s), (30, 0.625 * p.interval_s)],
+                                                           start=3)) for r in REPLICAS],
+        alert_rule_test=(silent(["AppCPUSaturated"], [at(p, 33)])
+                         + [dict(eval_time=at(p, 35 + after_for(p, "AppCPUSaturated", 0)), alertname="AppCPUSaturated",
+                                 exp_alerts=[firing(p, "AppCPUSaturated", "", "62.5%", dict(job="app", instance=r),
+                                                    r)["exp_alerts"][0] for r in REPLICAS])])))
+    tests.append(dict(
+        name="a replica busy at 0.4 of a core (eight times its usual) is not saturated",
+        interval=at(p, 1),
+        input_series=[dict(series=cpu, values=counter([(30, 0.05 * p.interval_s), (30, 0.4 * p.interval_s)],
+                                                        start=3))],
+        alert_rule_test=silent(["AppCPUSaturated"], [at(p, t) for t in (35, 45, 59)])))
     tests.append(dict(
         name="two samples of a busy core are a blip: no AppCPUSaturated",
         interval=at(p, 1),
@@ -887,8 +1323,87 @@ def dependency_tests(p):
     return tests
 
 
-TEST_FILES = [("slo", slo_tests), ("availability", availability_tests), ("saturation", saturation_tests),
-              ("dependencies", dependency_tests)]
+def database_tests(p):
+    """The PostgreSQL database every replica shares, and each replica's pool of connections to it."""
+    tests = []
+    pg = dict(job="postgres", instance=POSTGRES)
+    pg_up = f'pg_up{{job="postgres",instance="{POSTGRES}"}}'
+    exporter_up = f'up{{job="postgres",instance="{POSTGRES}"}}'
+    tests.append(dict(
+        name="the exporter cannot reach PostgreSQL (pg_up 0): DatabaseDown pages",
+        interval=at(p, 1),
+        input_series=[dict(series=exporter_up, values=gauge([(30, 1)])),
+                      dict(series=pg_up, values=gauge([(10, 1), (20, 0)]))],
+        alert_rule_test=(silent(["DatabaseDown"], [at(p, 10)])
+                         + [firing(p, "DatabaseDown", at(p, 10 + after_for(p, "DatabaseDown", 0)), "0", pg, POSTGRES)])))
+    tests.append(dict(
+        name="the PostgreSQL exporter cannot be scraped (up 0, pg_up gone): DatabaseDown pages",
+        interval=at(p, 1),
+        input_series=[dict(series=exporter_up, values=gauge([(10, 1), (20, 0)])),
+                      dict(series=pg_up, values=gauge([(10, 1), (20, None)]))],
+        alert_rule_test=[firing(p, "DatabaseDown", at(p, 10 + after_for(p, "DatabaseDown", 0)), "0", pg, POSTGRES)]))
+    tests.append(dict(
+        name="one failed scrape of the PostgreSQL exporter is a blip: no DatabaseDown",
+        interval=at(p, 1),
+        input_series=[dict(series=exporter_up, values=gauge([(10, 1), (1, 0), (20, 1)])),
+                      dict(series=pg_up, values=gauge([(10, 1), (1, None), (20, 1)]))],
+        alert_rule_test=silent(["DatabaseDown"], [at(p, t) for t in (10, 11, 12, 13, 15, 20)])))
+    tests.append(dict(
+        name="SQLite: no postgres job at all, pools of size 0: no DatabaseDown, no database alert",
+        interval=at(p, 1),
+        input_series=healthy_process(p, 30, pool=0, postgres=False),
+        alert_rule_test=silent(["DatabaseDown", "DatabaseConnectionsNearMax", "AppDatabasePoolSaturated"],
+                               [at(p, t) for t in (5, 10, 20, 29)])))
+
+    max_connections = [dict(series=f'pg_settings_max_connections{{job="postgres",instance="{POSTGRES}",'
+                                   'server="127.0.0.1:5432"}', values=gauge([(40, 50)]))]
+    tests.append(dict(
+        name="43 of PostgreSQL's 50 connections open: DatabaseConnectionsNearMax tickets",
+        interval=at(p, 1),
+        input_series=max_connections + activity([(10, 14), (30, 43)]),
+        alert_rule_test=(silent(["DatabaseConnectionsNearMax"], [at(p, 10), at(p, 12)])
+                         + [firing(p, "DatabaseConnectionsNearMax",
+                                   at(p, 10 + after_for(p, "DatabaseConnectionsNearMax", 0)), "86%", pg, POSTGRES)])))
+    tests.append(dict(
+        name="45 of 50 connections for two samples (a burst of sessions): no DatabaseConnectionsNearMax",
+        interval=at(p, 1),
+        input_series=max_connections + activity([(10, 14), (2, 45), (28, 14)]),
+        alert_rule_test=silent(["DatabaseConnectionsNearMax"], [at(p, t) for t in (10, 11, 12, 14, 16, 20)])))
+
+    inst = f'{APP},instance="{INSTANCE}"'
+    labels = dict(job="app", instance=INSTANCE)
+
+    def pool(in_use, timeouts=None, size=4):
+        """One replica's pool: in_use a list of (samples, connections in use); timeouts a counter's segments."""
+        total = sum(k for k, _ in in_use)
+        return [dict(series=f"app_db_pool_max_connections{{{inst}}}", values=gauge([(total, size)])),
+                dict(series=f'app_db_pool_connections{{{inst},state="in_use"}}', values=gauge(in_use)),
+                dict(series=f'app_db_pool_connections{{{inst},state="idle"}}',
+                     values=gauge([(k, size - u) for k, u in in_use])),
+                dict(series=f"app_db_pool_timeouts_total{{{inst}}}", values=counter(timeouts or [(total, 0)]))]
+    tests.append(dict(
+        name="every connection of a replica's pool in use: AppDatabasePoolSaturated tickets",
+        interval=at(p, 1),
+        input_series=pool([(10, 1), (30, 4)]),
+        alert_rule_test=(silent(["AppDatabasePoolSaturated"], [at(p, 10), at(p, 14)])
+                         + [firing(p, "AppDatabasePoolSaturated",
+                                   at(p, 16 + after_for(p, "AppDatabasePoolSaturated", 0)), "100%", labels, INSTANCE)])))
+    tests.append(dict(
+        name="a replica's pool times out calls in every window (pool half in use): AppDatabasePoolSaturated",
+        interval=at(p, 1),
+        input_series=pool([(40, 2)], timeouts=[(10, 0), (30, 3)]),
+        alert_rule_test=(silent(["AppDatabasePoolSaturated"], [at(p, 10), at(p, 12)])
+                         + [firing(p, "AppDatabasePoolSaturated",
+                                   at(p, 11 + after_for(p, "AppDatabasePoolSaturated", 0)), "50%", labels, INSTANCE)])))
+    tests.append(dict(
+        name="a two-sample burst of a full pool and one timeout: no AppDatabasePoolSaturated",
+        interval=at(p, 1),
+        input_series=pool([(10, 1), (2, 4), (28, 1)], timeouts=[(10, 0), (1, 1), (29, 0)]),
+        alert_rule_test=silent(["AppDatabasePoolSaturated"], [at(p, t) for t in range(10, 40, 2)])))
+    return tests
+
+TEST_FILES = [("slo", slo_tests), ("availability", availability_tests), ("load_balancer", load_balancer_tests),
+              ("saturation", saturation_tests), ("dependencies", dependency_tests), ("database", database_tests)]
 
 # --------------------------------------------------------------------------------------------------
 # YAML text
@@ -960,9 +1475,12 @@ def header(p, what):
         "GENERATED by scripts/make_rules.py from its one definition: do not edit; change the script and run "
         "it (scripts/make_rules.py --check tells when this file is stale).",
         p.note,
-        "SLOs (ops/slo/*.yaml): 99.9% of user requests answered without a 5xx (aborts count as 599) and 99% "
-        "within 300 ms, over 30 days; their recording rules and burn-rate alerts are slo.yml, made by "
-        "`incident slo rules`.",
+        "SLOs (ops/slo/*.yaml): 99.9% of user requests answered without a 5xx at the load balancer (HAProxy's "
+        "own 502/503/504 included), and 99% within 300 ms at the replicas, over 30 days; their recording rules "
+        "and burn-rate alerts are slo.yml, made by `incident slo rules`.",
+        "Severity: page when users are hurt now (the fast burns, no replica in rotation, every replica "
+        "restarted at once, HAProxy or PostgreSQL down, the probes through the load balancer); ticket for the "
+        "rest (ops/README.md, \"Page or ticket\").",
         "No rule reads app_faults_*: a real outage carries no label saying what broke.",
     ]
     return "".join(f"# {line}\n" for t in text for line in wrap(t, 108))

@@ -4,6 +4,8 @@
 #   scripts/throwaway-postgres.sh start DIR   # makes DIR, starts the cluster, prints its URI (a superuser's)
 #   scripts/throwaway-postgres.sh stop DIR    # stops it and removes DIR
 #
+# POSTGRES_MAX_CONNECTIONS sets the server's max_connections (default PostgreSQL's, 100).
+#
 # It runs as the unprivileged postgres user when started by root (PostgreSQL refuses root), with password
 # (scram-sha-256) authentication on 127.0.0.1 only; DIR holds the data, the socket, the log and the password.
 set -euo pipefail
@@ -35,5 +37,6 @@ echo "$password" > "$dir/password"
 as_owner "$pg_bin/initdb" -D "$dir/data" -U postgres --auth-host=scram-sha-256 --auth-local=peer \
     --pwfile="$dir/password" > "$dir/initdb.log"
 as_owner "$pg_bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-    -o "-p $port -k $dir -c listen_addresses=127.0.0.1" start > /dev/null
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=${POSTGRES_MAX_CONNECTIONS:-100}" \
+    start > /dev/null
 echo "postgres://postgres:$password@127.0.0.1:$port/postgres"

@@ -2,14 +2,17 @@ import Conventions
 import FaultCatalog
 import Foundation
 import Logging
+import PostgresSupport
 
 /// The service's settings, from the environment (docs/contract.md, "The service") with command-line flags
 /// taking precedence.
 public struct AppConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
-    /// The SQLite file of the notes store, the service's dependency.
+    /// The SQLite file of the notes store, the service's dependency, when ``database`` is nil.
     public var dataPath = "app.db"
+    /// The PostgreSQL database every replica shares, instead of the SQLite file.
+    public private(set) var database: DatabaseSettings?
     /// Enables the admin API; nil leaves it answering 404. Visible ASCII characters only.
     public var adminToken: String?
     public var logLevel = Logger.Level.info
@@ -33,7 +36,8 @@ public struct AppConfiguration: Sendable {
 
     /// Reads `APP_HOST`, `APP_PORT`, `APP_DATA`, `APP_ADMIN_TOKEN`, `APP_LOG_LEVEL`, `APP_FAULTS`,
     /// `APP_DRAIN_DELAY_S`, `APP_FAULT_INJECTION`, `APP_IDLE_TIMEOUT_S`, `APP_HEADER_TIMEOUT_S`,
-    /// `APP_MAX_FAULTS`, `APP_MAX_LEAK_MB` and `APP_MAX_BURN_THREADS`.
+    /// `APP_MAX_FAULTS`, `APP_MAX_LEAK_MB`, `APP_MAX_BURN_THREADS`, `APP_DATABASE_URL`, `APP_DB_POOL_SIZE` and
+    /// `APP_DB_POOL_TIMEOUT_MS`.
     public init(environment: [String: String]) throws(ConfigurationError) {
         if let host = environment["APP_HOST"] { self.host = host }
         if let port = environment["APP_PORT"] { try setPort(port, source: "APP_PORT") }
@@ -76,6 +80,7 @@ public struct AppConfiguration: Sendable {
             }
             faultCaps[keyPath: cap] = value
         }
+        database = try DatabaseSettings(environment: environment)
         if let faults = environment["APP_FAULTS"], !faults.isEmpty {
             guard faultInjection else {
                 throw ConfigurationError("APP_FAULTS is set but APP_FAULT_INJECTION is off; unset one of them")
@@ -123,6 +128,48 @@ public struct AppConfiguration: Sendable {
                 "\(source) is '\(text)'; give seconds from \(range.lowerBound.plain) to \(range.upperBound.plain)")
         }
         return .seconds(seconds)
+    }
+}
+
+/// Where the notes are when a PostgreSQL database holds them, and the bounds of the connection pool.
+public struct DatabaseSettings: Sendable {
+    /// A `postgres://` URI; libpq reads it, with the `PG…` variables and `~/.pgpass`. Its parameters tune the
+    /// connection: `connect_timeout=2`, `options=-c%20statement_timeout%3D5000`.
+    public var address: String
+    /// Connections each replica may open at most (`APP_DB_POOL_SIZE`).
+    public var poolSize = 4
+    /// How long a call waits for a free connection before it is answered 503 (`APP_DB_POOL_TIMEOUT_MS`).
+    public var poolTimeout = Duration.seconds(1)
+
+    static let poolSizeLimit = 1...64
+    static let poolTimeoutLimit = 1...60_000
+
+    /// The settings of `APP_DATABASE_URL`, `APP_DB_POOL_SIZE` and `APP_DB_POOL_TIMEOUT_MS`; nil without a URL.
+    init?(environment: [String: String]) throws(ConfigurationError) {
+        guard let address = environment["APP_DATABASE_URL"], !address.isEmpty else {
+            for name in ["APP_DB_POOL_SIZE", "APP_DB_POOL_TIMEOUT_MS"] where environment[name] != nil {
+                throw ConfigurationError("\(name) is set but APP_DATABASE_URL is not; the pool is PostgreSQL's")
+            }
+            return nil
+        }
+        guard PostgresAddress.isAddress(address) else {
+            throw ConfigurationError(
+                "APP_DATABASE_URL must be a postgres:// or postgresql:// URI, such as "
+                    + "postgres://app@127.0.0.1:5432/app; leave it unset to keep notes in APP_DATA's SQLite file")
+        }
+        self.address = address
+        if let text = environment["APP_DB_POOL_SIZE"] {
+            guard let size = Int(text), Self.poolSizeLimit.contains(size) else {
+                throw ConfigurationError("APP_DB_POOL_SIZE is '\(text)'; give a number of connections from 1 to 64")
+            }
+            poolSize = size
+        }
+        if let text = environment["APP_DB_POOL_TIMEOUT_MS"] {
+            guard let milliseconds = Int(text), Self.poolTimeoutLimit.contains(milliseconds) else {
+                throw ConfigurationError("APP_DB_POOL_TIMEOUT_MS is '\(text)'; give milliseconds from 1 to 60000")
+            }
+            poolTimeout = .milliseconds(milliseconds)
+        }
     }
 }
 

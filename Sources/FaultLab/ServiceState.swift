@@ -19,8 +19,15 @@ public struct ServiceState: Sendable {
         self.logger = logger
         metrics = AppMetrics(version: AppVersion.current)
         faults = FaultRegistry(caps: configuration.faultCaps, metrics: metrics, logger: logger)
-        store = NoteStore(
-            writer: try NoteStore.open(path: configuration.dataPath), faults: faults, metrics: metrics)
+        let backend: any NotesBackend =
+            if let database = configuration.database {
+                PostgresNotes(
+                    address: database.address, poolSize: database.poolSize, poolTimeout: database.poolTimeout,
+                    metrics: metrics.pool)
+            } else {
+                try SQLiteNotes(path: configuration.dataPath)
+            }
+        store = NoteStore(backend: backend, faults: faults, metrics: metrics)
         for spec in configuration.startupFaults {
             _ = try! faults.activate(spec)  // AppConfiguration admitted them against these same caps
         }

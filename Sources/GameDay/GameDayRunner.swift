@@ -24,9 +24,13 @@ public enum Detector: Sendable {
 /// incident), probes until the failure is detected or `detect_within` passes, clears the fault after its
 /// hold, probes until the target is healthy again or `recover_within` passes, and resolves the incident.
 /// Between steps it waits until the target is healthy, so that no step is blamed for the one before.
+///
+/// The prober asks the target users reach (a load balancer, in the production-like lab); faults go through
+/// the admin API of the replicas behind it: the first one, or all of them, as each step says.
 public struct GameDayRunner: Sendable {
     public let scenario: Scenario
-    public let admin: AdminClient
+    /// The admin API of every replica, in order; the first is the one a `replicas: 1` step breaks.
+    public let replicas: [AdminClient]
     public let probes: ProbeSettings
     public let store: any IncidentRepository
     public let author: String
@@ -40,12 +44,14 @@ public struct GameDayRunner: Sendable {
     public let progress: @Sendable (String) -> Void
 
     public init(
-        scenario: Scenario, admin: AdminClient, probes: ProbeSettings, store: any IncidentRepository, author: String,
+        scenario: Scenario, replicas: [AdminClient], probes: ProbeSettings, store: any IncidentRepository,
+        author: String,
         stop: StopRequest, supervisor: Supervisor? = nil, detector: Detector = .probe,
         progress: @escaping @Sendable (String) -> Void
     ) {
         self.scenario = scenario
-        self.admin = admin
+        precondition(!replicas.isEmpty, "a game day breaks at least one replica")
+        self.replicas = replicas
         self.probes = probes
         self.store = store
         self.author = author
@@ -67,7 +73,7 @@ public struct GameDayRunner: Sendable {
                 !(try await waitUntilHealthy(prober, for: max(step.recoverWithin, 30)))
             {
                 unhealthy =
-                    "\(admin.target) was not healthy before step \(index + 1) (\(try await prober.round().failure ?? "?"))"
+                    "\(probes.target) was not healthy before step \(index + 1) (\(try await prober.round().failure ?? "?"))"
             }
             guard unhealthy == nil, !stop.isStopped else {
                 results.append(skipped(step, because: stop.isStopped ? "interrupted" : "the target was not healthy"))
@@ -130,15 +136,40 @@ public struct GameDayRunner: Sendable {
         return false
     }
 
+    /// Which replicas a step breaks, and how the scorecard names them (`1 of 3`, `all`).
+    private func targets(of step: Scenario.Step) -> (admins: [AdminClient], scope: String) {
+        switch step.replicas {
+        case .one: ([replicas[0]], "1 of \(replicas.count)")
+        case .all: (replicas, "all")
+        }
+    }
+
     private func play(_ step: Scenario.Step, prober: Prober, label: String) async throws -> StepResult {
+        let (admins, scope) = targets(of: step)
         let detail = try await Injection.inject(
-            step.fault, title: "Game day \(scenario.name): \(step.name)", service: scenario.service,
-            severity: step.severity, admin: admin, store: store, by: author)
+            step.fault, title: "Game day \(scenario.name): \(step.name)" + (replicas.count > 1 ? " (\(scope))" : ""),
+            service: scenario.service, severity: step.severity, admin: admins[0], store: store, by: author)
         let id = detail.incident.id!
         let injectedAt = detail.incident.startedAt
+        // The other replicas' faults: the incident records the first; the timeline notes each of these.
+        var others: [(admin: AdminClient, faultId: Int64)] = []
+        do {
+            for admin in admins.dropFirst() {
+                let fault = try await admin.inject(step.fault)
+                others.append((admin, Int64(fault.id)))
+                _ = try await store.note(
+                    id, "fault also injected on \(admin.target) (app fault \(fault.id))", at: .now, by: author,
+                    now: .now)
+            }
+        } catch {
+            await Self.clear(others)
+            _ = try? await uncancelled { [self] in try await clear(id) }
+            throw error
+        }
         var result = StepResult(
             name: step.name, fault: detail.incident.fault ?? step.fault.text, incident: id, injectedAt: injectedAt,
             outcome: .undetected, recovered: false)
+        result.scope = replicas.count > 1 ? scope : nil
         // The injected failure lasts until its fault is cleared (or the supervisor restarts the app); only
         // then can good rounds be a recovery.
         var tracker = ProbeTracker(failAfter: probes.failAfter, recoverAfter: probes.recoverAfter)
@@ -175,6 +206,7 @@ public struct GameDayRunner: Sendable {
                 }
                 if cleared == nil && Timestamp.now >= clearAt {
                     cleared = try await clear(id)
+                    await Self.clear(others)
                 }
                 if let since = cleared,
                     result.recoveredAt != nil || Timestamp.now > since.adding(seconds: step.recoverWithin)
@@ -183,11 +215,15 @@ public struct GameDayRunner: Sendable {
                 }
                 await stop.sleep(until: next)
             }
-            if cleared == nil { _ = try await clear(id) }
+            if cleared == nil {
+                _ = try await clear(id)
+                await Self.clear(others)
+            }
         } catch {
             // The record failed (a full disk, a lost lock): the fault must not stay in force until it expires.
             if cleared == nil, let faultId = detail.incident.faultId {
-                _ = try? await uncancelled { [admin] in try await admin.clear(faultId) }
+                _ = try? await uncancelled { [first = admins[0]] in try await first.clear(faultId) }
+                await Self.clear(others)
             }
             throw error
         }
@@ -201,10 +237,19 @@ public struct GameDayRunner: Sendable {
         return cleared
     }
 
-    /// Clears the step's fault and returns when.
+    /// Clears the faults a step put on the replicas after the first, whatever happens (Ctrl-C included); one
+    /// already gone (expired, or the replica restarted) is no error.
+    private static func clear(_ faults: [(admin: AdminClient, faultId: Int64)]) async {
+        for (admin, faultId) in faults {
+            _ = try? await uncancelled { try await admin.clear(faultId) }
+        }
+    }
+
+    /// Clears the step's fault on the replica its incident records and returns when.
     private func clear(_ id: Int64) async throws -> Timestamp {
         let detail = try await store.detail(id)
-        guard (try? Injection.faultOf(detail)) != nil else { return .now }
+        guard let (target, _) = try? Injection.faultOf(detail) else { return .now }
+        let admin = replicas.first { $0.target == target } ?? replicas[0]
         return switch try await Injection.clear(detail, admin: admin, store: store, by: author).ending {
         case .cleared(let at), .expired(let at), .gone(let at): at
         }
@@ -229,7 +274,24 @@ public struct GameDayRunner: Sendable {
             return result
         }
         result.recovered = true
-        _ = try await store.mitigate(id, at: recovered, by: author, now: .now)
+        // An alert may start while the prober confirms the recovery, after its first good round: the receiver
+        // records that detection, and times must run detected ≤ mitigated.
+        let current = try await store.detail(id).incident
+        var mitigated = recovered
+        if let detected = current.detectedAt, detected > recovered {
+            mitigated = detected
+            _ = try await store.note(
+                id,
+                "service was back at \(recovered), before \(current.detection ?? "the detector") detected the failure at "
+                    + "\(detected): mitigated is recorded at the detection, as times run in order",
+                at: detected, by: author, now: .now)
+        }
+        if case .alerts = detector, result.detectedAt == nil, let detected = current.detectedAt,
+            detected <= result.injectedAt!.adding(seconds: step.detectWithin)
+        {
+            result.detectedAt = detected
+        }
+        _ = try await store.mitigate(id, at: mitigated, by: author, now: .now)
         _ = try await store.resolve(
             id, at: .now, cause: step.cause ?? "injected by game day \(scenario.name): \(result.fault)",
             category: step.category ?? "gameday", fix: "the game day cleared the fault", prevent: step.prevent,

@@ -15,6 +15,7 @@ import StrictYAML
 ///   - name: errors everywhere
 ///     fault: error status=500   # the text form, or the JSON body as a mapping
 ///     hold: 15s
+///     replicas: 1               # optional: the first replica only, or all (the default)
 ///     cause: "…"                # optional, like category and prevent
 /// ```
 public struct Scenario: Sendable {
@@ -32,6 +33,14 @@ public struct Scenario: Sendable {
         public var category: String?
         public var prevent: [String]
         public var severity: Severity
+        /// Which of the game day's replicas the fault is injected into.
+        public var replicas: ReplicaScope
+    }
+
+    /// The replicas a step breaks: the first one only, or every one the game day was given.
+    public enum ReplicaScope: String, Sendable {
+        case one = "1"
+        case all
     }
 
     public var name: String
@@ -98,7 +107,9 @@ public struct Scenario: Sendable {
     static func parse(_ root: YAMLObject) throws -> Scenario {
         try root.refuseUnknownKeys(["name", "service", "defaults", "steps"])
         let defaults = try root.object("defaults")
-        try defaults?.refuseUnknownKeys(["hold", "detect_within", "recover_within", "category", "severity"])
+        try defaults?.refuseUnknownKeys([
+            "hold", "detect_within", "recover_within", "category", "severity", "replicas",
+        ])
         let service = try root.string("service") ?? "app"
         do {
             _ = try Validate.service(service)
@@ -115,6 +126,7 @@ public struct Scenario: Sendable {
     static func parseStep(_ step: YAMLObject, index: Int, defaults: YAMLObject?) throws -> Step {
         try step.refuseUnknownKeys([
             "name", "fault", "hold", "detect_within", "recover_within", "cause", "category", "prevent", "severity",
+            "replicas",
         ])
         func duration(_ key: String, default fallback: Double) throws -> Double {
             let source = step.keys.contains(key) ? step : defaults?.keys.contains(key) == true ? defaults! : nil
@@ -139,11 +151,16 @@ public struct Scenario: Sendable {
         guard let severity = Severity(rawValue: severityText.lowercased()) else {
             throw step.problem("severity", "must be sev1, sev2, sev3 or sev4")
         }
+        let replicasSource = step.keys.contains("replicas") ? step : defaults ?? step
+        let replicasText = try replicasSource.string("replicas") ?? "all"
+        guard let replicas = ReplicaScope(rawValue: replicasText.lowercased()) else {
+            throw replicasSource.problem("replicas", "must be 1 (the first replica) or all, not '\(replicasText)'")
+        }
         return Step(
             name: try step.string("name") ?? "step \(index + 1): \(fault.action.type.rawValue)", fault: fault,
             hold: try duration("hold", default: 20), detectWithin: try duration("detect_within", default: 30),
             recoverWithin: try duration("recover_within", default: 30), cause: try step.string("cause"),
             category: try step.string("category") ?? defaults?.string("category"), prevent: try step.strings("prevent"),
-            severity: severity)
+            severity: severity, replicas: replicas)
     }
 }

@@ -27,12 +27,14 @@ public struct StepResult: Sendable, Encodable {
     public var recovered: Bool
     /// What a reader should know: why nothing saw it, what cut it short.
     public var note: String?
+    /// Which replicas the fault was on, with more than one: `1 of 3`, `all`.
+    public var scope: String?
 
     public var ttd: Double? { Timestamp.seconds(from: injectedAt, to: detectedAt) }
     public var ttr: Double? { Timestamp.seconds(from: injectedAt, to: recoveredAt) }
 
     enum CodingKeys: String, CodingKey {
-        case name, fault, incident, outcome, recovered, note
+        case name, fault, scope, incident, outcome, recovered, note
         case ttd = "ttd_s"
         case ttr = "ttr_s"
         case injectedAt = "injected_at"
@@ -44,6 +46,7 @@ public struct StepResult: Sendable, Encodable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(name, forKey: .name)
         try container.encode(fault, forKey: .fault)
+        try container.encode(scope, forKey: .scope)
         try container.encode(incident, forKey: .incident)
         try container.encode(outcome, forKey: .outcome)
         try container.encode(recovered, forKey: .recovered)
@@ -80,17 +83,22 @@ public struct Scorecard: Sendable, Encodable {
             + (interrupted ? "; interrupted" : "")
     }
 
+    /// Whether the game day broke several replicas, so that the table says which each step broke.
+    private var scoped: Bool { steps.contains { $0.scope != nil } }
+
     var rows: [[String]] {
         steps.map { step in
-            [
-                step.name, step.fault, step.incident.map { "#\($0)" } ?? "-",
+            [step.name, step.fault] + (scoped ? [step.scope ?? "-"] : []) + [
+                step.incident.map { "#\($0)" } ?? "-",
                 step.outcome.rawValue.replacingOccurrences(of: "_", with: " "),
                 DurationText.human(step.ttd), step.recovered ? DurationText.human(step.ttr) : "-", step.note ?? "",
             ]
         }
     }
 
-    static let header = ["step", "fault", "incident", "outcome", "TTD", "TTR", "note"]
+    var header: [String] {
+        ["step", "fault"] + (scoped ? ["scope"] : []) + ["incident", "outcome", "TTD", "TTR", "note"]
+    }
 
     /// For each step cut short by an interruption, how to close the incident it left open.
     public var openIncidentHints: [String] {
@@ -103,10 +111,10 @@ public struct Scorecard: Sendable, Encodable {
     /// The scorecard as markdown: a heading, the table, the totals.
     public var markdown: String {
         "# Game day: \(Markdown.escape(scenario))\n\nDetector: \(detector). \(Markdown.escape(totals)).\n\n"
-            + Markdown.table(header: Self.header, rows: rows) + "\n\nTTD and TTR are measured from the app's own "
+            + Markdown.table(header: header, rows: rows) + "\n\nTTD and TTR are measured from the app's own "
             + "activation time of each fault; TTR ends at the first good probe of the recovery.\n"
     }
 
     /// The table's rows for a terminal.
-    public var table: (header: [String], rows: [[String]]) { (Self.header, rows) }
+    public var table: (header: [String], rows: [[String]]) { (header, rows) }
 }

@@ -11,13 +11,13 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Connects to the server `address` names (a URI; an empty one leaves everything to the `PG…`
     /// variables), waiting up to 10 s unless `PGCONNECT_TIMEOUT` says otherwise. Notices and warnings (`NOTICE: … already
-    /// exists, skipping`) are not printed.
-    public init(_ address: String) throws(PostgresError) {
+    /// exists, skipping`) are not printed. The server lists it under `applicationName` unless the address names one.
+    public init(_ address: String, applicationName: String = "incident") throws(PostgresError) {
         let libpq = try LibPQ.shared.get()
         self.libpq = libpq
         // Text is UTF-8 whatever the server's encoding, which converts it or refuses what it cannot hold.
         var parameters = [
-            ("dbname", PostgresAddress.normalized(address)), ("fallback_application_name", "incident"),
+            ("dbname", PostgresAddress.normalized(address)), ("fallback_application_name", applicationName),
             ("client_encoding", "UTF8"),
         ]
         if ProcessInfo.processInfo.environment["PGCONNECT_TIMEOUT"] == nil {
@@ -45,7 +45,9 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Connects as ``init(_:)`` does, on a thread of its own, so that cancelling the task (Ctrl-C) ends the
     /// wait at once rather than after libpq's connect timeout; an abandoned attempt is closed when it ends.
-    public static func connect(_ address: String) async throws -> PostgresConnection {
+    public static func connect(_ address: String, applicationName: String = "incident") async throws
+        -> PostgresConnection
+    {
         let waiting = Mutex<CheckedContinuation<PostgresConnection, any Error>?>(nil)
         /// The continuation, for the first of the connection and the cancellation to end the wait.
         @Sendable func take() -> CheckedContinuation<PostgresConnection, any Error>? {
@@ -61,7 +63,9 @@ public final class PostgresConnection: @unchecked Sendable {
                 if Task.isCancelled { take()?.resume(throwing: CancellationError()) }
                 Thread.detachNewThread {
                     guard waiting.withLock({ $0 != nil }) else { return }
-                    let result = Result { () throws(PostgresError) in try PostgresConnection(address) }
+                    let result = Result { () throws(PostgresError) in
+                        try PostgresConnection(address, applicationName: applicationName)
+                    }
                     take()?.resume(with: result.mapError { $0 })
                 }
             }

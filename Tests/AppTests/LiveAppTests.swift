@@ -216,6 +216,19 @@ struct LiveAppTests {
                 ["APP_FAULTS": #"[{"type":"cpu_burn","threads":20},{"type":"cpu_burn","threads":20}]"#], 64,
                 "APP_FAULTS[1]: cpu_burn faults would spin 40 threads together, over the 32 APP_MAX_BURN_THREADS allows"
             ),
+            (
+                ["APP_DATABASE_URL": "db.example:5432"], 64,
+                "APP_DATABASE_URL must be a postgres:// or postgresql:// URI"
+            ),
+            (
+                ["APP_DATABASE_URL": "postgres://127.0.0.1:1/x", "APP_DB_POOL_SIZE": "0"], 64,
+                "APP_DB_POOL_SIZE is '0'; give a number of connections from 1 to 64"
+            ),
+            (
+                ["APP_DATABASE_URL": "postgres://127.0.0.1:1/x", "APP_DB_POOL_TIMEOUT_MS": "1s"], 64,
+                "APP_DB_POOL_TIMEOUT_MS is '1s'; give milliseconds from 1 to 60000"
+            ),
+            (["APP_DB_POOL_SIZE": "8"], 64, "APP_DB_POOL_SIZE is set but APP_DATABASE_URL is not"),
             (["APP_DATA": "/nonexistent/dir/app.db"], 74, "cannot open the data file /nonexistent/dir/app.db"),
         ])
     func refusesBadSettings(environment: [String: String], status: Int32, message: String) async throws {

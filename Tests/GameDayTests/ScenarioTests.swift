@@ -35,6 +35,19 @@ struct ScenarioTests {
         #expect(scenario.steps.map(\.recoverWithin) == [30, 30])
         #expect(scenario.steps[0].prevent == ["alert on p99"] && scenario.steps[1].category == "drill")
         #expect(scenario.steps[1].severity == .sev1 && scenario.steps[1].name == "JSON body")
+        #expect(scenario.steps.map(\.replicas) == [.all, .all], "every replica unless a step says otherwise")
+    }
+
+    @Test func stepsSayWhichReplicasTheyBreakOrTakeTheDefault() throws {
+        let scenario = try read(
+            """
+            defaults: {replicas: 1}
+            steps:
+              - fault: abort
+              - {fault: crash, replicas: all}
+              - {fault: abort, replicas: ALL}
+            """)
+        #expect(scenario.steps.map(\.replicas) == [.one, .all, .all])
     }
 
     @Test(arguments: [
@@ -57,6 +70,10 @@ struct ScenarioTests {
         ("service: two words\nsteps:\n  - fault: abort\n", "service: the service 'two words' is not one word"),
         ("steps:\n  - fault: [abort]\n", "steps[0].fault: must be text"),
         ("", "the file is empty"),
+        (
+            "steps:\n  - fault: abort\n    replicas: 2\n",
+            "scenario.yaml:3: steps[0].replicas: must be 1 (the first replica) or all, not '2'"
+        ),
     ])
     func malformedScenariosAreRefusedWithFileLineAndKey(text: String, message: String) {
         #expect {

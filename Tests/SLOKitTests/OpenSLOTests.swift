@@ -22,8 +22,8 @@ struct OpenSLOTests {
         #expect(
             availability.indicator
                 == .ratio(
-                    good: #"http_requests_total{job="app",status!~"5.."}"#, bad: nil,
-                    total: #"http_requests_total{job="app"}"#))
+                    good: #"haproxy_backend_http_responses_total{job="haproxy",proxy="app",code!~"5xx|other"}"#,
+                    bad: nil, total: #"haproxy_backend_http_responses_total{job="haproxy",proxy="app"}"#))
         #expect(availability.objectives == [SLO.Objective(target: Decimal(string: "0.999")!)])
         #expect(availability.objectives[0].errorBudget == Decimal(string: "0.001")!)
         let latency = slos[1]

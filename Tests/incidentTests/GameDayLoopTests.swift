@@ -174,6 +174,44 @@ struct GameDayLoopTests {
         }
     }
 
+    /// Behind a load balancer: the prober asks one address, the faults go to the replicas' admin APIs, the
+    /// first only or all of them as each step says, and every one is cleared.
+    @Test func stepsBreakOneReplicaOrAllOfThemAndClearEveryFault() async throws {
+        let first = try await AppUnderTest()
+        let second = try await AppUnderTest()
+        let cli = try CLI()
+        let scenario = cli.directory.path("replicas.yaml")
+        try """
+        defaults: {hold: 1s, detect_within: 5s, recover_within: 10s}
+        steps:
+          - {fault: error status=500, replicas: 1}
+          - {fault: error status=500}
+        """.write(toFile: scenario, atomically: true, encoding: .utf8)
+        let run = try await cli.run(
+            [
+                "gameday", "run", scenario, "--json", "--interval", "250ms", "--fail-after", "2", "--recover-after",
+                "2", "--replica", first.url, "--replica", second.url,
+            ],
+            environment: first.cliEnvironment)
+        #expect(run.status == 0, "\(run.stderr)")
+        let scorecard = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let steps = try #require(scorecard["steps"] as? [[String: Any]])
+        #expect(steps.map { $0["scope"] as? String } == ["1 of 2", "all"])
+        #expect(steps.allSatisfy { $0["recovered"] as? Bool == true }, "\(steps)")
+        #expect(try first.faults().isEmpty && second.faults().isEmpty, "every fault cleared")
+        func notes(_ id: Int) async throws -> [String] {
+            let timeline = (try await cli.json("show", "\(id)") as? [String: Any])?["timeline"] as? [[String: Any]]
+            return (timeline ?? []).compactMap { $0["text"] as? String }
+        }
+        #expect(try await !notes(1).contains { $0.contains("also injected") }, "step 1 broke the first only")
+        #expect(
+            try await notes(2).contains("fault also injected on \(second.url) (app fault 1)"),
+            "the second replica's first fault")
+        let incidents = try #require(try await cli.json("list") as? [[String: Any]])
+        #expect(incidents.allSatisfy { $0["target"] as? String == first.url })
+        #expect((incidents.first { $0["id"] as? Int == 2 }?["title"] as? String)?.hasSuffix("(all)") == true)
+    }
+
     /// A step whose probes failed, but never --fail-after rounds in a row, says so rather than "no probe failed".
     @Test func aStepSeenFailingTooBrieflySaysHowManyRoundsFailed() async throws {
         let app = try await AppUnderTest()

@@ -42,7 +42,7 @@ final class LivePrometheus: @unchecked Sendable {
         let config = """
             global: {scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}
             scrape_configs:
-              - job_name: app
+              - job_name: haproxy
                 static_configs: [{targets: ['127.0.0.1:\(serverPort)']}]
             """
         try config.write(toFile: directory.path("prometheus.yml"), atomically: true, encoding: .utf8)
@@ -69,14 +69,15 @@ final class LivePrometheus: @unchecked Sendable {
         for process in processes { process.killNow() }
     }
 
-    /// Serves `http_requests_total` of job `app` with `good` answers 200 and `bad` answers 500.
+    /// Serves what the availability SLI reads, HAProxy's `haproxy_backend_http_responses_total` of the user
+    /// backend `app` (job `haproxy`), with `good` answers 2xx and `bad` answers 5xx.
     func expose(good: Int, bad: Int) throws {
         try FileManager.default.createDirectory(atPath: directory.path("www"), withIntermediateDirectories: true)
         let text = """
-            # HELP http_requests_total Requests answered.
-            # TYPE http_requests_total counter
-            http_requests_total{method="GET",route="/",status="200"} \(good)
-            http_requests_total{method="GET",route="/",status="500"} \(bad)
+            # HELP haproxy_backend_http_responses_total Total number of HTTP responses.
+            # TYPE haproxy_backend_http_responses_total counter
+            haproxy_backend_http_responses_total{proxy="app",code="2xx"} \(good)
+            haproxy_backend_http_responses_total{proxy="app",code="5xx"} \(bad)
 
             """
         try Data(text.utf8).write(to: URL(fileURLWithPath: directory.path("www/metrics")), options: .atomic)

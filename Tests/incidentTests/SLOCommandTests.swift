@@ -49,7 +49,7 @@ struct SLOCommandTests {
             toFile: broken, atomically: true, encoding: .utf8)
         let refused = try await cli.run("slo", "rules", broken)
         #expect(refused.status == 65 && refused.stdout.isEmpty)
-        #expect(refused.stderr.contains("\(broken):39: spec.objectives[0].target: 1 is not strictly between 0 and 1"))
+        #expect(refused.stderr.contains("\(broken):52: spec.objectives[0].target: 1 is not strictly between 0 and 1"))
         let missing = try await cli.run("slo", "rules", cli.directory.path("none.yaml"))
         #expect(missing.status == 66 && missing.stderr.contains("cannot read the SLO file"))
         let profile = try await cli.run("slo", "rules", broken, "--profile", "staging")
@@ -109,7 +109,7 @@ struct SLOCommandTests {
                 toPath: slos + "/" + (file as NSString).lastPathComponent)
         }
         var (good, bad) = (good0, bad0)
-        try await prometheus.waitForData(#"http_requests_total{job="app"}"#)
+        try await prometheus.waitForData(#"haproxy_backend_http_responses_total{job="haproxy"}"#)
         func step(_ g: Int, _ b: Int) async throws {
             good += g
             bad += b
@@ -193,8 +193,11 @@ struct SLOCommandTests {
         let broken = cli.directory.path("broken")
         try FileManager.default.createDirectory(atPath: broken, withIntermediateDirectories: true)
         let source = try String(contentsOfFile: slos + "/app-availability.yaml", encoding: .utf8)
-        try source.replacingOccurrences(of: #"http_requests_total{job="app"}"#, with: #"http_requests_total{job=~"("}"#)
-            .write(toFile: broken + "/bad.yaml", atomically: true, encoding: .utf8)
+        try source.replacingOccurrences(
+            of: #"haproxy_backend_http_responses_total{job="haproxy",proxy="app"}"#,
+            with: #"haproxy_backend_http_responses_total{job=~"("}"#
+        )
+        .write(toFile: broken + "/bad.yaml", atomically: true, encoding: .utf8)
         let refused = try await cli.run("slo", "status", "--slo-dir", broken, "--prometheus", prometheus.url)
         #expect(refused.status == 65 && refused.stdout.isEmpty)
         #expect(refused.stderr.contains("refused a query made from \(broken)/bad.yaml"), "\(refused.stderr)")

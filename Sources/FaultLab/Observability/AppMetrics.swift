@@ -26,6 +26,8 @@ final class AppMetrics: Sendable {
         name: "app_store_call_duration_seconds", help: "Time a call to the notes store took, failed calls included.",
         labelNames: ["operation"], bounds: storeBuckets)
     private let storeCalls: [StoreCall: (ok: Counter, error: Counter, duration: Histogram)]
+    /// The PostgreSQL connection pool's state; all zero on a SQLite store, which has no pool.
+    let pool: PoolMetrics
     /// The series of each method, route and status seen, so a request costs one dictionary lookup.
     private let requestSeries = Mutex<[RequestLabels: RequestSeries]>([:])
     private let operationalSeries = Mutex<[OperationalLabels: Counter]>([:])
@@ -63,6 +65,7 @@ final class AppMetrics: Sendable {
             labels: [("version", version), ("swift", Self.swiftVersion)]
         ).set(to: 1)
         process = ProcessMetrics(registry: registry)
+        pool = PoolMetrics(registry: registry)
         ready = registry.makeGauge(
             descriptor: .init("app_ready", help: "1 when /readyz would answer 200 now, else 0; evaluated at scrape."))
         let registry = registry
@@ -171,6 +174,47 @@ final class AppMetrics: Sendable {
         #else
             "6"
         #endif
+    }
+}
+
+/// The `app_db_pool_*` metrics: how many of the pool's connections are idle and in use, how many requests
+/// wait for one, and how many gave up waiting.
+final class PoolMetrics: Sendable {
+    private let size: Gauge
+    private let idle: Gauge
+    private let inUse: Gauge
+    private let waiting: Gauge
+    private let timeouts: Counter
+
+    init(registry: PrometheusCollectorRegistry) {
+        size = registry.makeGauge(
+            descriptor: .init(
+                "app_db_pool_max_connections", help: "Connections the database pool may open (0: no pool, SQLite)."))
+        let connectionsHelp = "Database connections of the pool, by state."
+        idle = registry.makeGauge(
+            descriptor: .init("app_db_pool_connections", help: connectionsHelp), labels: [("state", "idle")])
+        inUse = registry.makeGauge(
+            descriptor: .init("app_db_pool_connections", help: connectionsHelp), labels: [("state", "in_use")])
+        waiting = registry.makeGauge(
+            descriptor: .init("app_db_pool_waiting_requests", help: "Calls waiting for a free database connection."))
+        timeouts = registry.makeCounter(
+            descriptor: .init(
+                "app_db_pool_timeouts_total",
+                help: "Calls that found no free database connection within the pool timeout (answered 503)."))
+    }
+
+    func configure(size: Int) {
+        self.size.set(Double(size))
+    }
+
+    func update(idle: Int, inUse: Int, waiting: Int) {
+        self.idle.set(Double(idle))
+        self.inUse.set(Double(inUse))
+        self.waiting.set(Double(waiting))
+    }
+
+    func timedOut() {
+        timeouts.increment()
     }
 }
 

@@ -45,7 +45,13 @@ struct ObservabilityMiddleware: RouterMiddleware {
             response = try HTTPError(error.status, headers: error.headers, message: message).response(
                 from: request, context: context)
         } catch let error as any HTTPResponseError {
-            if let unavailable = error as? DependencyUnavailable { context.injectedFaults.append(unavailable.fault) }
+            if let unavailable = error as? StoreUnavailable {
+                if let fault = unavailable.fault {
+                    context.injectedFaults.append(fault)
+                } else {
+                    context.logger.warning("data store unavailable", metadata: ["error": "\(unavailable.reason)"])
+                }
+            }
             response = try error.response(from: request, context: context)
         } catch let error as HTTPParserError {
             // A body that breaks HTTP's framing (a bad chunk size, an unknown transfer coding) is the client's

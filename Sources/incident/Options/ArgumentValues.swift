@@ -1,4 +1,5 @@
 import ArgumentParser
+import GameDay
 import IncidentKit
 
 /// A vocabulary read from the command line by its lowercase raw values, in any case: `SEV2` is `sev2`, as
@@ -19,3 +20,4 @@ extension ActionKind: CaseFoldedArgument {}
 extension IncidentField: CaseFoldedArgument {}
 extension ReportPeriod: CaseFoldedArgument {}
 extension TransferFormat: CaseFoldedArgument {}
+extension Scenario.ReplicaScope: CaseFoldedArgument {}

@@ -27,6 +27,12 @@ extension IncidentCommand {
                 includes the restart; without it, a crashed app is reported as not recovered. The supervised app \
                 is stopped at the end.
 
+                Behind a load balancer, --target is where users come (the prober asks it) and --replica names \
+                each replica's own URL (repeat it; default: $INCIDENT_REPLICAS, space-separated, which the lab's \
+                lab.env sets): a step's fault goes to the first replica (replicas: 1) or to every one (replicas: \
+                all, the default; --scope sets it for every step), and the scorecard says which. Without \
+                replicas, faults go to --target.
+
                 Examples:
                   incident gameday run examples/gameday/all-faults.yaml --output gameday.md
                   APP_ADMIN_TOKEN=t incident gameday run examples/gameday/all-faults.yaml \\
@@ -64,6 +70,18 @@ extension IncidentCommand {
                     + "waits until no paging alert is pending or firing.", valueName: "url"))
         var prometheus: String?
 
+        @Option(
+            name: .customLong("replica"),
+            help: ArgumentHelp(
+                "A replica's own URL, for its admin API (repeat; default: $INCIDENT_REPLICAS).", valueName: "url"))
+        var replicas: [String] = []
+
+        @Option(
+            help: ArgumentHelp(
+                "Break the first replica only (1) or every replica (all) in every step, whatever the scenario says.",
+                valueName: "1|all"))
+        var scope: Scenario.ReplicaScope?
+
         @Flag(help: "Print the scorecard as JSON.")
         var json = false
 
@@ -85,14 +103,23 @@ extension IncidentCommand {
         }
 
         func run() async throws {
-            let scenario = try Scenario.read(file: scenario)
+            var read = try Scenario.read(file: scenario)
+            if let scope {
+                for index in read.steps.indices { read.steps[index].replicas = scope }
+            }
+            let scenario = read
             let detector: Detector =
                 switch self.detector {
                 case .probe: .probe
                 case .alerts: .alerts(prometheus: try PrometheusClient(url: prometheusURL!, timeout: .seconds(5)))
                 }
-            let admin = try target.admin()
-            let probes = try probe.settings(target: admin.target)
+            let probes = try probe.settings(target: target.url)
+            let replicaURLs =
+                replicas.isEmpty
+                ? (ProcessInfo.processInfo.environment["INCIDENT_REPLICAS"] ?? "").split(separator: " ").map(
+                    String.init)
+                : replicas
+            let admins = try replicaURLs.isEmpty ? [target.admin()] : replicaURLs.map { try target.admin(at: $0) }
             let output = try output.map { try OutputFile(path: $0, replacing: true) }
             defer { output?.discard() }
             let supervisor = supervise.map { Supervisor(command: $0, log: superviseLog) }
@@ -103,7 +130,9 @@ extension IncidentCommand {
             }
             // A dead target or a refused token fails now, before anything is recorded; a supervised app may
             // still be starting, and the first step waits for it to be healthy.
-            if supervisor == nil { _ = try await admin.list() }
+            if supervisor == nil {
+                for admin in admins { _ = try await admin.list() }
+            }
             let author = options.author.name
             let json = json
             let scorecard: Scorecard
@@ -111,7 +140,8 @@ extension IncidentCommand {
                 scorecard = try await options.database.writing { store in
                     try await StopRequest.running { stop in
                         try await GameDayRunner(
-                            scenario: scenario, admin: admin, probes: probes, store: store, author: author, stop: stop,
+                            scenario: scenario, replicas: admins, probes: probes, store: store, author: author,
+                            stop: stop,
                             supervisor: supervisor, detector: detector,
                             progress: { line in
                                 if !json { print(line) }
