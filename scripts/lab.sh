@@ -139,9 +139,13 @@ up() {
     local database_url= exporter_address=none
     if [[ $store == postgres ]]; then
         # max_connections low enough that the lab's alert on connections near the limit means something.
-        local admin_url password
+        # The cluster's folder directly under /tmp: run as root, PostgreSQL runs as the postgres user, who
+        # may not enter LAB_DIR's parents (mktemp -d makes them private). Its path is kept for `down`.
+        local admin_url password pg_dir
+        pg_dir=$(mktemp -d -u /tmp/incident-lab-postgres.XXXXXX)
+        echo "$pg_dir" > "$LAB_DIR/postgres.dir"
         admin_url=$(POSTGRES_MAX_CONNECTIONS=${LAB_POSTGRES_MAX_CONNECTIONS:-50} \
-            scripts/throwaway-postgres.sh start "$LAB_DIR/postgres") || die "PostgreSQL did not start; see $LAB_DIR/postgres"
+            scripts/throwaway-postgres.sh start "$pg_dir") || die "PostgreSQL did not start; see $pg_dir"
         password=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
         psql "$admin_url" -q -v ON_ERROR_STOP=1 \
             -c "CREATE ROLE app LOGIN PASSWORD '$password'" -c "CREATE DATABASE app OWNER app" >/dev/null
@@ -246,7 +250,8 @@ EOF
 # True when a component still runs: PostgreSQL by its postmaster, the others by their process group.
 running() {
     if [[ $1 == postgres ]]; then
-        local pidfile=$LAB_DIR/postgres/data/postmaster.pid
+        local pidfile
+        pidfile=$(cat "$LAB_DIR/postgres.dir" 2>/dev/null)/data/postmaster.pid
         [[ -f $pidfile ]] && kill -0 "$(head -n 1 "$pidfile")" 2>/dev/null
         return
     fi
@@ -282,10 +287,18 @@ status() {
     return $down
 }
 
+# Stops the lab's PostgreSQL cluster, if it made one, and removes its folder.
+stop_postgres() {
+    if [[ -f $LAB_DIR/postgres.dir ]]; then
+        scripts/throwaway-postgres.sh stop "$(cat "$LAB_DIR/postgres.dir")"
+        rm -f "$LAB_DIR/postgres.dir"
+    fi
+}
+
 down() {
     if [[ ! -f $ENV_FILE ]]; then
         # An `up` that failed before it wrote lab.env may have started the database only.
-        if [[ -d $LAB_DIR/postgres ]]; then scripts/throwaway-postgres.sh stop "$LAB_DIR/postgres"; fi
+        stop_postgres
         echo "lab: not up"
         return 0
     fi
@@ -306,7 +319,7 @@ down() {
     for name in $LAB_COMPONENTS; do
         [[ $name != postgres ]] && running "$name" && { kill -KILL -- "-$(cat "$LAB_DIR/$name.pid")" 2>/dev/null || true; }
     done
-    if [[ -d $LAB_DIR/postgres ]]; then scripts/throwaway-postgres.sh stop "$LAB_DIR/postgres"; fi
+    stop_postgres
     for _ in $(seq 50); do running_any || break; sleep 0.1; done
     running_any && die "some lab processes did not stop"
     for port in $LAB_PORTS; do
