@@ -73,12 +73,7 @@ public struct AppConfiguration: Sendable {
             ("APP_MAX_BURN_THREADS", \.burnThreads, FaultCaps.burnThreadsRange, "a number of threads"),
         ]
         for (name, cap, range, unit) in caps {
-            guard let text = environment[name] else { continue }
-            guard let value = Int(text), range.contains(value) else {
-                throw ConfigurationError(
-                    "\(name) is '\(text)'; give \(unit) from \(range.lowerBound) to \(range.upperBound)")
-            }
-            faultCaps[keyPath: cap] = value
+            if let value = try Self.whole(name, in: environment, range, unit) { faultCaps[keyPath: cap] = value }
         }
         database = try DatabaseSettings(environment: environment)
         if let faults = environment["APP_FAULTS"], !faults.isEmpty {
@@ -117,6 +112,19 @@ public struct AppConfiguration: Sendable {
 
     public mutating func setDrainDelay(_ text: String, source: String) throws(ConfigurationError) {
         drainDelay = try Self.seconds(text, source: source, in: Self.drainDelayLimit)
+    }
+
+    /// The whole number the environment variable `name` holds, within `range`; nil when it is not set. The error
+    /// names the variable, what it counts (`unit`) and the range.
+    static func whole(_ name: String, in environment: [String: String], _ range: ClosedRange<Int>, _ unit: String)
+        throws(ConfigurationError) -> Int?
+    {
+        guard let text = environment[name] else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw ConfigurationError(
+                "\(name) is '\(text)'; give \(unit) from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
     }
 
     /// `text` as a number of seconds within `range`; the error names `source` and the range.
@@ -158,16 +166,14 @@ public struct DatabaseSettings: Sendable {
                     + "postgres://app@127.0.0.1:5432/app; leave it unset to keep notes in APP_DATA's SQLite file")
         }
         self.address = address
-        if let text = environment["APP_DB_POOL_SIZE"] {
-            guard let size = Int(text), Self.poolSizeLimit.contains(size) else {
-                throw ConfigurationError("APP_DB_POOL_SIZE is '\(text)'; give a number of connections from 1 to 64")
-            }
+        if let size = try AppConfiguration.whole(
+            "APP_DB_POOL_SIZE", in: environment, Self.poolSizeLimit, "a number of connections")
+        {
             poolSize = size
         }
-        if let text = environment["APP_DB_POOL_TIMEOUT_MS"] {
-            guard let milliseconds = Int(text), Self.poolTimeoutLimit.contains(milliseconds) else {
-                throw ConfigurationError("APP_DB_POOL_TIMEOUT_MS is '\(text)'; give milliseconds from 1 to 60000")
-            }
+        if let milliseconds = try AppConfiguration.whole(
+            "APP_DB_POOL_TIMEOUT_MS", in: environment, Self.poolTimeoutLimit, "milliseconds")
+        {
             poolTimeout = .milliseconds(milliseconds)
         }
     }
