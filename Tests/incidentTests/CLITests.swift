@@ -157,6 +157,8 @@ struct BadInputTests {
             ),
             (64, "the author contains a control character", ["note", "1", "x", "--author", "eve\u{1B}[2J"]),
             (64, "the target 'banana' is not an http:// URL", ["watch", "--target", "banana"]),
+            (64, "the target 'banana' is not an http:// URL", ["watch", "--per-replica", "--replica", "banana"]),
+            (64, "--replica is for --per-replica", ["watch", "--replica", "http://127.0.0.1:1"]),
         ] as [(Int32, String, [String])])
     func badInputIsRefusedWithItsExitCode(status: Int32, words: String, arguments: [String]) async throws {
         try await expectRefusal(status, words, arguments)

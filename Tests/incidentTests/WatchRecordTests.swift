@@ -68,6 +68,44 @@ struct WatchRecordTests {
         #expect(mitigated >= cleared, "recovered at \(mitigated), the fault ended at \(cleared)")
     }
 
+    /// Behind a load balancer one replica may fail while users see nothing: `--per-replica` names it, and the
+    /// record is left to the probes of the target. `--slow 2s`: under a loaded test run a healthy replica's
+    /// round may take more than the usual 300 ms, and that would be a failure the test did not make.
+    @Test func perReplicaNamesTheFailingReplicaAndRecordsNothing() async throws {
+        let front = try await AppUnderTest()
+        let hidden = try await AppUnderTest()
+        let cli = try CLI()
+        let (watch, out, err) = try cli.start(
+            [
+                "watch", "--per-replica", "--replica", front.url, "--replica", hidden.url, "--recover-after", "3",
+                "--interval", "200ms", "--fail-after", "2", "--timeout", "3s", "--slow", "2s", "--json",
+            ], environment: front.cliEnvironment)
+        defer { if watch.isRunning { kill(watch.processIdentifier, SIGKILL) } }
+        try await expectSuccess(
+            cli, "inject", "not_ready", "--target", hidden.url, "--duration", "2m", "-q",
+            environment: front.cliEnvironment)
+        func events() throws -> [[String: Any]] {
+            try String(contentsOf: out, encoding: .utf8).split(separator: "\n").compactMap {
+                try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
+        }
+        #expect(try await eventually(15) { try events().contains { $0["kind"] as? String == "replica_failing" } })
+        try await expectSuccess(cli, "clear", "1", environment: front.cliEnvironment)
+        let recovered = try await eventually(60) {
+            try events().contains { $0["kind"] as? String == "replica_recovered" }
+        }
+        #expect(recovered, "\((try? String(contentsOf: err, encoding: .utf8)) ?? "")")
+        kill(watch.processIdentifier, SIGINT)
+        await waitForExit(watch)
+        #expect(watch.terminationStatus == 0)
+        let seen = try events()
+        #expect(seen.map { $0["kind"] as? String } == ["replica_failing", "replica_recovered"], "\(seen)")
+        #expect(seen.allSatisfy { $0["replica"] as? String == "replica-2" && $0["url"] as? String == hidden.url })
+        #expect((seen.first?["reason"] as? String)?.contains("/readyz answered 503") == true, "\(seen)")
+        let record = try await incident(cli, 1)
+        #expect(record["detected_at"] is NSNull, "the target never failed: no detection, \(record)")
+    }
+
     @Test func aProberOnADeadTargetSaysSoAndWritesNothing() async throws {
         let cli = try CLI()
         try await expectSuccess(cli, "open", "checkout slow", "--at", "-10m")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import GameDay
 import IncidentKit
 
@@ -19,6 +20,25 @@ struct TargetOptions: ParsableArguments {
     /// The admin API at `target` (default: the `--target` of these options).
     func admin(at target: String? = nil) throws -> AdminClient {
         try AdminClient(target: target ?? url, token: .admin(file: tokenFile))
+    }
+}
+
+/// `--replica`: the replicas' own URLs behind a load balancer, by default from `$INCIDENT_REPLICAS`
+/// (space-separated; the lab's `lab.env` sets it), in the order that names them `replica-1`, `replica-2`…
+struct ReplicaOptions: ParsableArguments {
+    @Option(
+        name: .customLong("replica"),
+        help: ArgumentHelp(
+            "A replica's own URL behind the load balancer (repeat; default: $INCIDENT_REPLICAS).", valueName: "url"))
+    var replicas: [String] = []
+
+    /// The replicas' URLs, checked: --replica, else $INCIDENT_REPLICAS; empty when neither names any.
+    func urls() throws -> [String] {
+        let urls =
+            replicas.isEmpty
+            ? (ProcessInfo.processInfo.environment["INCIDENT_REPLICAS"] ?? "").split(separator: " ").map(String.init)
+            : replicas
+        return try urls.map { try AdminClient.checked(target: $0) }
     }
 }
 

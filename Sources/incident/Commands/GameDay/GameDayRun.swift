@@ -70,11 +70,7 @@ extension IncidentCommand {
                     + "waits until no paging alert is pending or firing.", valueName: "url"))
         var prometheus: String?
 
-        @Option(
-            name: .customLong("replica"),
-            help: ArgumentHelp(
-                "A replica's own URL, for its admin API (repeat; default: $INCIDENT_REPLICAS).", valueName: "url"))
-        var replicas: [String] = []
+        @OptionGroup var replicas: ReplicaOptions
 
         @Option(
             help: ArgumentHelp(
@@ -114,11 +110,7 @@ extension IncidentCommand {
                 case .alerts: .alerts(prometheus: try PrometheusClient(url: prometheusURL!, timeout: .seconds(5)))
                 }
             let probes = try probe.settings(target: target.url)
-            let replicaURLs =
-                replicas.isEmpty
-                ? (ProcessInfo.processInfo.environment["INCIDENT_REPLICAS"] ?? "").split(separator: " ").map(
-                    String.init)
-                : replicas
+            let replicaURLs = try replicas.urls()
             let admins = try replicaURLs.isEmpty ? [target.admin()] : replicaURLs.map { try target.admin(at: $0) }
             let output = try output.map { try OutputFile(path: $0, replacing: true) }
             defer { output?.discard() }
