@@ -10,8 +10,11 @@
 #                           where each UI is; the settings go to $LAB_DIR/lab.env for scripts to source.
 #                           3 replicas on PostgreSQL by default; --replicas 1 --store sqlite is the
 #                           single-process lab of a laptop (still behind HAProxy, which measures the SLIs)
-#   scripts/lab.sh status   what runs, every replica with HAProxy's view of it, and whether it answers
-#   scripts/lab.sh down     stops everything; no process left, no port held
+#   scripts/lab.sh status   what runs, every replica with HAProxy's view of it, and the outside faults in force
+#   scripts/lab.sh down     undoes every outside fault, stops everything; no process, rule, cgroup or port left
+#
+# The keeper (scripts/lab_keeper.py, at $INCIDENT_LAB_URL) plays the faults from outside the app on what the
+# lab started: kill, pause, partition, db_down, db_lock, db_connections, cpu_throttle.
 #
 # LAB_DIR (default .lab/) holds the data, logs and lab.env. LAB_BUILD=debug uses .build/debug binaries
 # (as CI does after `swift test`) instead of building release ones. LAB_OPS_REV=COMMIT takes the monitoring
@@ -123,6 +126,8 @@ up() {
         replica_addresses+=("127.0.0.1:${replica_ports[-1]}")
         replica_urls+=("http://127.0.0.1:${replica_ports[-1]}")
     done
+    local keeper_port
+    keeper_port=$(free_port)
     local admin_token=${APP_ADMIN_TOKEN:-lab-$RANDOM$RANDOM$RANDOM}
     local serve_token=${INCIDENT_SERVE_TOKEN:-lab-receiver-$RANDOM$RANDOM$RANDOM}
     echo "$serve_token" > "$LAB_DIR/receiver.token"
@@ -136,7 +141,7 @@ up() {
     fi
     # A component that does not start leaves none of the others running.
     trap 'if (( $? != 0 )); then echo "lab: up failed; stopping what it started" >&2; down >/dev/null 2>&1; fi' EXIT
-    local database_url= exporter_address=none
+    local database_url= exporter_address=none postgres_json=null
     if [[ $store == postgres ]]; then
         # max_connections low enough that the lab's alert on connections near the limit means something.
         # The cluster's folder directly under /tmp: run as root, PostgreSQL runs as the postgres user, who
@@ -153,6 +158,12 @@ up() {
         server=${server%%/*}
         # connect_timeout and statement_timeout bound what a replica waits for a database that hangs.
         database_url="postgres://app:$password@$server/app?connect_timeout=2&options=-c%20statement_timeout%3D5000"
+        local pg_bin
+        pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+        postgres_json=$(python3 -c 'import json, sys; print(json.dumps(dict(
+            bin=sys.argv[1], dir=sys.argv[2], data=sys.argv[2] + "/data", port=int(sys.argv[3]), admin_url=sys.argv[4],
+            app_url=sys.argv[5], max_connections=int(sys.argv[6]))))' \
+            "$pg_bin" "$pg_dir" "${server##*:}" "$admin_url" "${database_url%%\?*}" "${LAB_POSTGRES_MAX_CONNECTIONS:-50}")
         exporter_port=$(free_port)
         exporter_address=127.0.0.1:$exporter_port
         start postgres-exporter env DATA_SOURCE_NAME="${admin_url}?sslmode=disable" prometheus-postgres-exporter \
@@ -165,7 +176,7 @@ up() {
         ALERTMANAGER_ADDRESS=127.0.0.1:$alertmanager_port INCIDENT_SERVE_ADDRESS=127.0.0.1:$serve_port \
         INCIDENT_WEBHOOK_TOKEN_FILE=$LAB_DIR/receiver.token "$ops/scripts/render-ops-config.sh" "$LAB_DIR/config" >/dev/null
     for index in $(seq "$replicas"); do components+=("app-$index"); done
-    components+=(haproxy blackbox alertmanager prometheus serve)
+    components+=(haproxy keeper blackbox alertmanager prometheus serve)
     cat > "$ENV_FILE" <<EOF
 # Written by scripts/lab.sh up; source it to talk to the lab.
 export LAB_DIR=$LAB_DIR
@@ -174,6 +185,8 @@ export APP_ADMIN_TOKEN=$admin_token
 # Where users reach the app: HAProxy. The replicas themselves (their admin API, for faults on one of them):
 export INCIDENT_TARGET=http://127.0.0.1:$lb_port
 export INCIDENT_REPLICAS="${replica_urls[*]}"
+# The keeper, which plays the faults from outside the app (kill, partition, db_down…):
+export INCIDENT_LAB_URL=http://127.0.0.1:$keeper_port
 export APP_DATABASE_URL='$database_url'
 export HAPROXY_SOCKET=$LAB_DIR/haproxy.sock
 export HAPROXY_STATS_URL=http://127.0.0.1:$haproxy_metrics_port/stats
@@ -184,7 +197,7 @@ export BLACKBOX_URL=http://127.0.0.1:$blackbox_port
 export INCIDENT_SERVE_URL=http://127.0.0.1:$serve_port
 LAB_STORE=$store
 LAB_COMPONENTS="${components[*]}"
-LAB_PORTS="$lb_port $haproxy_metrics_port ${replica_ports[*]} $blackbox_port $prometheus_port $alertmanager_port $serve_port ${exporter_port:-}"
+LAB_PORTS="$lb_port $keeper_port $haproxy_metrics_port ${replica_ports[*]} $blackbox_port $prometheus_port $alertmanager_port $serve_port ${exporter_port:-}"
 EOF
     # Each replica restarts whenever it exits, as a container runtime's restart policy would: a crash game
     # day then recovers by itself, and its time to recover includes the restart. The drain delay covers
@@ -199,6 +212,13 @@ EOF
     if [[ $store == postgres ]]; then wait_for "$exporter_port" /metrics postgres-exporter; fi
     start haproxy haproxy -f "$LAB_DIR/config/haproxy/haproxy.cfg"
     wait_for "$haproxy_metrics_port" /metrics haproxy
+    python3 -c 'import json, secrets, sys; print(json.dumps(dict(
+        lab_dir=sys.argv[1], tag=secrets.token_hex(4), token=sys.argv[2], port=int(sys.argv[3]),
+        replica_ports=[int(port) for port in sys.argv[4].split()], postgres=json.loads(sys.argv[5]))))' \
+        "$LAB_DIR" "$admin_token" "$keeper_port" "${replica_ports[*]}" "$postgres_json" > "$LAB_DIR/keeper.json"
+    chmod 600 "$LAB_DIR/keeper.json"
+    start keeper python3 "$ROOT/scripts/lab_keeper.py" serve "$LAB_DIR/keeper.json"
+    wait_for "$keeper_port" /admin/faults keeper
     start blackbox prometheus-blackbox-exporter --config.file="$LAB_DIR/config/prometheus/blackbox.yml" \
         --web.listen-address=127.0.0.1:$blackbox_port
     wait_for "$blackbox_port" /metrics blackbox
@@ -222,6 +242,7 @@ EOF
     echo "lab: up in $LAB_DIR ($replicas replica(s) on $store); source $ENV_FILE to use it"
     echo "  app (HAProxy)  http://127.0.0.1:$lb_port/        (admin token in \$APP_ADMIN_TOKEN; replicas in \$INCIDENT_REPLICAS)"
     echo "  HAProxy stats  http://127.0.0.1:$haproxy_metrics_port/stats   (runtime API: $LAB_DIR/haproxy.sock)"
+    echo "  keeper         http://127.0.0.1:$keeper_port/admin/faults   (outside faults: incident inject kill replica=2)"
     echo "  Prometheus     http://127.0.0.1:$prometheus_port/alerts"
     echo "  Alertmanager   http://127.0.0.1:$alertmanager_port/"
     echo "  blackbox       http://127.0.0.1:$blackbox_port/"
@@ -282,7 +303,20 @@ status() {
     else
         sed 's/^/    /' <<< "$states"
     fi
-    echo "  app $INCIDENT_TARGET · replicas $INCIDENT_REPLICAS"
+    echo "  outside faults in force (the keeper's, then any rule or cgroup of the lab left on the machine):"
+    local faults
+    faults=$(python3 - "$INCIDENT_LAB_URL" "$APP_ADMIN_TOKEN" <<'EOF' 2>&1
+import json, sys, urllib.request
+request = urllib.request.Request(sys.argv[1] + "/admin/faults", headers={"Authorization": "Bearer " + sys.argv[2]})
+for fault in json.load(urllib.request.urlopen(request, timeout=2))["faults"]:
+    words = " ".join(f"{k}={v}" for k, v in fault.items() if k not in ("id", "type", "activated_at", "expires_at"))
+    print(f'#{fault["id"]} {fault["type"]} {words} until {fault["expires_at"]}')
+EOF
+    ) || { faults="the keeper does not answer ($INCIDENT_LAB_URL)"; down=1; }
+    faults+=$'\n'$(python3 scripts/lab_keeper.py leftovers "$LAB_DIR/keeper.json" 2>&1)
+    faults=$(grep -v '^$' <<< "$faults" || true)
+    sed 's/^/    /' <<< "${faults:-none}"
+    echo "  app $INCIDENT_TARGET · replicas $INCIDENT_REPLICAS · keeper $INCIDENT_LAB_URL"
     echo "  Prometheus $PROMETHEUS_URL · Alertmanager $ALERTMANAGER_URL · receiver $INCIDENT_SERVE_URL"
     return $down
 }
@@ -305,6 +339,13 @@ down() {
     # shellcheck disable=SC1090
     source "$ENV_FILE"
     local name
+    # The keeper first: it undoes every fault it holds (a paused replica must be running to stop); then
+    # whatever a keeper that died left in force is swept by its tags.
+    if running keeper; then
+        kill -TERM -- "-$(cat "$LAB_DIR/keeper.pid")" 2>/dev/null || true
+        for _ in $(seq 100); do running keeper || break; sleep 0.1; done
+    fi
+    [[ -f $LAB_DIR/keeper.json ]] && python3 scripts/lab_keeper.py sweep "$LAB_DIR/keeper.json"
     # The receiver and monitoring first, so that the stopping replicas raise no alert anyone records.
     for name in serve prometheus alertmanager blackbox haproxy $LAB_COMPONENTS; do
         [[ $name == postgres ]] && continue

@@ -3,13 +3,17 @@
 # PostgreSQL, Prometheus, Alertmanager, the blackbox and PostgreSQL exporters, `incident serve`): sends steady
 # traffic with a small share of normal client errors, checks that no alert fires during a fault-free minute,
 # then plays examples/gameday/all-faults.yaml twice with alerts as the detector: each fault on one replica,
-# then on all replicas. Prints a markdown table per pass, one row per fault type, with what the fault cost
+# then on all replicas; then examples/gameday/infra-faults.yaml, every fault from outside the app (the lab's
+# keeper: kill, pause, partition, db_down, db_lock, db_connections, cpu_throttle; as root). Prints a markdown
+# table per pass, one row per fault type, with what the fault cost
 # the user-facing SLI (measured at HAProxy) and which alerts paged. Checks, in the lab profile:
 #
 #   - on all replicas, every fault that changes what users get pages within 60 s, median at most 15 s;
 #     memory_leak and cpu_burn, which change no answer, are caught by an alert (a ticket) within 60 s;
 #   - on one replica, crash and not_ready page nobody (HAProxy masks them) yet a ticket alert sees them;
 #     every one-replica fault is caught by an alert or masked (user-facing errors under the objective);
+#   - a fault from outside the app whose cost to users reaches the fast-burn page threshold pages within
+#     60 s, median at most 15 s; any other is caught by an alert or masked;
 #   - every fault recovered.
 #
 # Leaves nothing running.
@@ -56,9 +60,14 @@ for scope in 1 all; do
         >"$LAB_DIR/scorecard-$scope.json" || fail "the game day did not complete (exit $?)"
 done
 
+echo "== every fault from outside the app, played by the lab's keeper, alerts as the detector"
+scripts/gameday.sh examples/gameday/infra-faults.yaml --detector alerts -- --json \
+    >"$LAB_DIR/scorecard-outside.json" || fail "the outside game day did not complete (exit $?)"
+
 "$LAB_BIN/incident" list --json >"$LAB_DIR/incidents.json"
 python3 scripts/observe_verdict.py --prometheus "$PROMETHEUS_URL" --incidents "$LAB_DIR/incidents.json" \
-    "$LAB_DIR/scorecard-1.json" "$LAB_DIR/scorecard-all.json" | tee "$LAB_DIR/verdict.md"
+    "$LAB_DIR/scorecard-1.json" "$LAB_DIR/scorecard-all.json" "$LAB_DIR/scorecard-outside.json" \
+    | tee "$LAB_DIR/verdict.md"
 echo "== what the game days cost the SLOs (incident slo status --profile lab, on the lab's Prometheus)"
 "$LAB_BIN/incident" slo status --profile lab --markdown | tee "$LAB_DIR/slo-status.md" \
     || fail "incident slo status failed on the lab's Prometheus"

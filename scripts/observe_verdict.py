@@ -25,6 +25,11 @@ SILENT = {"memory_leak", "cpu_burn"}
 # One-replica faults the load balancer must hide from users, and so from the pager.
 MASKED_ON_ONE = {"crash", "not_ready"}
 PAGE_WITHIN, MEDIAN_PAGE_WITHIN = 60, 15
+# Faults from outside the app (the lab's keeper plays them), judged by what they cost users: one whose errors
+# or slow answers reach the fast-burn page threshold (14.4 times the budget, ops/slo) must page; any other
+# must be seen by an alert (a ticket) or cost users nothing the SLOs count.
+OUTSIDE = {"kill", "pause", "partition", "db_down", "db_lock", "db_connections", "cpu_throttle"}
+FAST_BURN = 14.4
 
 
 def seconds(text):
@@ -74,6 +79,7 @@ def judge(prometheus, incidents, scorecard, failures):
     steps = scorecard["steps"]
     scopes = {step.get("scope") for step in steps}
     scope = "all" if scopes == {"all"} else "one"
+    outside = all(step["fault"].split()[0] in OUTSIDE for step in steps)
     rows, page_delays = [], []
     for step in steps:
         fault_type = step["fault"].split()[0]
@@ -96,7 +102,17 @@ def judge(prometheus, incidents, scorecard, failures):
         if not step["recovered"]:
             failures.append(f"{fault_type} on {scope}: not recovered")
         detected = detection.startswith("alert:") and ttd is not None and ttd <= PAGE_WITHIN
-        if scope == "all":
+        if fault_type in OUTSIDE:
+            hurt = errors >= FAST_BURN * (1 - AVAILABILITY_OBJECTIVE) or slow >= FAST_BURN * (1 - LATENCY_OBJECTIVE)
+            if hurt and (page_delay is None or page_delay > PAGE_WITHIN):
+                failures.append(f"{fault_type} ({step.get('scope')}) hurt users ({errors:.2%} 5xx, {slow:.1%} slow) "
+                                f"and paged nobody within {PAGE_WITHIN} s ({page_text})")
+            elif hurt:
+                page_delays.append(page_delay)
+            elif not detected and not masked:
+                failures.append(f"{fault_type} ({step.get('scope')}): users paid ({errors:.2%} 5xx, {slow:.1%} slow) "
+                                "and no alert saw it")
+        elif scope == "all":
             if fault_type in SILENT:
                 if not detected:
                     failures.append(f"{fault_type} on all: no alert within {PAGE_WITHIN} s ({detection or 'undetected'})")
@@ -112,14 +128,15 @@ def judge(prometheus, incidents, scorecard, failures):
             if not detected and not masked:
                 failures.append(f"{fault_type} on one replica: users paid ({errors:.2%} 5xx, {slow:.1%} slow) "
                                 "and no alert saw it")
-    title = "all 3 replicas" if scope == "all" else "one replica of 3"
-    print(f"\n### Each fault on {title}\n")
+    title = "from outside the app" if outside else "on all 3 replicas" if scope == "all" else "on one replica of 3"
+    print(f"\n### Each fault {title}\n")
     print("| fault | scope | detected by | TTD s | TTR s | user-facing cost | paged |")
     print("|---|---|---|---|---|---|---|")
     print("\n".join(rows))
     if page_delays:
         median = statistics.median(page_delays)
-        print(f"\nmedian time to page {median:.1f} s over {len(page_delays)} fault types that change answers")
+        what = "faults that hurt users past the page threshold" if outside else "fault types that change answers"
+        print(f"\nmedian time to page {median:.1f} s over {len(page_delays)} {what}")
         if median > MEDIAN_PAGE_WITHIN:
             failures.append(f"median time to page {median:.1f} s is over {MEDIAN_PAGE_WITHIN} s")
 

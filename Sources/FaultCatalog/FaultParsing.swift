@@ -24,7 +24,8 @@ extension FaultSpec {
         try self.init(fields: object)
     }
 
-    /// Parses `APP_FAULTS`: a JSON list of fault request bodies. Errors name the position in the list.
+    /// Parses `APP_FAULTS`: a JSON list of fault request bodies, the app's own faults only. Errors name the
+    /// position in the list.
     public static func list(json: Data) throws(FaultRequestError) -> [FaultSpec] {
         let objects: [[String: FaultValue]]
         do {
@@ -36,7 +37,9 @@ extension FaultSpec {
         var specs: [FaultSpec] = []
         for (index, object) in objects.enumerated() {
             do {
-                specs.append(try FaultSpec(fields: object))
+                let spec = try FaultSpec(fields: object)
+                try spec.checkPlayableByApp()
+                specs.append(spec)
             } catch {
                 throw FaultRequestError("APP_FAULTS[\(index)]: \(error.description)")
             }
@@ -93,6 +96,24 @@ extension FaultAction {
         case .dependencyDown: self = .dependencyDown
         case .notReady: self = .notReady
         case .notLive: self = .notLive
+        case .kill: self = .kill(replica: try reader.replica())
+        case .pause: self = .pause(replica: try reader.replica())
+        case .cpuThrottle:
+            self = .cpuThrottle(
+                replica: try reader.replica(), cpus: try reader.number("cpus", in: FaultLimits.throttleCPUs) ?? 0.1)
+        case .partition:
+            let from = try reader.hop("from", "lb or replica-N")
+            let to = try reader.hop("to", "replica-N or db")
+            switch (from, to) {
+            case (.loadBalancer, .replica), (.replica, .database): self = .partition(from: from, to: to)
+            default:
+                throw FaultRequestError(
+                    "a partition cuts lb from a replica (from=lb to=replica-1) or a replica from the database "
+                        + "(from=replica-1 to=db), not \(from.name) from \(to.name)")
+            }
+        case .dbDown: self = .dbDown
+        case .dbLock: self = .dbLock
+        case .dbConnections: self = .dbConnections
         }
     }
 }
@@ -145,6 +166,29 @@ private struct FieldReader {
             )
         }
         return route
+    }
+
+    /// `replica`: a number from 1 to 8, or `all`; 1 when not given.
+    mutating func replica() throws(FaultRequestError) -> ReplicaChoice {
+        switch take("replica") {
+        case nil: return .one(1)
+        case .string("all"): return .all
+        case .number(let number)
+        where number == number.rounded() && FaultLimits.replica.contains(Int(exactly: number) ?? 0):
+            return .one(Int(number))
+        default:
+            throw FaultRequestError(
+                "field 'replica' must be a replica's number, \(FaultLimits.replica.lowerBound) to "
+                    + "\(FaultLimits.replica.upperBound), or all")
+        }
+    }
+
+    /// A required hop of a partition, one of `accepted`.
+    mutating func hop(_ name: String, _ accepted: String) throws(FaultRequestError) -> Hop {
+        guard let text = try string(name), let hop = Hop(name: text) else {
+            throw FaultRequestError("field '\(name)' is required for a partition: \(accepted)")
+        }
+        return hop
     }
 
     func refuseUnread(type: FaultType) throws(FaultRequestError) {

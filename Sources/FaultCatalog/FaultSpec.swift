@@ -12,6 +12,14 @@ public enum FaultAction: Equatable, Sendable {
     case dependencyDown
     case notReady
     case notLive
+    case kill(replica: ReplicaChoice)
+    case pause(replica: ReplicaChoice)
+    /// Packets from one hop to another are dropped: `lb` → `replica-N`, or `replica-N` → `db`.
+    case partition(from: Hop, to: Hop)
+    case dbDown
+    case dbLock
+    case dbConnections
+    case cpuThrottle(replica: ReplicaChoice, cpus: Double)
 
     public var type: FaultType {
         switch self {
@@ -25,6 +33,13 @@ public enum FaultAction: Equatable, Sendable {
         case .dependencyDown: .dependencyDown
         case .notReady: .notReady
         case .notLive: .notLive
+        case .kill: .kill
+        case .pause: .pause
+        case .partition: .partition
+        case .dbDown: .dbDown
+        case .dbLock: .dbLock
+        case .dbConnections: .dbConnections
+        case .cpuThrottle: .cpuThrottle
         }
     }
 
@@ -37,7 +52,53 @@ public enum FaultAction: Equatable, Sendable {
         case .crash(let code, let delay): [("exit_code", .number(Double(code))), ("delay_s", .number(delay))]
         case .memoryLeak(let rate, let max): [("mb_per_s", .number(Double(rate))), ("max_mb", .number(Double(max)))]
         case .cpuBurn(let threads): [("threads", .number(Double(threads)))]
-        case .abort, .dependencyDown, .notReady, .notLive: []
+        case .kill(let replica), .pause(let replica): [("replica", replica.value)]
+        case .partition(let from, let to): [("from", .string(from.name)), ("to", .string(to.name))]
+        case .cpuThrottle(let replica, let cpus): [("replica", replica.value), ("cpus", .number(cpus))]
+        case .abort, .dependencyDown, .notReady, .notLive, .dbDown, .dbLock, .dbConnections: []
+        }
+    }
+}
+
+/// The replica an outside fault hits: one, by its number in the lab (`replica-N`), or every one.
+public enum ReplicaChoice: Equatable, Sendable {
+    case one(Int)
+    case all
+
+    /// The parameter's value: the number, or `"all"`.
+    public var value: FaultValue {
+        switch self {
+        case .one(let number): .number(Double(number))
+        case .all: .string("all")
+        }
+    }
+}
+
+/// One hop of the lab's topology, as a partition names it: the load balancer, a replica or the database.
+public enum Hop: Equatable, Sendable {
+    case loadBalancer
+    case replica(Int)
+    case database
+
+    /// `lb`, `replica-N` or `db`.
+    public var name: String {
+        switch self {
+        case .loadBalancer: "lb"
+        case .replica(let number): "replica-\(number)"
+        case .database: "db"
+        }
+    }
+
+    /// Reads `lb`, `replica-N` (N within ``FaultLimits/replica``) or `db`.
+    public init?(name: String) {
+        switch name {
+        case "lb": self = .loadBalancer
+        case "db": self = .database
+        default:
+            guard name.hasPrefix("replica-"), let number = Int(name.dropFirst("replica-".count)),
+                FaultLimits.replica.contains(number)
+            else { return nil }
+            self = .replica(number)
         }
     }
 }
@@ -90,4 +151,18 @@ public enum FaultLimits {
     public static let cpuThreads = 1...32
     public static let durationSeconds = 0.001...86_400
     public static let routeLength = 1...256
+    /// The replicas an outside fault may name: the lab runs at most 8.
+    public static let replica = 1...8
+    /// A CPU quota, in cores, for cpu_throttle.
+    public static let throttleCPUs = 0.01...1.0
+}
+
+extension FaultSpec {
+    /// Refuses an outside fault, which the app cannot play on itself: the lab's keeper plays those.
+    public func checkPlayableByApp() throws(FaultRequestError) {
+        guard action.type.isOutside else { return }
+        throw FaultRequestError(
+            "\(action.type.rawValue) is a fault from outside the app: the lab's keeper plays it, not the app's "
+                + "admin API (scripts/lab.sh up, then incident inject with INCIDENT_LAB_URL from lab.env)")
+    }
 }

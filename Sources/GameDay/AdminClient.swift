@@ -23,14 +23,32 @@ extension TokenInput {
 /// target is ``IncidentError/unavailable(_:)`` (69), a refused token ``IncidentError/refused(_:)`` (77), a
 /// fault the app refuses ``IncidentError/invalidInput(_:)`` (64).
 public struct AdminClient: Sendable {
+    /// Who answers the fault API: the app, or the lab's keeper, which speaks the same API for the faults
+    /// from outside the app.
+    public enum Peer: Sendable {
+        case app, keeper
+
+        /// How messages name it.
+        var name: String { self == .app ? "the app" : "the lab's keeper" }
+
+        /// What to do when it cannot be reached.
+        var remedy: String {
+            self == .app
+                ? "start the app, or pass --target (or set INCIDENT_TARGET) with its address"
+                : "start the lab (scripts/lab.sh up) and source its lab.env, or pass --lab with the keeper's address"
+        }
+    }
+
     /// The service's base URL, `http://127.0.0.1:8080`.
     public let target: String
+    public let peer: Peer
     let token: AdminToken
     let client: HTTPClient
 
-    public init(target: String, token: AdminToken, timeout: Duration = .seconds(10)) throws {
+    public init(target: String, token: AdminToken, peer: Peer = .app, timeout: Duration = .seconds(10)) throws {
         self.target = try Self.checked(target: target)
         self.token = token
+        self.peer = peer
         client = HTTPClient(timeout: timeout, userAgent: "incident")
     }
 
@@ -95,9 +113,7 @@ public struct AdminClient: Sendable {
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            throw IncidentError.unavailable(
-                "cannot reach the target \(target): \(error); start the app, or pass --target (or set INCIDENT_TARGET) "
-                    + "with its address")
+            throw IncidentError.unavailable("cannot reach \(peer.name) at \(target): \(error); \(peer.remedy)")
         }
     }
 

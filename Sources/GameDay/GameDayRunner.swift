@@ -31,6 +31,8 @@ public struct GameDayRunner: Sendable {
     public let scenario: Scenario
     /// The admin API of every replica, in order; the first is the one a `replicas: 1` step breaks.
     public let replicas: [AdminClient]
+    /// The lab's keeper, which plays the steps' faults from outside the app (kill, partition, db_down…).
+    public let keeper: AdminClient?
     public let probes: ProbeSettings
     public let store: any IncidentRepository
     public let author: String
@@ -44,14 +46,15 @@ public struct GameDayRunner: Sendable {
     public let progress: @Sendable (String) -> Void
 
     public init(
-        scenario: Scenario, replicas: [AdminClient], probes: ProbeSettings, store: any IncidentRepository,
-        author: String,
+        scenario: Scenario, replicas: [AdminClient], keeper: AdminClient? = nil, probes: ProbeSettings,
+        store: any IncidentRepository, author: String,
         stop: StopRequest, supervisor: Supervisor? = nil, detector: Detector = .probe,
         progress: @escaping @Sendable (String) -> Void
     ) {
         self.scenario = scenario
         precondition(!replicas.isEmpty, "a game day breaks at least one replica")
         self.replicas = replicas
+        self.keeper = keeper
         self.probes = probes
         self.store = store
         self.author = author
@@ -136,9 +139,20 @@ public struct GameDayRunner: Sendable {
         return false
     }
 
-    /// Which replicas a step breaks, and how the scorecard names them (`1 of 3`, `all`).
+    /// Which replicas a step breaks, and how the scorecard names them (`1 of 3`, `all`). A fault from
+    /// outside the app goes to the keeper, and names what it hits itself (`replica=2`, `from=lb to=replica-1`).
     private func targets(of step: Scenario.Step) -> (admins: [AdminClient], scope: String) {
-        switch step.replicas {
+        if step.fault.action.type.isOutside, let keeper {
+            let scope: String =
+                switch step.fault.action {
+                case .kill(.all), .pause(.all), .cpuThrottle(.all, _): "all"
+                case .kill(.one), .pause(.one), .cpuThrottle(.one, _): "1 of \(replicas.count)"
+                case .partition(let from, let to): "\(from.name)→\(to.name)"
+                default: "db"
+                }
+            return ([keeper], scope)
+        }
+        return switch step.replicas {
         case .one: ([replicas[0]], "1 of \(replicas.count)")
         case .all: (replicas, "all")
         }
@@ -249,7 +263,7 @@ public struct GameDayRunner: Sendable {
     private func clear(_ id: Int64) async throws -> Timestamp {
         let detail = try await store.detail(id)
         guard let (target, _) = try? Injection.faultOf(detail) else { return .now }
-        let admin = replicas.first { $0.target == target } ?? replicas[0]
+        let admin = (replicas + [keeper].compactMap { $0 }).first { $0.target == target } ?? replicas[0]
         return switch try await Injection.clear(detail, admin: admin, store: store, by: author).ending {
         case .cleared(let at), .expired(let at), .gone(let at): at
         }

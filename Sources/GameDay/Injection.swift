@@ -71,7 +71,7 @@ public enum Injection {
         let updated = try await store.update(detail.incident.id!, by: author, now: now) { update in
             switch ending {
             case .cleared(let at):
-                update.record(.faultCleared, at: at, "fault cleared (app fault \(faultId) on \(admin.target))")
+                update.record(.faultCleared, at: at, "fault cleared (fault \(faultId) on \(admin.target))")
             case .expired(let at):
                 update.record(.faultExpired, at: at, "fault expired (#\(faultId) on \(admin.target))")
             case .gone(let at):

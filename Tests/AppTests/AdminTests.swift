@@ -114,6 +114,8 @@ struct AdminTests {
             (#"{"type":"memory_leak","mb_per_s":0}"#, "field 'mb_per_s' is 0; it must be between 1 and 1024"),
             (#"{"type":"cpu_burn","threads":1000}"#, "field 'threads' is 1000; it must be between 1 and 32"),
             (#"{"type":"not_ready","route":"/readyz"}"#, "field 'route' does not apply to a not_ready fault"),
+            (#"{"type":"kill","replica":1}"#, "kill is a fault from outside the app: the lab's keeper plays it"),
+            (#"{"type":"db_down"}"#, "db_down is a fault from outside the app"),
         ])
     func refusesBadFaults(body: String, message: String) async throws {
         let harness = try ServiceHarness()
@@ -258,6 +260,7 @@ struct AdminTests {
         let refusals = [
             (#"[{"type":"latency","ms":100},{"type":"error","status":99}]"#, "APP_FAULTS[1]: field 'status' is 99"),
             (#"{"type":"error"}"#, "APP_FAULTS must be a JSON list of fault objects"),
+            (#"[{"type":"error"},{"type":"pause"}]"#, "APP_FAULTS[1]: pause is a fault from outside the app"),
             (
                 #"[{"type":"memory_leak","max_mb":300},{"type":"memory_leak","max_mb":300}]"#,
                 "APP_FAULTS[1]: memory_leak faults would hold up to 600 MB together, over the 512 MB APP_MAX_LEAK_MB"

@@ -186,7 +186,7 @@ struct RouteTests {
                     #"method="GET",route="/api/notes/{id}",status="200",le="+Inf""#) == 2)
             #expect(sample(text, "http_requests_in_flight") == 0, "the scrape is operational traffic")
             #expect(sample(text, "app_build_info", #"version="\#(AppVersion.current)",swift="6.3""#) == 1)
-            for type in FaultType.allCases {
+            for type in FaultType.appCases {
                 #expect(sample(text, "app_faults_active", #"type="\#(type.rawValue)""#) == 0)
                 #expect(sample(text, "app_faults_injected_total", #"type="\#(type.rawValue)""#) == 0)
             }

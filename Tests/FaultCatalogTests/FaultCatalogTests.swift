@@ -14,6 +14,12 @@ struct FaultTextTests {
         ("memory_leak max_mb=1500 mb_per_s=20", "memory_leak mb_per_s=20 max_mb=1500"),
         ("not_ready duration_s=60", "not_ready duration_s=60"),
         ("cpu_burn", "cpu_burn threads=1"),
+        ("kill", "kill replica=1"),
+        ("kill replica=all duration_s=30", "kill replica=all duration_s=30"),
+        ("partition to=replica-2 from=lb", "partition from=lb to=replica-2"),
+        ("partition from=replica-3 to=db", "partition from=replica-3 to=db"),
+        ("cpu_throttle replica=2", "cpu_throttle replica=2 cpus=0.1"),
+        ("db_lock duration_s=60", "db_lock duration_s=60"),
     ])
     func equalFaultsHaveOneCanonicalText(written: String, canonical: String) throws {
         let spec = try FaultSpec(text: written)
@@ -37,6 +43,15 @@ struct FaultTextTests {
         ("latency ms=fast", "field 'ms' must be a number"),
         ("hang max_s=3000", "field 'max_s' is 3000; it must be between 0.001 and 300"),
         ("crash route=/x", "field 'route' does not apply to a crash fault"),
+        ("kill replica=0", "field 'replica' must be a replica's number, 1 to 8, or all"),
+        ("pause replica=some", "field 'replica' must be a replica's number, 1 to 8, or all"),
+        ("kill replica=1.5", "field 'replica' must be a replica's number"),
+        ("partition from=lb", "field 'to' is required for a partition: replica-N or db"),
+        ("partition from=lb to=replica-9", "field 'to' is required for a partition: replica-N or db"),
+        ("partition from=lb to=db", "a partition cuts lb from a replica (from=lb to=replica-1) or a replica from"),
+        ("partition from=replica-1 to=replica-2", "not replica-1 from replica-2"),
+        ("cpu_throttle cpus=2", "field 'cpus' is 2; it must be between 0.01 and 1"),
+        ("db_down probability=0.5", "field 'probability' does not apply to a db_down fault"),
     ])
     func badTextIsRefusedNamingTheField(text: String, message: String) {
         #expect {

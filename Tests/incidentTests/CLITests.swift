@@ -159,6 +159,8 @@ struct BadInputTests {
             (64, "the target 'banana' is not an http:// URL", ["watch", "--target", "banana"]),
             (64, "the target 'banana' is not an http:// URL", ["watch", "--per-replica", "--replica", "banana"]),
             (64, "--replica is for --per-replica", ["watch", "--replica", "http://127.0.0.1:1"]),
+            (69, "kill is a fault from outside the app, which the lab's keeper plays", ["inject", "kill"]),
+            (64, "field 'replica' must be a replica's number", ["inject", "pause", "replica=9", "--lab", "http://x"]),
         ] as [(Int32, String, [String])])
     func badInputIsRefusedWithItsExitCode(status: Int32, words: String, arguments: [String]) async throws {
         try await expectRefusal(status, words, arguments)

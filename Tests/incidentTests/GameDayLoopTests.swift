@@ -45,7 +45,7 @@ struct GameDayLoopTests {
         let cases: [(Int32, String, [String], [String: String])] = [
             (77, "refused the admin token from $APP_ADMIN_TOKEN", ["inject", "abort"], ["APP_ADMIN_TOKEN": "wrong"]),
             (
-                69, "cannot reach the target http://127.0.0.1:1",
+                69, "cannot reach the app at http://127.0.0.1:1",
                 ["inject", "abort", "--target", "http://127.0.0.1:1"], [:]
             ),
             (64, "field 'ms' is 70000; it must be between 0 and 60000", ["inject", "latency", "ms=70000"], [:]),

@@ -88,7 +88,7 @@ final class AppMetrics: Sendable {
                 }
                 return (call, (counter("ok"), counter("error"), storeCallDurations.histogram([call.rawValue])))
             })
-        for type in FaultType.allCases {  // every series exists from the start, at 0
+        for type in FaultType.appCases {  // every series exists from the start, at 0
             _ = faultsActive(type)
             _ = faultsInjected(type)
         }

@@ -26,6 +26,7 @@ struct AdminRoutes {
             let spec: FaultSpec
             do throws(FaultRequestError) {
                 spec = try FaultSpec(json: Data(buffer: body))
+                try spec.checkPlayableByApp()
             } catch {
                 throw HTTPError(.badRequest, message: error.description)
             }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FaultCatalog
 import Foundation
 import GameDay
 import IncidentKit
@@ -14,12 +15,40 @@ struct TargetOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A file holding the admin token (default: $APP_ADMIN_TOKEN).", valueName: "file"))
     var tokenFile: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "The lab keeper's URL, which plays the faults from outside the app (default: $INCIDENT_LAB_URL).",
+            valueName: "url"))
+    var lab: String?
+
+    /// The lab keeper's URL: --lab, else $INCIDENT_LAB_URL (which the lab's lab.env sets); nil when neither.
+    var labURL: String? {
+        lab ?? ProcessInfo.processInfo.environment["INCIDENT_LAB_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     /// The target's URL.
     var url: String { AdminClient.target(explicit: target) }
 
     /// The admin API at `target` (default: the `--target` of these options).
     func admin(at target: String? = nil) throws -> AdminClient {
         try AdminClient(target: target ?? url, token: .admin(file: tokenFile))
+    }
+
+    /// The fault API that plays `type`: the lab's keeper for a fault from outside the app, else the app's
+    /// admin API at --target.
+    func admin(for type: FaultType) throws -> AdminClient {
+        guard type.isOutside else { return try admin() }
+        guard let keeper = try keeper() else {
+            throw IncidentError.unavailable(
+                "\(type.rawValue) is a fault from outside the app, which the lab's keeper plays: start the lab "
+                    + "(scripts/lab.sh up) and source its lab.env, which sets INCIDENT_LAB_URL, or pass --lab URL")
+        }
+        return keeper
+    }
+
+    /// The lab keeper's fault API, at --lab or $INCIDENT_LAB_URL; nil when neither names it.
+    func keeper() throws -> AdminClient? {
+        try labURL.map { try AdminClient(target: $0, token: .admin(file: tokenFile), peer: .keeper) }
     }
 }
 

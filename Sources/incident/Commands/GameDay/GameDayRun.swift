@@ -112,6 +112,10 @@ extension IncidentCommand {
             let probes = try probe.settings(target: target.url)
             let replicaURLs = try replicas.urls()
             let admins = try replicaURLs.isEmpty ? [target.admin()] : replicaURLs.map { try target.admin(at: $0) }
+            // The lab's keeper, when a step's fault comes from outside the app; missing, that is 69 now.
+            let keeper = try scenario.steps.first { $0.fault.action.type.isOutside }.map {
+                try target.admin(for: $0.fault.action.type)
+            }
             let output = try output.map { try OutputFile(path: $0, replacing: true) }
             defer { output?.discard() }
             let supervisor = supervise.map { Supervisor(command: $0, log: superviseLog) }
@@ -123,7 +127,7 @@ extension IncidentCommand {
             // A dead target or a refused token fails now, before anything is recorded; a supervised app may
             // still be starting, and the first step waits for it to be healthy.
             if supervisor == nil {
-                for admin in admins { _ = try await admin.list() }
+                for admin in admins + [keeper].compactMap({ $0 }) { _ = try await admin.list() }
             }
             let author = options.author.name
             let json = json
@@ -132,7 +136,8 @@ extension IncidentCommand {
                 scorecard = try await options.database.writing { store in
                     try await StopRequest.running { stop in
                         try await GameDayRunner(
-                            scenario: scenario, replicas: admins, probes: probes, store: store, author: author,
+                            scenario: scenario, replicas: admins, keeper: keeper, probes: probes, store: store,
+                            author: author,
                             stop: stop,
                             supervisor: supervisor, detector: detector,
                             progress: { line in

@@ -16,6 +16,14 @@ extension IncidentCommand {
                 threads=2, dependency_down, not_ready, not_live. If the app refuses the fault, nothing is \
                 recorded; if the incident cannot be written, the fault is cleared again.
 
+                Faults from outside the app go to the lab's keeper (scripts/lab.sh up; --lab, default \
+                $INCIDENT_LAB_URL), which plays them on what the lab started and ends them at their duration even \
+                if this command is gone: kill replica=N|all (SIGKILL; the supervisor restarts it), pause \
+                replica=N|all (SIGSTOP), partition from=lb to=replica-N or from=replica-N to=db (packets dropped), \
+                db_down, db_lock (the notes table locked), db_connections (every free slot taken), cpu_throttle \
+                replica=N|all cpus=0.1 (a CPU quota). A type the machine cannot play (no root, no cgroup) is \
+                refused whole, exit 69.
+
                 The token comes from $APP_ADMIN_TOKEN or --token-file, never from a flag (flags show in ps).
 
                 Examples:
@@ -23,11 +31,12 @@ extension IncidentCommand {
                     --duration 10m
                   incident inject latency ms=800 --duration 2m -q
                   incident watch --until-recovered   # detected, then recovered at expiry
+                  incident inject partition from=lb to=replica-1 --duration 1m
                 """)
 
         @Argument(
             help:
-                "The fault type: latency, error, abort, hang, crash, memory_leak, cpu_burn, dependency_down, not_ready or not_live."
+                "The fault type: latency, error, abort, hang, crash, memory_leak, cpu_burn, dependency_down, not_ready, not_live; from outside: kill, pause, partition, db_down, db_lock, db_connections, cpu_throttle."
         )
         var type: String
 
@@ -80,13 +89,13 @@ extension IncidentCommand {
             do {
                 return try FaultSpec(type: type, parameters: parameters, extra: extra)
             } catch {
-                throw IncidentError.invalidInput("the app would refuse this fault: \(error.description)")
+                throw IncidentError.invalidInput("the fault is not one the catalog accepts: \(error.description)")
             }
         }
 
         func run() async throws {
             let spec = try spec()
-            let admin = try target.admin()
+            let admin = try target.admin(for: spec.action.type)
             let author = options.author.name
             let detail = try await options.database.writing { store in
                 try await Injection.inject(

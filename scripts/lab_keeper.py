@@ -1,0 +1,583 @@
+#!/usr/bin/env python3
+"""The lab's keeper: plays the faults from outside the app on what scripts/lab.sh started.
+
+    lab_keeper.py serve CONFIG   serves the fault API on loopback until SIGTERM, then undoes every fault
+    lab_keeper.py sweep CONFIG   undoes whatever a keeper left (its state file, its tagged rules and cgroups)
+    lab_keeper.py leftovers CONFIG
+                                 prints each rule and cgroup of the lab still on the machine, one per line
+
+It speaks the app's admin API (`GET/POST/DELETE /admin/faults`, the same bearer token, the same JSON), so
+`incident inject kill replica=2` records the injected incident exactly as an app fault: the keeper's own
+activation time, its fault id, and a clear that undoes it. Every fault ends: at its duration (a timer here),
+on clear, on SIGTERM, and at `scripts/lab.sh down`, which runs `sweep` even if this process died. It touches
+only what the lab started: replicas and HAProxy by the process ids in the lab's pid files, iptables rules
+carrying its comment, cgroups under `incident-lab-<tag>`, database sessions named `incident-lab-fault-<id>`.
+
+Fault types (the catalog's validation is in Swift; this checks again and refuses what it cannot do whole):
+  kill replica=N|all            SIGKILL; the lab's supervisor restarts it
+  pause replica=N|all           SIGSTOP until the end, then SIGCONT
+  partition from=lb to=replica-N | from=replica-N to=db
+                                drops the packets that hop sends to the other (iptables, cgroup v2 match)
+  db_down                       PostgreSQL stopped (fast), started again at the end
+  db_lock                       a session holds ACCESS EXCLUSIVE on the notes table
+  db_connections                idle sessions take every free connection slot
+  cpu_throttle replica=N|all cpus=F
+                                a cgroup v1 CPU quota of F cores
+"""
+import hmac
+import http.server
+import json
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+
+TYPES = ("kill", "pause", "partition", "db_down", "db_lock", "db_connections", "cpu_throttle")
+CPU_PERIOD_US = 100_000
+
+
+class Refused(Exception):
+    """A fault the keeper will not play: `status` 400 for a bad request, 503 for a missing privilege or
+    kernel feature (the CLI exits 69), 409 for a conflict."""
+
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def now_rfc3339(seconds):
+    milliseconds = int(seconds * 1000)
+    moment = datetime.fromtimestamp(milliseconds / 1000, tz=timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{milliseconds % 1000:03d}Z"
+
+
+def run(command, env=None, check=True):
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=30)
+    if check and result.returncode != 0:
+        raise Refused(503, f"{' '.join(command[:3])}… failed: {(result.stderr or result.stdout).strip()[:300]}")
+    return result
+
+
+class Lab:
+    """What the lab started, from CONFIG (written by lab.sh up)."""
+
+    def __init__(self, path):
+        with open(path) as file:
+            self.config = json.load(file)
+        self.dir = self.config["lab_dir"]
+        self.tag = self.config["tag"]
+        self.comment = f"incident-lab-{self.tag}"
+        self.state_file = os.path.join(self.dir, "keeper-state.json")
+
+    def replicas(self, choice):
+        count = len(self.config["replica_ports"])
+        numbers = range(1, count + 1) if choice == "all" else [choice]
+        for number in numbers:
+            if not isinstance(number, int) or not 1 <= number <= count:
+                raise Refused(400, f"field 'replica' is {choice}; the lab runs replica 1 to {count}, or all")
+        return list(numbers)
+
+    def replica_pid(self, number):
+        """The running app of replica `number`: the child of its supervisor loop (it may be restarting)."""
+        with open(os.path.join(self.dir, f"app-{number}.pid")) as file:
+            supervisor = int(file.read())
+        for _ in range(50):
+            try:
+                with open(f"/proc/{supervisor}/task/{supervisor}/children") as file:
+                    for pid in file.read().split():
+                        with open(f"/proc/{pid}/comm") as comm:
+                            if comm.read().strip() == "app":
+                                return int(pid)
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise Refused(503, f"replica-{number} has no running app (its supervisor is {supervisor})")
+
+    def haproxy_pid(self):
+        with open(os.path.join(self.dir, "haproxy.pid")) as file:
+            return int(file.read())
+
+    def postgres(self):
+        database = self.config.get("postgres")
+        if not database:
+            raise Refused(503, "the lab runs without PostgreSQL (--store sqlite); database faults need --store postgres")
+        return database
+
+    def psql(self, sql, url=None):
+        database = self.postgres()
+        return run(["psql", url or database["admin_url"], "-qAtX", "-v", "ON_ERROR_STOP=1", "-c", sql]).stdout
+
+
+# cgroups: v2 for the packet match (iptables -m cgroup --path), v1 for the CPU quota.
+def cgroup2_root():
+    with open("/proc/mounts") as mounts:
+        for line in mounts:
+            fields = line.split()
+            if fields[2] == "cgroup2":
+                return fields[1]
+    raise Refused(503, "no cgroup v2 hierarchy is mounted: partition matches a process's packets by cgroup")
+
+
+def cgroup1_root(controller):
+    path = f"/sys/fs/cgroup/{controller}"
+    if not os.path.isdir(path) or not os.access(path, os.W_OK):
+        raise Refused(503, f"the cgroup v1 {controller} controller is not writable at {path} (run as root)")
+    return path
+
+
+def cgroup_of(pid, controller):
+    """The cgroup path of `pid` in a v1 controller's hierarchy, or the v2 one (controller '')."""
+    with open(f"/proc/{pid}/cgroup") as file:
+        for line in file:
+            _, controllers, path = line.rstrip("\n").split(":", 2)
+            if controller in controllers.split(",") or (controller == "" and controllers == ""):
+                return path
+    return "/"
+
+
+def local_ports(pids, port):
+    """The local ports of the TCP connections `pids` hold open to 127.0.0.1:`port`."""
+    listing = run(["ss", "-Htnp", "state", "established", "dst", f"127.0.0.1:{port}"]).stdout
+    ports = set()
+    for line in listing.splitlines():
+        if any(f"pid={pid}," in line for pid in pids):
+            ports.add(line.split()[2].rsplit(":", 1)[1])
+    return sorted(ports)
+
+
+def move(pid, folder):
+    try:
+        with open(os.path.join(folder, "cgroup.procs"), "w") as file:
+            file.write(str(pid))
+    except ProcessLookupError:
+        pass
+    except OSError as error:
+        if error.errno != 3:  # ESRCH: the process is gone, as a killed one is
+            raise
+
+
+def remove_cgroup(folder, root):
+    """Moves what is left in `folder` back to `root` and removes it."""
+    if not os.path.isdir(folder):
+        return
+    try:
+        with open(os.path.join(folder, "cgroup.procs")) as file:
+            for pid in file.read().split():
+                move(pid, root)
+    except OSError:
+        pass
+    for _ in range(50):
+        try:
+            os.rmdir(folder)
+            break
+        except FileNotFoundError:
+            break
+        except OSError:
+            time.sleep(0.1)
+    try:
+        os.rmdir(os.path.dirname(folder))  # the lab's own folder, once its last fault is gone
+    except OSError:
+        pass
+
+
+class Keeper:
+    def __init__(self, lab):
+        self.lab = lab
+        self.lock = threading.Lock()
+        self.faults = {}  # id -> fault dict (its JSON form) with a private "undo" entry
+        self.next_id = 1
+
+    def save(self):
+        path = self.lab.state_file
+        with open(path + ".tmp", "w") as file:
+            json.dump(list(self.faults.values()), file)
+        os.replace(path + ".tmp", path)
+
+    def inject(self, request):
+        kind = request.get("type")
+        if kind not in TYPES:
+            raise Refused(400, f"field 'type': '{kind}' is not a fault the keeper plays; one of: {', '.join(TYPES)}")
+        duration = request.get("duration_s", 300)
+        if not isinstance(duration, (int, float)) or not 0.001 <= duration <= 86400:
+            raise Refused(400, "field 'duration_s' must be a number from 0.001 to 86400")
+        with self.lock:
+            fault_id = self.next_id
+            self.next_id += 1
+            try:
+                undo = getattr(self, "play_" + kind)(fault_id, request)
+            except Refused:
+                raise
+            except Exception as error:  # noqa: BLE001 - a fault half played is undone by its play step
+                raise Refused(503, f"the keeper could not play {kind}: {error}") from error
+            activated = time.time()
+            fault = dict(request)
+            fault.update(
+                id=fault_id, duration_s=duration, activated_at=now_rfc3339(activated),
+                expires_at=now_rfc3339(activated + duration), undo=undo)
+            fault["_ends"] = activated + duration
+            self.faults[fault_id] = fault
+            self.save()
+        return self.public_form(fault)
+
+    @staticmethod
+    def public_form(fault):
+        """The fault's JSON form, as the app's admin API writes it."""
+        return {key: value for key, value in fault.items() if key not in ("undo", "_ends")}
+
+    def clear(self, fault_id):
+        with self.lock:
+            fault = self.faults.pop(fault_id, None)
+            if fault is None:
+                return None
+            self.undo(fault)
+            self.save()
+        return self.public_form(fault)
+
+    def clear_all(self):
+        with self.lock:
+            cleared = list(self.faults.values())
+            for fault in cleared:
+                self.undo(fault)
+            self.faults.clear()
+            self.save()
+        return [self.public_form(fault) for fault in cleared]
+
+    def expire(self):
+        while True:
+            time.sleep(0.1)
+            with self.lock:
+                ended = [fault for fault in self.faults.values() if fault["_ends"] <= time.time()]
+                for fault in ended:
+                    self.undo(fault)
+                    del self.faults[fault["id"]]
+                if ended:
+                    self.save()
+
+    def undo(self, fault):
+        try:
+            undo_fault(self.lab, fault["type"], fault["undo"])
+        except Exception as error:  # noqa: BLE001 - an undo that fails is said, and sweep tries again at down
+            print(f"keeper: undoing fault {fault['id']} ({fault['type']}) failed: {error}", file=sys.stderr, flush=True)
+
+    # --- the faults -----------------------------------------------------------------------------------
+
+    def play_kill(self, fault_id, request):
+        for number in self.lab.replicas(request.get("replica", 1)):
+            os.kill(self.lab.replica_pid(number), signal.SIGKILL)
+        return {}
+
+    def play_pause(self, fault_id, request):
+        pids = [self.lab.replica_pid(number) for number in self.lab.replicas(request.get("replica", 1))]
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+        return {"pids": pids}
+
+    def play_partition(self, fault_id, request):
+        source, destination = request.get("from"), request.get("to")
+        if source == "lb" and str(destination).startswith("replica-"):
+            pids = [self.lab.haproxy_pid()]
+            port = self.lab.config["replica_ports"][self.lab.replicas(int(destination[8:]))[0] - 1]
+        elif str(source).startswith("replica-") and destination == "db":
+            pids = [self.lab.replica_pid(self.lab.replicas(int(source[8:]))[0])]
+            port = self.lab.postgres()["port"]
+        else:
+            raise Refused(400, "a partition is from=lb to=replica-N, or from=replica-N to=db")
+        root = cgroup2_root()
+        folder = os.path.join(root, self.lab.comment, f"fault-{fault_id}")
+        tagged = ["-m", "comment", "--comment", f"{self.lab.comment} fault {fault_id}", "-j", "DROP"]
+        to_port = ["OUTPUT", "-p", "tcp", "-d", "127.0.0.1", "--dport", str(port)]
+        # New connections by the process's cgroup; a socket keeps the cgroup it was made in, so the
+        # connections open already (a pool's, HAProxy's keep-alive ones) by their own ports.
+        rules = [to_port + ["-m", "cgroup", "--path", os.path.relpath(folder, root)] + tagged]
+        rules += [to_port + ["--sport", local] + tagged for local in local_ports(pids, port)]
+        if run(["iptables", "-w", "-L", "OUTPUT", "-n"], check=False).returncode != 0:
+            raise Refused(503, "iptables cannot be used here (run as root, with the iptables package)")
+        os.makedirs(folder, exist_ok=True)
+        origins = {str(pid): cgroup_of(pid, "") for pid in pids}
+        undo = {"rules": rules, "folder": folder, "root": root, "origins": origins}
+        try:
+            for pid in pids:
+                move(pid, folder)
+            for rule in rules:
+                run(["iptables", "-w", "-I"] + rule)
+        except Exception:
+            undo_fault(self.lab, "partition", undo)
+            raise
+        return undo
+
+    def play_db_down(self, fault_id, request):
+        database = self.lab.postgres()
+        run(["runuser", "-u", "postgres", "--", os.path.join(database["bin"], "pg_ctl"), "-D", database["data"],
+             "-m", "fast", "-w", "stop"])
+        return {}
+
+    def sessions(self, fault_id, count, sql, url):
+        """Starts `count` psql sessions named for the fault, each running `sql`; waits until they are in."""
+        name = f"{self.lab.comment}-fault-{fault_id}"
+        environment = dict(os.environ, PGAPPNAME=name, PGCONNECT_TIMEOUT="3")
+        processes = [subprocess.Popen(["psql", url, "-qAtX", "-c", sql], env=environment,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                      start_new_session=False) for _ in range(count)]
+        undo = {"application_name": name, "pids": [process.pid for process in processes]}
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            active = int(self.lab.psql(
+                f"SELECT count(*) FROM pg_stat_activity WHERE application_name = '{name}' AND state = 'active'"))
+            if active >= count:
+                return undo
+            if all(process.poll() is not None for process in processes):
+                break
+            time.sleep(0.1)
+        undo_fault(self.lab, "db_lock", undo)
+        raise Refused(503, f"the database sessions of the fault did not start ({name})")
+
+    def play_db_lock(self, fault_id, request):
+        database = self.lab.postgres()
+        sql = "BEGIN; LOCK TABLE note IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(86400);"
+        return self.sessions(fault_id, 1, sql, database["admin_url"].rsplit("/", 1)[0] + "/app")
+
+    def play_db_connections(self, fault_id, request):
+        database = self.lab.postgres()
+        free = int(self.lab.psql(
+            "SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int"
+            " - (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
+            " AND pid <> pg_backend_pid())"))
+        if free <= 0:
+            raise Refused(409, "no connection slot is free already")
+        # As the app's role, so that the sessions take the slots the replicas use, not the superuser's.
+        return self.sessions(fault_id, free, "SELECT pg_sleep(86400);", database["app_url"])
+
+    def play_cpu_throttle(self, fault_id, request):
+        cpus = request.get("cpus", 0.1)
+        if not isinstance(cpus, (int, float)) or not 0.01 <= cpus <= 1:
+            raise Refused(400, "field 'cpus' must be a number from 0.01 to 1")
+        root = cgroup1_root("cpu")
+        folder = os.path.join(root, self.lab.comment, f"fault-{fault_id}")
+        os.makedirs(folder, exist_ok=True)
+        pids = [self.lab.replica_pid(number) for number in self.lab.replicas(request.get("replica", 1))]
+        undo = {"folder": folder, "root": root, "origins": {str(pid): cgroup_of(pid, "cpu") for pid in pids}}
+        try:
+            with open(os.path.join(folder, "cpu.cfs_period_us"), "w") as file:
+                file.write(str(CPU_PERIOD_US))
+            with open(os.path.join(folder, "cpu.cfs_quota_us"), "w") as file:
+                file.write(str(int(cpus * CPU_PERIOD_US)))
+            for pid in pids:
+                move(pid, folder)
+        except Exception:
+            undo_fault(self.lab, "cpu_throttle", undo)
+            raise
+        return undo
+
+
+def undo_fault(lab, kind, undo):
+    """Undoes one fault from what its play step kept; safe to run twice."""
+    if kind == "pause":
+        for pid in undo.get("pids", []):
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+    elif kind in ("partition", "cpu_throttle"):
+        for rule in undo.get("rules", []):
+            while run(["iptables", "-w", "-D"] + rule, check=False).returncode == 0:
+                pass
+        for pid, origin in undo.get("origins", {}).items():
+            move(pid, os.path.join(undo["root"], origin.lstrip("/")))
+        remove_cgroup(undo["folder"], undo["root"])
+    elif kind == "db_down":
+        database = lab.postgres()
+        if run(["runuser", "-u", "postgres", "--", os.path.join(database["bin"], "pg_ctl"), "-D", database["data"],
+                "status"], check=False).returncode != 0:
+            options = (f"-p {database['port']} -k {database['dir']} -c listen_addresses=127.0.0.1 "
+                       f"-c max_connections={database['max_connections']}")
+            run(["runuser", "-u", "postgres", "--", os.path.join(database["bin"], "pg_ctl"), "-D", database["data"],
+                 "-l", os.path.join(database["dir"], "server.log"), "-w", "-o", options, "start"])
+    elif kind in ("db_lock", "db_connections"):
+        try:
+            lab.psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                     f"WHERE application_name = '{undo['application_name']}'")
+        except Refused:
+            pass  # the database is down: the sessions are gone with it
+        for pid in undo.get("pids", []):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+
+def sweep(lab):
+    """Undoes everything a keeper of this lab left in force: its state file's faults, then any rule, cgroup
+    or database session carrying the lab's name."""
+    try:
+        with open(lab.state_file) as file:
+            faults = json.load(file)
+    except (OSError, ValueError):
+        faults = []
+    for fault in faults:
+        try:
+            undo_fault(lab, fault["type"], fault["undo"])
+        except Exception as error:  # noqa: BLE001
+            print(f"keeper: sweep: fault {fault['id']} ({fault['type']}): {error}", file=sys.stderr)
+    rules = run(["iptables", "-w", "-S", "OUTPUT"], check=False).stdout.splitlines()
+    for rule in rules:
+        if lab.comment in rule and rule.startswith("-A OUTPUT "):
+            run(["iptables", "-w", "-D"] + shlex.split(rule[3:]), check=False)
+    roots = []
+    try:
+        roots.append(cgroup2_root())
+    except Refused:
+        pass
+    roots.append("/sys/fs/cgroup/cpu")
+    for root in roots:
+        parent = os.path.join(root, lab.comment)
+        if os.path.isdir(parent):
+            for child in os.listdir(parent):
+                if os.path.isdir(os.path.join(parent, child)):
+                    remove_cgroup(os.path.join(parent, child), root)
+            remove_cgroup(parent, root)
+    if lab.config.get("postgres"):
+        try:
+            lab.psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                     f"WHERE application_name LIKE '{lab.comment}-fault-%'")
+        except Refused:
+            pass
+    with open(lab.state_file, "w") as file:
+        json.dump([], file)
+
+
+def leftovers(lab):
+    """What of the lab's faults is still in force on the machine, for `lab.sh status`."""
+    found = []
+    for rule in run(["iptables", "-w", "-S", "OUTPUT"], check=False).stdout.splitlines():
+        if lab.comment in rule:
+            found.append(f"iptables rule: {rule}")
+    roots = ["/sys/fs/cgroup/cpu"]
+    try:
+        roots.append(cgroup2_root())
+    except Refused:
+        pass
+    for root in roots:
+        parent = os.path.join(root, lab.comment)
+        if os.path.isdir(parent):
+            found += [f"cgroup: {os.path.join(parent, child)}" for child in os.listdir(parent)
+                      if os.path.isdir(os.path.join(parent, child))]
+    return found
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    keeper = None
+    token = ""
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        print(f"keeper: {self.command} {self.path} {args[1] if len(args) > 1 else ''}", file=sys.stderr, flush=True)
+
+    def answer(self, status, body):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def error(self, status, message):
+        self.answer(status, {"error": {"message": message}})
+
+    def authorised(self):
+        given = self.headers.get("Authorization", "")
+        if hmac.compare_digest(given.encode(), f"Bearer {self.token}".encode()):
+            return True
+        self.error(401, "a bearer token is required: the lab's APP_ADMIN_TOKEN")
+        return False
+
+    def do_GET(self):  # noqa: N802 - the base class's name
+        if not self.authorised():
+            return
+        if self.path == "/admin/faults":
+            with self.keeper.lock:
+                faults = [Keeper.public_form(fault) for fault in self.keeper.faults.values()]
+            self.answer(200, {"faults": faults})
+        else:
+            self.error(404, f"no route {self.path}")
+
+    def do_POST(self):  # noqa: N802
+        if not self.authorised():
+            return
+        if self.path != "/admin/faults":
+            return self.error(404, f"no route {self.path}")
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > 16 * 1024:
+            return self.error(413, "a fault request is at most 16 KiB")
+        try:
+            request = json.loads(self.rfile.read(length) or b"null")
+            if not isinstance(request, dict):
+                raise ValueError
+        except ValueError:
+            return self.error(400, "a fault must be a JSON object, such as {\"type\":\"kill\",\"replica\":1}")
+        try:
+            fault = self.keeper.inject(request)
+        except Refused as refused:
+            return self.error(refused.status, refused.message)
+        self.send_response(201)
+        data = json.dumps(fault).encode()
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Location", f"/admin/faults/{fault['id']}")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_DELETE(self):  # noqa: N802
+        if not self.authorised():
+            return
+        if self.path == "/admin/faults":
+            return self.answer(200, {"faults": self.keeper.clear_all()})
+        prefix = "/admin/faults/"
+        if self.path.startswith(prefix) and self.path[len(prefix):].isdigit():
+            fault = self.keeper.clear(int(self.path[len(prefix):]))
+            if fault is None:
+                return self.error(404, f"no fault {self.path[len(prefix):]} is in force; GET /admin/faults lists them")
+            return self.answer(200, fault)
+        self.error(404, f"no route {self.path}")
+
+
+def serve(lab):
+    keeper = Keeper(lab)
+    sweep(lab)  # a keeper that died before leaves nothing behind for this one
+    Handler.keeper = keeper
+    Handler.token = lab.config["token"]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", lab.config["port"]), Handler)
+    threading.Thread(target=keeper.expire, daemon=True).start()
+
+    def stop(signum, frame):
+        threading.Thread(target=server.shutdown).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print(f"keeper: listening on 127.0.0.1:{lab.config['port']}", file=sys.stderr, flush=True)
+    server.serve_forever()
+    keeper.clear_all()
+    print("keeper: stopped; every fault undone", file=sys.stderr, flush=True)
+
+
+def main():
+    if len(sys.argv) != 3 or sys.argv[1] not in ("serve", "sweep", "leftovers"):
+        print("usage: lab_keeper.py serve|sweep|leftovers CONFIG", file=sys.stderr)
+        return 64
+    lab = Lab(sys.argv[2])
+    if sys.argv[1] == "serve":
+        serve(lab)
+    elif sys.argv[1] == "sweep":
+        sweep(lab)
+    else:
+        for line in leftovers(lab):
+            print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

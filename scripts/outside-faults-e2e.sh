@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# Every fault from outside the app, played for real on the production-like lab and undone: for each type it
+# injects with `incident inject`, checks the effect on the machine (a process killed or stopped, a rule in
+# force, PostgreSQL down, a lock held, the slots taken, a CPU quota), clears it with `incident clear`, and
+# checks that nothing of it remains and the service answers as before. Then a fault left to expire, and a
+# keeper killed with faults in force: `lab.sh down` must sweep what it left (no rule, cgroup, stopped process).
+#
+#   scripts/outside-faults-e2e.sh        (as root: iptables and cgroups; CI runs it)
+#
+# LAB_BUILD=debug uses .build/debug binaries. Needs what scripts/lab.sh up needs, plus psql and iptables.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export LAB_DIR=${LAB_DIR:-$(mktemp -d)/lab}
+work=$(mktemp -d)
+failures=0
+
+fail() { echo "outside-faults: FAIL: $*" >&2; failures=$((failures + 1)); }
+pass() { echo "outside-faults: ok: $*"; }
+
+cleanup() {
+    scripts/lab.sh down > "$work/down.log" 2>&1 || { cat "$work/down.log" >&2; failures=$((failures + 1)); }
+}
+trap cleanup EXIT
+
+(( EUID == 0 )) || { echo "outside-faults: run as root (iptables, cgroups, runuser)" >&2; exit 69; }
+command -v iptables > /dev/null || { echo "outside-faults: iptables is missing (apt-get install iptables)" >&2; exit 69; }
+
+scripts/lab.sh up --replicas 3 --store postgres
+# shellcheck disable=SC1091
+source "$LAB_DIR/lab.env"
+incident=$LAB_BIN/incident
+export INCIDENT_DB=$work/incidents.db
+tag=incident-lab-$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["tag"])' "$LAB_DIR/keeper.json")
+admin_url=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["postgres"]["admin_url"])' "$LAB_DIR/keeper.json")
+read -r -a replica_urls <<< "$INCIDENT_REPLICAS"
+
+# The running app of replica N (the child of its supervisor loop).
+app_pid() {
+    local supervisor
+    supervisor=$(cat "$LAB_DIR/app-$1.pid")
+    for pid in $(cat "/proc/$supervisor/task/$supervisor/children" 2>/dev/null); do
+        [[ $(cat "/proc/$pid/comm" 2>/dev/null) == app ]] && { echo "$pid"; return; }
+    done
+}
+# HTTP status of GET $1, with a timeout of $2 seconds (000 when nothing answered).
+status_of() { curl -s -o /dev/null -m "${2:-3}" -w '%{http_code}' "$1" || true; }
+# Waits up to 20 s for a command to succeed.
+eventually() {
+    for _ in $(seq 100); do "$@" && return 0; sleep 0.2; done
+    return 1
+}
+# Nothing of the lab's faults remains: no tagged rule, no cgroup, nothing in the keeper's list.
+nothing_left() {
+    ! iptables -w -S OUTPUT | grep -q -- "$tag" \
+        && [[ ! -e /sys/fs/cgroup/cpu/$tag && -z $(find /sys/fs/cgroup/unified -maxdepth 1 -name "$tag" 2>/dev/null) ]] \
+        && [[ $("$incident" faults --json | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))') == 0 ]]
+}
+serves() { [[ $(status_of "$INCIDENT_TARGET/api/notes") == 200 ]] && [[ $(status_of "$INCIDENT_TARGET/") == 200 ]]; }
+# lab.sh status, whatever its exit status (1 while something is down, as during a fault).
+lab_status() { scripts/lab.sh status 2>&1 || true; }
+every_replica_up() { [[ $(lab_status | grep -c 'replica-[0-9] UP ') == 3 ]]; }
+sql() { psql "${admin_url%/*}/app" -qAtX -c "$1"; }
+
+# Injects `$@` (TYPE key=value…), runs the check named by $effect, clears it, and checks that it is undone.
+play() {
+    local effect=$1
+    shift
+    local id
+    if ! id=$("$incident" inject "$@" --duration 2m -q 2> "$work/inject.err"); then
+        fail "$*: inject refused: $(cat "$work/inject.err")"
+        return
+    fi
+    if eventually "$effect"; then pass "$*: $effect"; else fail "$*: $effect did not hold"; fi
+    "$incident" clear "$id" > /dev/null || fail "$*: clear failed"
+    if eventually nothing_left && eventually serves && eventually every_replica_up; then
+        pass "$*: undone, the service answers, every replica in rotation"
+    else
+        fail "$*: not undone after clear: $(lab_status | tail -n 8)"
+    fi
+}
+
+killed_pid=$(app_pid 2)
+replica_2_restarted() { [[ -n $(app_pid 2) && $(app_pid 2) != "$killed_pid" ]]; }
+play replica_2_restarted kill replica=2
+
+replica_3_stopped() { [[ $(ps -o stat= -p "$(app_pid 3)") == T* ]]; }
+play replica_3_stopped pause replica=3
+
+replica_1_out() { lab_status | grep -q 'replica-1 DOWN'; }
+play replica_1_out partition from=lb to=replica-1
+
+# Its /readyz fails (503, or no answer in time: a query on a pooled connection whose packets are dropped
+# waits), while replica-1's passes.
+replica_2_cut_from_db() {
+    [[ $(status_of "${replica_urls[1]}/readyz") != 200 && $(status_of "${replica_urls[0]}/readyz") == 200 ]]
+}
+play replica_2_cut_from_db partition from=replica-2 to=db
+
+postgres_down() { ! sql 'SELECT 1' > /dev/null 2>&1 && [[ $(status_of "$INCIDENT_TARGET/api/notes") == 503 ]]; }
+play postgres_down db_down
+
+lock_held() {
+    [[ $(sql "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+        WHERE c.relname = 'note' AND l.mode = 'AccessExclusiveLock' AND l.granted") == 1 ]]
+}
+play lock_held db_lock
+
+slots_taken() { ! psql "${APP_DATABASE_URL%%\?*}" -qAtX -c 'SELECT 1' > /dev/null 2>&1; }
+play slots_taken db_connections
+
+quota_set() {
+    local pid
+    pid=$(app_pid 1)
+    [[ $(grep -E '^[0-9]+:cpu,cpuacct:|^[0-9]+:cpu:' "/proc/$pid/cgroup") == *"$tag"* ]] \
+        && [[ $(cat /sys/fs/cgroup/cpu/"$tag"/*/cpu.cfs_quota_us) == 10000 ]]
+}
+play quota_set cpu_throttle replica=1 cpus=0.1
+
+# A fault left alone ends at its duration: the keeper's timer, not the CLI, undoes it.
+id=$("$incident" inject pause replica=1 --duration 2s -q)
+sleep 3
+if [[ $(ps -o stat= -p "$(app_pid 1)") != T* ]] && eventually nothing_left; then
+    pass "pause for 2s: ended by the keeper at its duration"
+else
+    fail "pause for 2s: still in force after 3 s"
+fi
+"$incident" clear "$id" > /dev/null
+
+# Refused whole: a partition the topology has no such hop for, and a replica the lab does not run.
+for fault in "partition from=lb to=db" "kill replica=9"; do
+    # shellcheck disable=SC2086
+    if "$incident" inject $fault -q > /dev/null 2> "$work/refused.err"; then
+        fail "$fault was accepted"
+    else
+        pass "$fault refused: $(head -c 120 "$work/refused.err")"
+    fi
+done
+if "$incident" inject kill replica=all --lab "http://127.0.0.1:1" -q > /dev/null 2>&1; then
+    fail "a dead keeper took a fault"
+else
+    pass "a dead keeper: refused, nothing recorded"
+fi
+
+# The keeper dies with faults in force: lab.sh down sweeps what it left.
+stopped=$(app_pid 2)
+"$incident" inject pause replica=2 --duration 10m -q > /dev/null
+"$incident" inject partition from=lb to=replica-3 --duration 10m -q > /dev/null
+"$incident" inject cpu_throttle replica=1 --duration 10m -q > /dev/null
+kill -KILL -- "-$(cat "$LAB_DIR/keeper.pid")"
+if lab_status | grep -q "rule: .*$tag"; then pass "status lists the rule a dead keeper left"; else
+    fail "status does not list the rule a dead keeper left"
+fi
+trap - EXIT
+cleanup
+if ! iptables -w -S OUTPUT | grep -q -- "$tag" && [[ ! -e /sys/fs/cgroup/cpu/$tag && ! -e /sys/fs/cgroup/unified/$tag ]] \
+    && ! kill -0 "$stopped" 2>/dev/null; then
+    pass "lab.sh down after the keeper died: no rule, no cgroup, the stopped replica gone"
+else
+    fail "lab.sh down left something: $(iptables -w -S OUTPUT | grep -- "$tag"; ls -d /sys/fs/cgroup/*/"$tag" 2>/dev/null)"
+fi
+
+if (( failures > 0 )); then
+    echo "outside-faults: $failures check(s) failed" >&2
+    exit 1
+fi
+echo "outside-faults: every fault played, undone by clear, by its duration, and by lab.sh down"
