@@ -212,11 +212,11 @@ EOF
     if [[ $store == postgres ]]; then wait_for "$exporter_port" /metrics postgres-exporter; fi
     start haproxy haproxy -f "$LAB_DIR/config/haproxy/haproxy.cfg"
     wait_for "$haproxy_metrics_port" /metrics haproxy
-    python3 -c 'import json, secrets, sys; print(json.dumps(dict(
-        lab_dir=sys.argv[1], tag=secrets.token_hex(4), token=sys.argv[2], port=int(sys.argv[3]),
-        replica_ports=[int(port) for port in sys.argv[4].split()], postgres=json.loads(sys.argv[5]))))' \
-        "$LAB_DIR" "$admin_token" "$keeper_port" "${replica_ports[*]}" "$postgres_json" > "$LAB_DIR/keeper.json"
-    chmod 600 "$LAB_DIR/keeper.json"
+    # The token through the environment, not argv, where ps shows it.
+    (umask 077; KEEPER_TOKEN=$admin_token python3 -c 'import json, os, secrets, sys; print(json.dumps(dict(
+        lab_dir=sys.argv[1], tag=secrets.token_hex(4), token=os.environ["KEEPER_TOKEN"], port=int(sys.argv[2]),
+        replica_ports=[int(port) for port in sys.argv[3].split()], postgres=json.loads(sys.argv[4]))))' \
+        "$LAB_DIR" "$keeper_port" "${replica_ports[*]}" "$postgres_json" > "$LAB_DIR/keeper.json")
     start keeper python3 "$ROOT/scripts/lab_keeper.py" serve "$LAB_DIR/keeper.json"
     wait_for "$keeper_port" /admin/faults keeper
     start blackbox prometheus-blackbox-exporter --config.file="$LAB_DIR/config/prometheus/blackbox.yml" \
@@ -305,18 +305,19 @@ status() {
     fi
     echo "  outside faults in force (the keeper's, then any rule or cgroup of the lab left on the machine):"
     local faults
-    faults=$(python3 - "$INCIDENT_LAB_URL" "$APP_ADMIN_TOKEN" <<'EOF' 2>&1
-import json, sys, urllib.request
-request = urllib.request.Request(sys.argv[1] + "/admin/faults", headers={"Authorization": "Bearer " + sys.argv[2]})
+    faults=$(python3 - "${INCIDENT_LAB_URL:-}" <<'EOF' 2>&1
+import json, os, sys, urllib.request
+request = urllib.request.Request(
+    sys.argv[1] + "/admin/faults", headers={"Authorization": "Bearer " + os.environ["APP_ADMIN_TOKEN"]})
 for fault in json.load(urllib.request.urlopen(request, timeout=2))["faults"]:
     words = " ".join(f"{k}={v}" for k, v in fault.items() if k not in ("id", "type", "activated_at", "expires_at"))
     print(f'#{fault["id"]} {fault["type"]} {words} until {fault["expires_at"]}')
 EOF
-    ) || { faults="the keeper does not answer ($INCIDENT_LAB_URL)"; down=1; }
-    faults+=$'\n'$(python3 scripts/lab_keeper.py leftovers "$LAB_DIR/keeper.json" 2>&1)
+    ) || { faults="the keeper does not answer (${INCIDENT_LAB_URL:-no INCIDENT_LAB_URL in lab.env})"; down=1; }
+    faults+=$'\n'$(python3 scripts/lab_keeper.py leftovers "$LAB_DIR/keeper.json" 2>&1 || true)
     faults=$(grep -v '^$' <<< "$faults" || true)
     sed 's/^/    /' <<< "${faults:-none}"
-    echo "  app $INCIDENT_TARGET · replicas $INCIDENT_REPLICAS · keeper $INCIDENT_LAB_URL"
+    echo "  app $INCIDENT_TARGET · replicas $INCIDENT_REPLICAS · keeper ${INCIDENT_LAB_URL:-none}"
     echo "  Prometheus $PROMETHEUS_URL · Alertmanager $ALERTMANAGER_URL · receiver $INCIDENT_SERVE_URL"
     return $down
 }
@@ -343,9 +344,12 @@ down() {
     # whatever a keeper that died left in force is swept by its tags.
     if running keeper; then
         kill -TERM -- "-$(cat "$LAB_DIR/keeper.pid")" 2>/dev/null || true
-        for _ in $(seq 100); do running keeper || break; sleep 0.1; done
+        for _ in $(seq 600); do running keeper || break; sleep 0.1; done
+        running keeper && kill -KILL -- "-$(cat "$LAB_DIR/keeper.pid")" 2>/dev/null || true
     fi
-    [[ -f $LAB_DIR/keeper.json ]] && python3 scripts/lab_keeper.py sweep "$LAB_DIR/keeper.json"
+    if [[ -f $LAB_DIR/keeper.json ]] && ! python3 scripts/lab_keeper.py sweep "$LAB_DIR/keeper.json"; then
+        echo "lab: some outside faults could not be undone (above); stopping the lab anyway" >&2
+    fi
     # The receiver and monitoring first, so that the stopping replicas raise no alert anyone records.
     for name in serve prometheus alertmanager blackbox haproxy $LAB_COMPONENTS; do
         [[ $name == postgres ]] && continue

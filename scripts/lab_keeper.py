@@ -11,7 +11,10 @@ It speaks the app's admin API (`GET/POST/DELETE /admin/faults`, the same bearer 
 activation time, its fault id, and a clear that undoes it. Every fault ends: at its duration (a timer here),
 on clear, on SIGTERM, and at `scripts/lab.sh down`, which runs `sweep` even if this process died. It touches
 only what the lab started: replicas and HAProxy by the process ids in the lab's pid files, iptables rules
-carrying its comment, cgroups under `incident-lab-<tag>`, database sessions named `incident-lab-fault-<id>`.
+carrying its comment, cgroups under `incident-lab-<tag>`, database sessions named
+`incident-lab-<tag>-fault-<id>`. A fault it cannot play whole is refused (503: a missing privilege, tool or
+kernel feature; 409: it would overlap a fault in force), and one whose undo fails stays listed, is retried,
+and makes the clear answer 503.
 
 Fault types (the catalog's validation is in Swift; this checks again and refuses what it cannot do whole):
   kill replica=N|all            SIGKILL; the lab's supervisor restarts it
@@ -20,7 +23,7 @@ Fault types (the catalog's validation is in Swift; this checks again and refuses
                                 drops the packets that hop sends to the other (iptables, cgroup v2 match)
   db_down                       PostgreSQL stopped (fast), started again at the end
   db_lock                       a session holds ACCESS EXCLUSIVE on the notes table
-  db_connections                idle sessions take every free connection slot
+  db_connections                sleeping sessions take every free connection slot
   cpu_throttle replica=N|all cpus=F
                                 a cgroup v1 CPU quota of F cores
 """
@@ -36,7 +39,13 @@ import threading
 import time
 from datetime import datetime, timezone
 
-TYPES = ("kill", "pause", "partition", "db_down", "db_lock", "db_connections", "cpu_throttle")
+# Each type's fields beside `type` and `duration_s`; any other field is refused, as the catalog does.
+FIELDS = {
+    "kill": {"replica"}, "pause": {"replica"}, "partition": {"from", "to"}, "db_down": set(), "db_lock": set(),
+    "db_connections": set(), "cpu_throttle": {"replica", "cpus"},
+}
+TYPES = tuple(FIELDS)
+UNDO_RETRY_SECONDS = 5
 CPU_PERIOD_US = 100_000
 
 
@@ -57,7 +66,14 @@ def now_rfc3339(seconds):
 
 
 def run(command, env=None, check=True):
-    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=30)
+    """Runs `command` from `/` (the postgres user may not enter the lab's folder). A missing program or a
+    failure is Refused (503) when `check`, else a result with its return code (127: missing)."""
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=30, cwd="/")
+    except FileNotFoundError:
+        if check:
+            raise Refused(503, f"{command[0]} is missing (install it, and run as root)") from None
+        return subprocess.CompletedProcess(command, 127, "", f"{command[0]} is missing")
     if check and result.returncode != 0:
         raise Refused(503, f"{' '.join(command[:3])}… failed: {(result.stderr or result.stdout).strip()[:300]}")
     return result
@@ -78,7 +94,7 @@ class Lab:
         count = len(self.config["replica_ports"])
         numbers = range(1, count + 1) if choice == "all" else [choice]
         for number in numbers:
-            if not isinstance(number, int) or not 1 <= number <= count:
+            if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= count:
                 raise Refused(400, f"field 'replica' is {choice}; the lab runs replica 1 to {count}, or all")
         return list(numbers)
 
@@ -110,7 +126,32 @@ class Lab:
 
     def psql(self, sql, url=None):
         database = self.postgres()
-        return run(["psql", url or database["admin_url"], "-qAtX", "-v", "ON_ERROR_STOP=1", "-c", sql]).stdout
+        environment = dict(os.environ, PGCONNECT_TIMEOUT="3")
+        command = ["psql", url or database["admin_url"], "-qAtX", "-v", "ON_ERROR_STOP=1", "-c", sql]
+        return run(command, env=environment).stdout
+
+    def is_app(self, pid):
+        """True when `pid` is still an app a supervisor of this lab started (pids are reused)."""
+        supervisors = set()
+        for name in os.listdir(self.dir):
+            if name.startswith("app-") and name.endswith(".pid"):
+                with open(os.path.join(self.dir, name)) as file:
+                    supervisors.add(file.read().strip())
+        try:
+            with open(f"/proc/{pid}/stat") as file:
+                fields = file.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{pid}/comm") as file:
+                return file.read().strip() == "app" and fields[1] in supervisors
+        except OSError:
+            return False
+
+    def is_session(self, pid):
+        """True when `pid` is still a psql this lab's keeper started for a fault."""
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as file:
+                return f"PGAPPNAME={self.comment}-fault-".encode() in file.read()
+        except OSError:
+            return False
 
 
 # cgroups: v2 for the packet match (iptables -m cgroup --path), v1 for the CPU quota.
@@ -151,14 +192,28 @@ def local_ports(pids, port):
 
 
 def move(pid, folder):
-    try:
-        with open(os.path.join(folder, "cgroup.procs"), "w") as file:
+    with open(os.path.join(folder, "cgroup.procs"), "w") as file:
+        try:
             file.write(str(pid))
-    except ProcessLookupError:
-        pass
-    except OSError as error:
-        if error.errno != 3:  # ESRCH: the process is gone, as a killed one is
-            raise
+            file.flush()
+        except ProcessLookupError:
+            pass  # the process is gone, as a killed one is
+
+
+def move_back(pid, root, origin):
+    """Moves `pid` back to its cgroup `origin` under `root`, or to `root` when that one is gone."""
+    for folder in (os.path.join(root, origin.lstrip("/")), root):
+        try:
+            move(pid, folder)
+            return
+        except OSError:
+            continue
+
+
+def in_lab_cgroup(pid, controller):
+    """The lab fault's cgroup `pid` is in already, if any: two faults on one cgroup would undo each other."""
+    path = cgroup_of(pid, controller)
+    return path if "/incident-lab-" in path else None
 
 
 def remove_cgroup(folder, root):
@@ -179,18 +234,20 @@ def remove_cgroup(folder, root):
             break
         except OSError:
             time.sleep(0.1)
-    try:
-        os.rmdir(os.path.dirname(folder))  # the lab's own folder, once its last fault is gone
-    except OSError:
-        pass
+    if os.path.basename(os.path.dirname(folder)).startswith("incident-lab-"):
+        try:
+            os.rmdir(os.path.dirname(folder))  # the lab's own folder, once its last fault is gone
+        except OSError:
+            pass
 
 
 class Keeper:
     def __init__(self, lab):
         self.lab = lab
         self.lock = threading.Lock()
-        self.faults = {}  # id -> fault dict (its JSON form) with a private "undo" entry
+        self.faults = {}  # id -> fault dict (its JSON form) with private "undo", "_ends", "_retry" entries
         self.next_id = 1
+        self.closing = False
 
     def save(self):
         path = self.lab.state_file
@@ -198,20 +255,33 @@ class Keeper:
             json.dump(list(self.faults.values()), file)
         os.replace(path + ".tmp", path)
 
-    def inject(self, request):
+    @staticmethod
+    def check(request):
+        """Refuses (400) what the catalog would: an unknown type or field, a duration out of bounds."""
         kind = request.get("type")
-        if kind not in TYPES:
+        if kind not in FIELDS:
             raise Refused(400, f"field 'type': '{kind}' is not a fault the keeper plays; one of: {', '.join(TYPES)}")
+        unknown = sorted(set(request) - FIELDS[kind] - {"type", "duration_s"})
+        if unknown:
+            raise Refused(400, f"field '{unknown[0]}' does not apply to a {kind} fault")
         duration = request.get("duration_s", 300)
-        if not isinstance(duration, (int, float)) or not 0.001 <= duration <= 86400:
+        if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not 0.001 <= duration <= 86400:
             raise Refused(400, "field 'duration_s' must be a number from 0.001 to 86400")
+        return kind, duration
+
+    def inject(self, request):
+        kind, duration = self.check(request)
         with self.lock:
+            if self.closing:
+                raise Refused(503, "the keeper is stopping")
             fault_id = self.next_id
             self.next_id += 1
             try:
                 undo = getattr(self, "play_" + kind)(fault_id, request)
             except Refused:
                 raise
+            except (ValueError, TypeError) as error:
+                raise Refused(400, f"the {kind} fault is malformed: {error}") from error
             except Exception as error:  # noqa: BLE001 - a fault half played is undone by its play step
                 raise Refused(503, f"the keeper could not play {kind}: {error}") from error
             activated = time.time()
@@ -219,7 +289,7 @@ class Keeper:
             fault.update(
                 id=fault_id, duration_s=duration, activated_at=now_rfc3339(activated),
                 expires_at=now_rfc3339(activated + duration), undo=undo)
-            fault["_ends"] = activated + duration
+            fault["_ends"] = time.monotonic() + duration
             self.faults[fault_id] = fault
             self.save()
         return self.public_form(fault)
@@ -227,42 +297,64 @@ class Keeper:
     @staticmethod
     def public_form(fault):
         """The fault's JSON form, as the app's admin API writes it."""
-        return {key: value for key, value in fault.items() if key not in ("undo", "_ends")}
+        return {key: value for key, value in fault.items() if key != "undo" and not key.startswith("_")}
+
+    def end(self, fault):
+        """Undoes `fault` (the lock held). It leaves the list only once undone; a failed undo keeps it listed,
+        retried every few seconds, and returns the error."""
+        try:
+            undo_fault(self.lab, fault["type"], fault["undo"])
+        except Exception as error:  # noqa: BLE001 - said, kept, retried, and swept at lab.sh down
+            fault["_retry"] = time.monotonic() + UNDO_RETRY_SECONDS
+            print(f"keeper: undoing fault {fault['id']} ({fault['type']}) failed: {error}", file=sys.stderr, flush=True)
+            return str(error)
+        del self.faults[fault["id"]]
+        return None
 
     def clear(self, fault_id):
         with self.lock:
-            fault = self.faults.pop(fault_id, None)
+            fault = self.faults.get(fault_id)
             if fault is None:
                 return None
-            self.undo(fault)
+            error = self.end(fault)
             self.save()
+        if error:
+            raise Refused(503, f"undoing fault {fault_id} failed: {error}; it stays in force and listed, the keeper "
+                               "retries, and scripts/lab.sh down sweeps it")
         return self.public_form(fault)
 
     def clear_all(self):
         with self.lock:
-            cleared = list(self.faults.values())
-            for fault in cleared:
-                self.undo(fault)
-            self.faults.clear()
+            faults = list(self.faults.values())
+            failed = [fault["id"] for fault in faults if self.end(fault)]
             self.save()
-        return [self.public_form(fault) for fault in cleared]
+        if failed:
+            raise Refused(503, f"undoing fault(s) {failed} failed; they stay listed, and the keeper retries")
+        return [self.public_form(fault) for fault in faults]
 
     def expire(self):
         while True:
             time.sleep(0.1)
-            with self.lock:
-                ended = [fault for fault in self.faults.values() if fault["_ends"] <= time.time()]
-                for fault in ended:
-                    self.undo(fault)
-                    del self.faults[fault["id"]]
-                if ended:
-                    self.save()
+            try:
+                with self.lock:
+                    now = time.monotonic()
+                    due = [fault for fault in self.faults.values()
+                           if fault["_ends"] <= now and fault.get("_retry", 0) <= now]
+                    for fault in due:
+                        self.end(fault)
+                    if due:
+                        self.save()
+            except Exception as error:  # noqa: BLE001 - the timer must outlive a failed save
+                print(f"keeper: expiry: {error}", file=sys.stderr, flush=True)
 
-    def undo(self, fault):
+    def stop(self):
+        """Refuses new faults and undoes every one in force (SIGTERM)."""
+        with self.lock:
+            self.closing = True
         try:
-            undo_fault(self.lab, fault["type"], fault["undo"])
-        except Exception as error:  # noqa: BLE001 - an undo that fails is said, and sweep tries again at down
-            print(f"keeper: undoing fault {fault['id']} ({fault['type']}) failed: {error}", file=sys.stderr, flush=True)
+            self.clear_all()
+        except Refused as refused:
+            print(f"keeper: {refused.message}; scripts/lab.sh down sweeps them", file=sys.stderr, flush=True)
 
     # --- the faults -----------------------------------------------------------------------------------
 
@@ -273,8 +365,14 @@ class Keeper:
 
     def play_pause(self, fault_id, request):
         pids = [self.lab.replica_pid(number) for number in self.lab.replicas(request.get("replica", 1))]
-        for pid in pids:
-            os.kill(pid, signal.SIGSTOP)
+        stopped = []
+        try:
+            for pid in pids:
+                os.kill(pid, signal.SIGSTOP)
+                stopped.append(pid)
+        except Exception:
+            undo_fault(self.lab, "pause", {"pids": stopped})
+            raise
         return {"pids": pids}
 
     def play_partition(self, fault_id, request):
@@ -288,6 +386,7 @@ class Keeper:
         else:
             raise Refused(400, "a partition is from=lb to=replica-N, or from=replica-N to=db")
         root = cgroup2_root()
+        self.refuse_overlap(pids, "", f"a partition from {source}")
         folder = os.path.join(root, self.lab.comment, f"fault-{fault_id}")
         tagged = ["-m", "comment", "--comment", f"{self.lab.comment} fault {fault_id}", "-j", "DROP"]
         to_port = ["OUTPUT", "-p", "tcp", "-d", "127.0.0.1", "--dport", str(port)]
@@ -316,8 +415,9 @@ class Keeper:
              "-m", "fast", "-w", "stop"])
         return {}
 
-    def sessions(self, fault_id, count, sql, url):
-        """Starts `count` psql sessions named for the fault, each running `sql`; waits until they are in."""
+    def sessions(self, fault_id, count, sql, url, full_is_enough=False):
+        """Starts `count` psql sessions named for the fault, each running `sql`; waits until they are in (or,
+        with `full_is_enough`, until no slot is left)."""
         name = f"{self.lab.comment}-fault-{fault_id}"
         environment = dict(os.environ, PGAPPNAME=name, PGCONNECT_TIMEOUT="3")
         processes = [subprocess.Popen(["psql", url, "-qAtX", "-c", sql], env=environment,
@@ -328,7 +428,7 @@ class Keeper:
         while time.time() < deadline:
             active = int(self.lab.psql(
                 f"SELECT count(*) FROM pg_stat_activity WHERE application_name = '{name}' AND state = 'active'"))
-            if active >= count:
+            if active >= count or (full_is_enough and active > 0 and self.free_slots() <= 0):
                 return undo
             if all(process.poll() is not None for process in processes):
                 break
@@ -336,36 +436,49 @@ class Keeper:
         undo_fault(self.lab, "db_lock", undo)
         raise Refused(503, f"the database sessions of the fault did not start ({name})")
 
+    def free_slots(self):
+        """Connection slots a non-superuser may still take, not counting the session that asks."""
+        return int(self.lab.psql(
+            "SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int"
+            " - (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
+            " AND pid <> pg_backend_pid())"))
+
     def play_db_lock(self, fault_id, request):
         database = self.lab.postgres()
         sql = "BEGIN; LOCK TABLE note IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(86400);"
         return self.sessions(fault_id, 1, sql, database["admin_url"].rsplit("/", 1)[0] + "/app")
 
+    def refuse_overlap(self, pids, controller, what):
+        for pid in pids:
+            taken = in_lab_cgroup(pid, controller)
+            if taken:
+                raise Refused(409, f"{what} is in force already ({taken}): clear it first; two faults on one "
+                                   "process would undo each other")
+
     def play_db_connections(self, fault_id, request):
         database = self.lab.postgres()
-        free = int(self.lab.psql(
-            "SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int"
-            " - (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
-            " AND pid <> pg_backend_pid())"))
+        free = self.free_slots()
         if free <= 0:
             raise Refused(409, "no connection slot is free already")
-        # As the app's role, so that the sessions take the slots the replicas use, not the superuser's.
-        return self.sessions(fault_id, free, "SELECT pg_sleep(86400);", database["app_url"])
+        # As the app's role, so that the sessions take the slots the replicas use, not the superuser's. A slot
+        # another client took meanwhile is as good as one of these.
+        return self.sessions(fault_id, free, "SELECT pg_sleep(86400);", database["app_url"], full_is_enough=True)
 
     def play_cpu_throttle(self, fault_id, request):
         cpus = request.get("cpus", 0.1)
-        if not isinstance(cpus, (int, float)) or not 0.01 <= cpus <= 1:
+        if isinstance(cpus, bool) or not isinstance(cpus, (int, float)) or not 0.01 <= cpus <= 1:
             raise Refused(400, "field 'cpus' must be a number from 0.01 to 1")
         root = cgroup1_root("cpu")
-        folder = os.path.join(root, self.lab.comment, f"fault-{fault_id}")
-        os.makedirs(folder, exist_ok=True)
         pids = [self.lab.replica_pid(number) for number in self.lab.replicas(request.get("replica", 1))]
+        self.refuse_overlap(pids, "cpu", "a cpu_throttle of that replica")
+        folder = os.path.join(root, self.lab.comment, f"fault-{fault_id}")
         undo = {"folder": folder, "root": root, "origins": {str(pid): cgroup_of(pid, "cpu") for pid in pids}}
         try:
+            os.makedirs(folder, exist_ok=True)
             with open(os.path.join(folder, "cpu.cfs_period_us"), "w") as file:
                 file.write(str(CPU_PERIOD_US))
             with open(os.path.join(folder, "cpu.cfs_quota_us"), "w") as file:
-                file.write(str(int(cpus * CPU_PERIOD_US)))
+                file.write(str(round(cpus * CPU_PERIOD_US)))
             for pid in pids:
                 move(pid, folder)
         except Exception:
@@ -378,17 +491,19 @@ def undo_fault(lab, kind, undo):
     """Undoes one fault from what its play step kept; safe to run twice."""
     if kind == "pause":
         for pid in undo.get("pids", []):
-            try:
+            if lab.is_app(pid):  # a pid the state file kept may be another process's by now
                 os.kill(pid, signal.SIGCONT)
-            except ProcessLookupError:
-                pass
     elif kind in ("partition", "cpu_throttle"):
-        for rule in undo.get("rules", []):
-            while run(["iptables", "-w", "-D"] + rule, check=False).returncode == 0:
-                pass
-        for pid, origin in undo.get("origins", {}).items():
-            move(pid, os.path.join(undo["root"], origin.lstrip("/")))
-        remove_cgroup(undo["folder"], undo["root"])
+        try:
+            for rule in undo.get("rules", []):
+                while run(["iptables", "-w", "-D"] + rule, check=False).returncode == 0:
+                    pass
+                if run(["iptables", "-w", "-C"] + rule, check=False).returncode == 0:
+                    raise Refused(503, f"the rule {' '.join(rule)} is still in force")
+            for pid, origin in undo.get("origins", {}).items():
+                move_back(pid, undo["root"], origin)
+        finally:
+            remove_cgroup(undo["folder"], undo["root"])
     elif kind == "db_down":
         database = lab.postgres()
         if run(["runuser", "-u", "postgres", "--", os.path.join(database["bin"], "pg_ctl"), "-D", database["data"],
@@ -404,10 +519,8 @@ def undo_fault(lab, kind, undo):
         except Refused:
             pass  # the database is down: the sessions are gone with it
         for pid in undo.get("pids", []):
-            try:
+            if lab.is_session(pid):
                 os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
 
 
 def sweep(lab):
@@ -418,11 +531,13 @@ def sweep(lab):
             faults = json.load(file)
     except (OSError, ValueError):
         faults = []
+    failed = []
     for fault in faults:
         try:
             undo_fault(lab, fault["type"], fault["undo"])
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:  # noqa: BLE001 - said, and kept in the state file for the next sweep
             print(f"keeper: sweep: fault {fault['id']} ({fault['type']}): {error}", file=sys.stderr)
+            failed.append(fault)
     rules = run(["iptables", "-w", "-S", "OUTPUT"], check=False).stdout.splitlines()
     for rule in rules:
         if lab.comment in rule and rule.startswith("-A OUTPUT "):
@@ -447,7 +562,8 @@ def sweep(lab):
         except Refused:
             pass
     with open(lab.state_file, "w") as file:
-        json.dump([], file)
+        json.dump(failed, file)
+    return not failed
 
 
 def leftovers(lab):
@@ -534,15 +650,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_DELETE(self):  # noqa: N802
         if not self.authorised():
             return
-        if self.path == "/admin/faults":
-            return self.answer(200, {"faults": self.keeper.clear_all()})
         prefix = "/admin/faults/"
-        if self.path.startswith(prefix) and self.path[len(prefix):].isdigit():
+        try:
+            if self.path == "/admin/faults":
+                return self.answer(200, {"faults": self.keeper.clear_all()})
+            if not (self.path.startswith(prefix) and self.path[len(prefix):].isdigit()):
+                return self.error(404, f"no route {self.path}")
             fault = self.keeper.clear(int(self.path[len(prefix):]))
-            if fault is None:
-                return self.error(404, f"no fault {self.path[len(prefix):]} is in force; GET /admin/faults lists them")
-            return self.answer(200, fault)
-        self.error(404, f"no route {self.path}")
+        except Refused as refused:
+            return self.error(refused.status, refused.message)
+        if fault is None:
+            return self.error(404, f"no fault {self.path[len(prefix):]} is in force; GET /admin/faults lists them")
+        self.answer(200, fault)
 
 
 def serve(lab):
@@ -560,8 +679,8 @@ def serve(lab):
     signal.signal(signal.SIGINT, stop)
     print(f"keeper: listening on 127.0.0.1:{lab.config['port']}", file=sys.stderr, flush=True)
     server.serve_forever()
-    keeper.clear_all()
-    print("keeper: stopped; every fault undone", file=sys.stderr, flush=True)
+    keeper.stop()
+    print("keeper: stopped", file=sys.stderr, flush=True)
 
 
 def main():
@@ -572,7 +691,7 @@ def main():
     if sys.argv[1] == "serve":
         serve(lab)
     elif sys.argv[1] == "sweep":
-        sweep(lab)
+        return 0 if sweep(lab) else 1
     else:
         for line in leftovers(lab):
             print(line)

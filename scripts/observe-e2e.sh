@@ -32,6 +32,9 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "observe-e2e FAILED: $*" >&2; exit 1; }
+# The outside faults (iptables, cgroups, PostgreSQL stopped as its user) need root: said now, not after
+# the app's game days.
+(( EUID == 0 )) || { echo "observe-e2e: run as root: the outside game day needs iptables and cgroups" >&2; exit 69; }
 
 scripts/lab.sh up --replicas 3 --store postgres
 # shellcheck disable=SC1091

@@ -49,10 +49,11 @@ eventually() {
     for _ in $(seq 100); do "$@" && return 0; sleep 0.2; done
     return 1
 }
-# Nothing of the lab's faults remains: no tagged rule, no cgroup, nothing in the keeper's list.
+# Nothing of the lab's faults remains on the machine: no tagged rule or cgroup (the keeper's own inventory,
+# whatever the cgroup layout), nothing in the keeper's list.
+no_leftovers() { [[ -z $(python3 scripts/lab_keeper.py leftovers "$LAB_DIR/keeper.json") ]]; }
 nothing_left() {
-    ! iptables -w -S OUTPUT | grep -q -- "$tag" \
-        && [[ ! -e /sys/fs/cgroup/cpu/$tag && -z $(find /sys/fs/cgroup/unified -maxdepth 1 -name "$tag" 2>/dev/null) ]] \
+    no_leftovers \
         && [[ $("$incident" faults --json | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))') == 0 ]]
 }
 serves() { [[ $(status_of "$INCIDENT_TARGET/api/notes") == 200 ]] && [[ $(status_of "$INCIDENT_TARGET/") == 200 ]]; }
@@ -135,6 +136,29 @@ for fault in "partition from=lb to=db" "kill replica=9"; do
         pass "$fault refused: $(head -c 120 "$work/refused.err")"
     fi
 done
+# The keeper's own bounds: the catalog allows replica 1 to 8, this lab runs 3; nothing may be left half made.
+for fault in "kill replica=4" "cpu_throttle replica=4" "pause replica=5"; do
+    # shellcheck disable=SC2086
+    if "$incident" inject $fault -q > /dev/null 2> "$work/refused.err"; then
+        fail "$fault was accepted by a lab of 3 replicas"
+    elif nothing_left; then
+        pass "$fault refused by the keeper, nothing left: $(head -c 100 "$work/refused.err")"
+    else
+        fail "$fault refused but left: $(python3 scripts/lab_keeper.py leftovers "$LAB_DIR/keeper.json")"
+    fi
+done
+# Two CPU quotas on one replica would undo each other: the second is refused, the first stays whole.
+first=$("$incident" inject cpu_throttle replica=1 --duration 2m -q)
+if "$incident" inject cpu_throttle replica=all -q > /dev/null 2> "$work/refused.err"; then
+    fail "an overlapping cpu_throttle was accepted"
+elif quota_set; then
+    pass "an overlapping cpu_throttle refused, the first in force: $(head -c 100 "$work/refused.err")"
+else
+    fail "an overlapping cpu_throttle was refused, but the first quota is gone"
+fi
+"$incident" clear "$first" > /dev/null
+if eventually nothing_left; then pass "the first cpu_throttle cleared whole"; else fail "cpu_throttle left something"; fi
+
 if "$incident" inject kill replica=all --lab "http://127.0.0.1:1" -q > /dev/null 2>&1; then
     fail "a dead keeper took a fault"
 else
@@ -150,13 +174,19 @@ kill -KILL -- "-$(cat "$LAB_DIR/keeper.pid")"
 if lab_status | grep -q "rule: .*$tag"; then pass "status lists the rule a dead keeper left"; else
     fail "status does not list the rule a dead keeper left"
 fi
+# The sweep lab.sh down runs, by itself first: the stopped replica runs again, and nothing is left.
+python3 scripts/lab_keeper.py sweep "$LAB_DIR/keeper.json" || fail "the sweep failed"
+if [[ $(ps -o stat= -p "$stopped") != T* ]] && no_leftovers; then
+    pass "the sweep after the keeper died: the paused replica runs again, no rule, no cgroup"
+else
+    fail "the sweep left: $(ps -o stat= -p "$stopped") $(python3 scripts/lab_keeper.py leftovers "$LAB_DIR/keeper.json")"
+fi
 trap - EXIT
 cleanup
-if ! iptables -w -S OUTPUT | grep -q -- "$tag" && [[ ! -e /sys/fs/cgroup/cpu/$tag && ! -e /sys/fs/cgroup/unified/$tag ]] \
-    && ! kill -0 "$stopped" 2>/dev/null; then
-    pass "lab.sh down after the keeper died: no rule, no cgroup, the stopped replica gone"
+if no_leftovers && ! kill -0 "$stopped" 2>/dev/null; then
+    pass "lab.sh down after the keeper died: nothing left running, no rule, no cgroup"
 else
-    fail "lab.sh down left something: $(iptables -w -S OUTPUT | grep -- "$tag"; ls -d /sys/fs/cgroup/*/"$tag" 2>/dev/null)"
+    fail "lab.sh down left something: $(python3 scripts/lab_keeper.py leftovers "$LAB_DIR/keeper.json")"
 fi
 
 if (( failures > 0 )); then

@@ -185,8 +185,13 @@ private struct FieldReader {
 
     /// A required hop of a partition, one of `accepted`.
     mutating func hop(_ name: String, _ accepted: String) throws(FaultRequestError) -> Hop {
-        guard let text = try string(name), let hop = Hop(name: text) else {
+        guard let text = try string(name) else {
             throw FaultRequestError("field '\(name)' is required for a partition: \(accepted)")
+        }
+        guard let hop = Hop(name: text) else {
+            throw FaultRequestError(
+                "field '\(name)' is '\(text)'; give \(accepted), with N from \(FaultLimits.replica.lowerBound) to "
+                    + "\(FaultLimits.replica.upperBound)")
         }
         return hop
     }

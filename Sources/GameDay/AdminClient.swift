@@ -150,8 +150,8 @@ public struct AdminClient: Sendable {
                     + "and fault injection on, or check --target")
         case 400..<500 where message(answer) != nil:
             return answer.status == 409
-                ? .conflict("the app refused to \(what): \(message(answer)!)")
-                : .invalidInput("the app refused to \(what): \(message(answer)!)")
+                ? .conflict("\(peer.name) refused to \(what): \(message(answer)!)")
+                : .invalidInput("\(peer.name) refused to \(what): \(message(answer)!)")
         default:
             return message(answer).map {
                 .unavailable("the target \(target) failed to \(what): \(answer.status) \($0)")

@@ -47,7 +47,7 @@ struct FaultTextTests {
         ("pause replica=some", "field 'replica' must be a replica's number, 1 to 8, or all"),
         ("kill replica=1.5", "field 'replica' must be a replica's number"),
         ("partition from=lb", "field 'to' is required for a partition: replica-N or db"),
-        ("partition from=lb to=replica-9", "field 'to' is required for a partition: replica-N or db"),
+        ("partition from=lb to=replica-9", "field 'to' is 'replica-9'; give replica-N or db, with N from 1 to 8"),
         ("partition from=lb to=db", "a partition cuts lb from a replica (from=lb to=replica-1) or a replica from"),
         ("partition from=replica-1 to=replica-2", "not replica-1 from replica-2"),
         ("cpu_throttle cpus=2", "field 'cpus' is 2; it must be between 0.01 and 1"),

@@ -29,9 +29,9 @@ struct TargetOptions: ParsableArguments {
     /// The target's URL.
     var url: String { AdminClient.target(explicit: target) }
 
-    /// The admin API at `target` (default: the `--target` of these options).
-    func admin(at target: String? = nil) throws -> AdminClient {
-        try AdminClient(target: target ?? url, token: .admin(file: tokenFile))
+    /// The admin API at `target` (default: the `--target` of these options), answered by `peer`.
+    func admin(at target: String? = nil, peer: AdminClient.Peer = .app) throws -> AdminClient {
+        try AdminClient(target: target ?? url, token: .admin(file: tokenFile), peer: peer)
     }
 
     /// The fault API that plays `type`: the lab's keeper for a fault from outside the app, else the app's
@@ -48,7 +48,7 @@ struct TargetOptions: ParsableArguments {
 
     /// The lab keeper's fault API, at --lab or $INCIDENT_LAB_URL; nil when neither names it.
     func keeper() throws -> AdminClient? {
-        try labURL.map { try AdminClient(target: $0, token: .admin(file: tokenFile), peer: .keeper) }
+        try labURL.map { try admin(at: $0, peer: .keeper) }
     }
 }
 

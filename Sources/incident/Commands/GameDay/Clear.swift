@@ -1,4 +1,5 @@
 import ArgumentParser
+import FaultCatalog
 import GameDay
 import IncidentKit
 
@@ -49,8 +50,10 @@ extension IncidentCommand {
                 }
                 for detail in details {
                     let (fault, _) = try Injection.faultOf(detail)
+                    let outside = detail.incident.fault.flatMap { try? FaultSpec(text: $0) }?.action.type.isOutside
                     let (updated, ending) = try await Injection.clear(
-                        detail, admin: try self.target.admin(at: fault), store: store, by: author)
+                        detail, admin: try self.target.admin(at: fault, peer: outside == true ? .keeper : .app),
+                        store: store, by: author)
                     let event = updated.timeline.last { $0.kind == .faultCleared || $0.kind == .faultExpired }
                     print("#\(updated.incident.id!): \(event?.text ?? "\(ending)")")
                 }
