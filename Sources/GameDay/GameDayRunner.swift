@@ -288,24 +288,12 @@ public struct GameDayRunner: Sendable {
             return result
         }
         result.recovered = true
-        // An alert may start while the prober confirms the recovery, after its first good round: the receiver
-        // records that detection, and times must run detected ≤ mitigated.
-        let current = try await store.detail(id).incident
-        var mitigated = recovered
-        if let detected = current.detectedAt, detected > recovered {
-            mitigated = detected
-            _ = try await store.note(
-                id,
-                "service was back at \(recovered), before \(current.detection ?? "the detector") detected the failure at "
-                    + "\(detected): mitigated is recorded at the detection, as times run in order",
-                at: detected, by: author, now: .now)
-        }
+        let current = try await store.recordProbeRecovery(id, serviceBackAt: recovered, by: author).incident
         if case .alerts = detector, result.detectedAt == nil, let detected = current.detectedAt,
             detected <= result.injectedAt!.adding(seconds: step.detectWithin)
         {
             result.detectedAt = detected
         }
-        _ = try await store.mitigate(id, at: mitigated, by: author, now: .now)
         _ = try await store.resolve(
             id, at: .now, cause: step.cause ?? "injected by game day \(scenario.name): \(result.fault)",
             category: step.category ?? "gameday", fix: "the game day cleared the fault", prevent: step.prevent,

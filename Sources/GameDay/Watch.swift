@@ -142,7 +142,7 @@ public struct Watch: Sendable {
             guard let id = incident else { return nil }
             incident = nil
             guard try await store.detail(id).incident.mitigatedAt == nil else { return nil }
-            _ = try await store.mitigate(id, at: firstSuccess, by: author, now: .now)
+            _ = try await store.recordProbeRecovery(id, serviceBackAt: firstSuccess, by: author)
             return WatchEvent(kind: .recovered, at: firstSuccess, incident: id, opened: false)
         }
     }
@@ -177,5 +177,27 @@ public struct Watch: Sendable {
         unprobed.insert(id)
         return "the fault of #\(id) (\(fault)) touches none of the probed paths "
             + "(\(prober.settings.paths.joined(separator: " "))): add a --path it covers, or the probes cannot see it"
+    }
+}
+
+extension IncidentRepository {
+    /// Records a prober's recovery of incident `id`: mitigated at `back`, the first good round of the
+    /// recovery. An alert may start while the prober confirms that recovery, and the receiver records its
+    /// detection after `back`; times run detected ≤ mitigated, so mitigated is then recorded at the detection,
+    /// with a note saying when service was back. The game day and `incident watch` both record recoveries here.
+    public func recordProbeRecovery(_ id: Int64, serviceBackAt back: Timestamp, by author: String) async throws
+        -> IncidentDetail
+    {
+        let current = try await detail(id).incident
+        var mitigated = back
+        if let detected = current.detectedAt, detected > back {
+            mitigated = detected
+            _ = try await note(
+                id,
+                "service was back at \(back), before \(current.detection ?? "the detector") detected the failure at "
+                    + "\(detected): mitigated is recorded at the detection, as times run in order",
+                at: detected, by: author, now: .now)
+        }
+        return try await mitigate(id, at: mitigated, by: author, now: .now)
     }
 }
