@@ -149,7 +149,10 @@ up() {
         local admin_url password pg_dir
         pg_dir=$(mktemp -d -u /tmp/incident-lab-postgres.XXXXXX)
         echo "$pg_dir" > "$LAB_DIR/postgres.dir"
-        admin_url=$(POSTGRES_MAX_CONNECTIONS=${LAB_POSTGRES_MAX_CONNECTIONS:-50} \
+        # As root, the data on a small tmpfs of its own: the disk_full fault fills that, not the machine's disk.
+        local data_fs=
+        (( EUID == 0 )) && data_fs=${LAB_POSTGRES_DATA_MB:-192}
+        admin_url=$(POSTGRES_MAX_CONNECTIONS=${LAB_POSTGRES_MAX_CONNECTIONS:-50} POSTGRES_DATA_FS_MB=$data_fs \
             scripts/throwaway-postgres.sh start "$pg_dir") || die "PostgreSQL did not start; see $pg_dir"
         password=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
         psql "$admin_url" -q -v ON_ERROR_STOP=1 \

@@ -26,7 +26,13 @@ Fault types (the catalog's validation is in Swift; this checks again and refuses
   db_connections                sleeping sessions take every free connection slot
   cpu_throttle replica=N|all cpus=F
                                 a cgroup v1 CPU quota of F cores
+  oom replica=N|all             the replica moved to a cgroup v1 memory limit just above what it holds there
+                                (the kernel refuses a limit under use: EBUSY), and the app's own memory_leak
+                                started, so the kernel's OOM killer ends it; the supervisor restarts it
+  disk_full                     ballast fills the tmpfs lab.sh mounted for the database's data; at the end the
+                                ballast goes, and PostgreSQL is started again if it stopped (a full WAL panics it)
 """
+import errno
 import hmac
 import http.server
 import json
@@ -37,16 +43,22 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from datetime import datetime, timezone
 
 # Each type's fields beside `type` and `duration_s`; any other field is refused, as the catalog does.
 FIELDS = {
     "kill": {"replica"}, "pause": {"replica"}, "partition": {"from", "to"}, "db_down": set(), "db_lock": set(),
-    "db_connections": set(), "cpu_throttle": {"replica", "cpus"},
+    "db_connections": set(), "cpu_throttle": {"replica", "cpus"}, "oom": {"replica"},
+    "disk_full": set(),
 }
 TYPES = tuple(FIELDS)
 UNDO_RETRY_SECONDS = 5
 CPU_PERIOD_US = 100_000
+OOM_HEADROOM_BYTES = 4 << 20  # what an oom fault's replica may still take before the OOM killer ends it
+OOM_LEAK = {"type": "memory_leak", "mb_per_s": 32, "max_mb": 256}  # within the app's APP_MAX_LEAK_MB
+CGROUP1_CONTROLLERS = ("cpu", "memory")
 
 
 class Refused(Exception):
@@ -57,6 +69,11 @@ class Refused(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+def say(message):
+    """One line of the keeper's log (keeper.log in the lab's folder), with the time it was written."""
+    print(f"keeper: {datetime.now(timezone.utc).strftime('%H:%M:%S.%f')[:-3]} {message}", file=sys.stderr, flush=True)
 
 
 def now_rfc3339(seconds):
@@ -242,14 +259,19 @@ def remove_cgroup(folder, root):
 
 
 class Keeper:
+    """The faults in force. `acting` lets one play or undo run at a time (two on one process would undo each
+    other's work); `lock` guards the list only, so a listing never waits behind a slow play (pg_ctl)."""
+
     def __init__(self, lab):
         self.lab = lab
+        self.acting = threading.Lock()
         self.lock = threading.Lock()
         self.faults = {}  # id -> fault dict (its JSON form) with private "undo", "_ends", "_retry" entries
         self.next_id = 1
         self.closing = False
 
     def save(self):
+        """Writes the list for `sweep` (the lock held)."""
         path = self.lab.state_file
         with open(path + ".tmp", "w") as file:
             json.dump(list(self.faults.values()), file)
@@ -271,11 +293,13 @@ class Keeper:
 
     def inject(self, request):
         kind, duration = self.check(request)
-        with self.lock:
-            if self.closing:
-                raise Refused(503, "the keeper is stopping")
-            fault_id = self.next_id
-            self.next_id += 1
+        with self.acting:
+            with self.lock:
+                if self.closing:
+                    raise Refused(503, "the keeper is stopping")
+                fault_id = self.next_id
+                self.next_id += 1
+            started = time.monotonic()
             try:
                 undo = getattr(self, "play_" + kind)(fault_id, request)
             except Refused:
@@ -284,14 +308,16 @@ class Keeper:
                 raise Refused(400, f"the {kind} fault is malformed: {error}") from error
             except Exception as error:  # noqa: BLE001 - a fault half played is undone by its play step
                 raise Refused(503, f"the keeper could not play {kind}: {error}") from error
+            say(f"played fault {fault_id} ({kind}) in {time.monotonic() - started:.1f} s")
             activated = time.time()
             fault = dict(request)
             fault.update(
                 id=fault_id, duration_s=duration, activated_at=now_rfc3339(activated),
                 expires_at=now_rfc3339(activated + duration), undo=undo)
             fault["_ends"] = time.monotonic() + duration
-            self.faults[fault_id] = fault
-            self.save()
+            with self.lock:
+                self.faults[fault_id] = fault
+                self.save()
         return self.public_form(fault)
 
     @staticmethod
@@ -300,52 +326,59 @@ class Keeper:
         return {key: value for key, value in fault.items() if key != "undo" and not key.startswith("_")}
 
     def end(self, fault):
-        """Undoes `fault` (the lock held). It leaves the list only once undone; a failed undo keeps it listed,
+        """Undoes `fault` (`acting` held). It leaves the list only once undone; a failed undo keeps it listed,
         retried every few seconds, and returns the error."""
+        started = time.monotonic()
         try:
             undo_fault(self.lab, fault["type"], fault["undo"])
         except Exception as error:  # noqa: BLE001 - said, kept, retried, and swept at lab.sh down
             fault["_retry"] = time.monotonic() + UNDO_RETRY_SECONDS
-            print(f"keeper: undoing fault {fault['id']} ({fault['type']}) failed: {error}", file=sys.stderr, flush=True)
+            say(f"undoing fault {fault['id']} ({fault['type']}) failed: {error}")
             return str(error)
-        del self.faults[fault["id"]]
+        say(f"undid fault {fault['id']} ({fault['type']}) in {time.monotonic() - started:.1f} s")
+        with self.lock:
+            del self.faults[fault["id"]]
+            self.save()
         return None
 
     def clear(self, fault_id):
-        with self.lock:
-            fault = self.faults.get(fault_id)
+        with self.acting:
+            with self.lock:
+                fault = self.faults.get(fault_id)
             if fault is None:
                 return None
             error = self.end(fault)
-            self.save()
         if error:
             raise Refused(503, f"undoing fault {fault_id} failed: {error}; it stays in force and listed, the keeper "
                                "retries, and scripts/lab.sh down sweeps it")
         return self.public_form(fault)
 
     def clear_all(self):
-        with self.lock:
-            faults = list(self.faults.values())
+        with self.acting:
+            with self.lock:
+                faults = list(self.faults.values())
             failed = [fault["id"] for fault in faults if self.end(fault)]
-            self.save()
         if failed:
             raise Refused(503, f"undoing fault(s) {failed} failed; they stay listed, and the keeper retries")
         return [self.public_form(fault) for fault in faults]
+
+    def listing(self):
+        with self.lock:
+            return [self.public_form(fault) for fault in self.faults.values()]
 
     def expire(self):
         while True:
             time.sleep(0.1)
             try:
-                with self.lock:
+                with self.acting:
                     now = time.monotonic()
-                    due = [fault for fault in self.faults.values()
-                           if fault["_ends"] <= now and fault.get("_retry", 0) <= now]
+                    with self.lock:
+                        due = [fault for fault in self.faults.values()
+                               if fault["_ends"] <= now and fault.get("_retry", 0) <= now]
                     for fault in due:
                         self.end(fault)
-                    if due:
-                        self.save()
             except Exception as error:  # noqa: BLE001 - the timer must outlive a failed save
-                print(f"keeper: expiry: {error}", file=sys.stderr, flush=True)
+                say(f"expiry: {error}")
 
     def stop(self):
         """Refuses new faults and undoes every one in force (SIGTERM)."""
@@ -354,7 +387,7 @@ class Keeper:
         try:
             self.clear_all()
         except Refused as refused:
-            print(f"keeper: {refused.message}; scripts/lab.sh down sweeps them", file=sys.stderr, flush=True)
+            say(f"{refused.message}; scripts/lab.sh down sweeps them")
 
     # --- the faults -----------------------------------------------------------------------------------
 
@@ -415,26 +448,34 @@ class Keeper:
              "-m", "fast", "-w", "stop"])
         return {}
 
-    def sessions(self, fault_id, count, sql, url, full_is_enough=False):
-        """Starts `count` psql sessions named for the fault, each running `sql`; waits until they are in (or,
-        with `full_is_enough`, until no slot is left)."""
+    def sessions(self, fault_id, sql, url, wanted):
+        """Starts psql sessions named for the fault, each running `sql`, as `wanted(active, connecting,
+        started)` asks: how many more to start now (0: wait for those connecting), or None once the fault is
+        in force. Gives up after 15 s, ending what it started."""
         name = f"{self.lab.comment}-fault-{fault_id}"
         environment = dict(os.environ, PGAPPNAME=name, PGCONNECT_TIMEOUT="3")
-        processes = [subprocess.Popen(["psql", url, "-qAtX", "-c", sql], env=environment,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                      start_new_session=False) for _ in range(count)]
-        undo = {"application_name": name, "pids": [process.pid for process in processes]}
-        deadline = time.time() + 10
+        processes = []
+        undo = {"application_name": name, "pids": []}
+        deadline = time.time() + 15
+        active = 0
         while time.time() < deadline:
             active = int(self.lab.psql(
                 f"SELECT count(*) FROM pg_stat_activity WHERE application_name = '{name}' AND state = 'active'"))
-            if active >= count or (full_is_enough and active > 0 and self.free_slots() <= 0):
+            connecting = sum(process.poll() is None for process in processes) - active
+            more = wanted(active, connecting, len(processes))
+            if more is None:
                 return undo
-            if all(process.poll() is not None for process in processes):
-                break
+            for _ in range(more):
+                process = subprocess.Popen(["psql", url, "-qAtX", "-c", sql], env=environment,
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                processes.append(process)
+                undo["pids"].append(process.pid)
             time.sleep(0.1)
+        ended = [process for process in processes if process.poll() is not None]
+        why = ended[0].stderr.read().strip()[:200] if ended else "nothing"
         undo_fault(self.lab, "db_lock", undo)
-        raise Refused(503, f"the database sessions of the fault did not start ({name})")
+        raise Refused(503, f"the database sessions of the fault did not start ({name}): {active} active, "
+                           f"{len(ended)} of {len(processes)} ended (the first said: {why or 'nothing'})")
 
     def free_slots(self):
         """Connection slots a non-superuser may still take, not counting the session that asks."""
@@ -446,7 +487,11 @@ class Keeper:
     def play_db_lock(self, fault_id, request):
         database = self.lab.postgres()
         sql = "BEGIN; LOCK TABLE note IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(86400);"
-        return self.sessions(fault_id, 1, sql, database["admin_url"].rsplit("/", 1)[0] + "/app")
+
+        def one_session(active, connecting, started):
+            return None if active else 0 if started else 1
+
+        return self.sessions(fault_id, sql, database["admin_url"].rsplit("/", 1)[0] + "/app", one_session)
 
     def refuse_overlap(self, pids, controller, what):
         for pid in pids:
@@ -460,9 +505,18 @@ class Keeper:
         free = self.free_slots()
         if free <= 0:
             raise Refused(409, "no connection slot is free already")
-        # As the app's role, so that the sessions take the slots the replicas use, not the superuser's. A slot
-        # another client took meanwhile is as good as one of these.
-        return self.sessions(fault_id, free, "SELECT pg_sleep(86400);", database["app_url"], full_is_enough=True)
+        limit = 3 * database["max_connections"]
+
+        def every_slot(active, connecting, started):
+            # A slot another client took meanwhile is as good as one of these; one a client let go is taken
+            # by a new session.
+            free = self.free_slots()
+            if active and free <= 0:
+                return None
+            return free if connecting <= 0 and started + free <= limit else 0
+
+        # As the app's role, so that the sessions take the slots the replicas use, not the superuser's.
+        return self.sessions(fault_id, "SELECT pg_sleep(86400);", database["app_url"], every_slot)
 
     def play_cpu_throttle(self, fault_id, request):
         cpus = request.get("cpus", 0.1)
@@ -486,6 +540,82 @@ class Keeper:
             raise
         return undo
 
+    def play_disk_full(self, fault_id, request):
+        data = self.lab.postgres()["data"]
+        if not os.path.ismount(data):
+            raise Refused(503, f"the database's data ({data}) is not on a file system of the lab's own: run "
+                               "scripts/lab.sh up as root, which mounts a small tmpfs there; disk_full never fills "
+                               "the machine's disk")
+        ballast = os.path.join(data, f"{self.lab.comment}-ballast-{fault_id}")
+        undo = {"ballast": ballast}
+        try:
+            descriptor = os.open(ballast, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                # Big blocks, then small ones, until the file system says it is full.
+                for block in (bytes(1 << 20), bytes(4096)):
+                    while True:
+                        try:
+                            os.write(descriptor, block)
+                        except OSError as error:
+                            if error.errno != errno.ENOSPC:
+                                raise
+                            break
+            finally:
+                os.close(descriptor)
+        except Exception:
+            undo_fault(self.lab, "disk_full", undo)
+            raise
+        return undo
+
+    def play_oom(self, fault_id, request):
+        root = cgroup1_root("memory")
+        numbers = self.lab.replicas(request.get("replica", 1))
+        pids = [self.lab.replica_pid(number) for number in numbers]
+        self.refuse_overlap(pids, "memory", "an oom of that replica")
+        folder = os.path.join(root, self.lab.comment, f"fault-{fault_id}")
+        undo = {"folder": folder, "root": root, "origins": {str(pid): cgroup_of(pid, "memory") for pid in pids},
+                "leaks": []}
+        try:
+            os.makedirs(folder, exist_ok=True)
+            for pid in pids:
+                move(pid, folder)
+            # What the processes held stays charged where it was; the cap counts from what they take now.
+            with open(os.path.join(folder, "memory.usage_in_bytes")) as file:
+                cap = int(file.read()) + OOM_HEADROOM_BYTES
+            with open(os.path.join(folder, "memory.limit_in_bytes"), "w") as file:
+                file.write(str(cap))
+            leak = dict(OOM_LEAK, duration_s=request.get("duration_s", 300))
+            for number, pid in zip(numbers, pids):
+                port = self.lab.config["replica_ports"][number - 1]
+                undo["leaks"].append([port, app_admin(self.lab, port, "POST", "/admin/faults", leak)["id"], pid])
+        except Exception:
+            undo_fault(self.lab, "oom", undo)
+            raise
+        return undo
+
+
+def app_admin(lab, port, method, path, body=None):
+    """One request to a replica's own admin API, with the lab's token; its JSON answer."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}", method=method, data=json.dumps(body).encode() if body else None,
+        headers={"Authorization": f"Bearer {lab.config['token']}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            return json.load(answer)
+    except urllib.error.HTTPError as error:
+        raise Refused(503, f"the app on port {port} answered {method} {path} with {error.code}: "
+                           f"{error.read()[:300].decode(errors='replace')}") from None
+
+
+def start_postgres(lab):
+    """Starts the lab's PostgreSQL again, as lab.sh did, unless it runs."""
+    database = lab.postgres()
+    pg_ctl = ["runuser", "-u", "postgres", "--", os.path.join(database["bin"], "pg_ctl"), "-D", database["data"]]
+    if run(pg_ctl + ["status"], check=False).returncode != 0:
+        options = (f"-p {database['port']} -k {database['dir']} -c listen_addresses=127.0.0.1 "
+                   f"-c max_connections={database['max_connections']}")
+        run(pg_ctl + ["-l", os.path.join(database["dir"], "server.log"), "-w", "-o", options, "start"])
+
 
 def undo_fault(lab, kind, undo):
     """Undoes one fault from what its play step kept; safe to run twice."""
@@ -493,7 +623,14 @@ def undo_fault(lab, kind, undo):
         for pid in undo.get("pids", []):
             if lab.is_app(pid):  # a pid the state file kept may be another process's by now
                 os.kill(pid, signal.SIGCONT)
-    elif kind in ("partition", "cpu_throttle"):
+    elif kind in ("partition", "cpu_throttle", "oom"):
+        for port, leak, pid in undo.get("leaks", []):
+            # Only on the app that leaks: one the supervisor restarted numbers its own faults from 1 again.
+            if lab.is_app(pid):
+                try:
+                    app_admin(lab, port, "DELETE", f"/admin/faults/{leak}")
+                except (OSError, Refused):
+                    pass  # it ended meanwhile, and its leak with it
         try:
             for rule in undo.get("rules", []):
                 while run(["iptables", "-w", "-D"] + rule, check=False).returncode == 0:
@@ -505,13 +642,13 @@ def undo_fault(lab, kind, undo):
         finally:
             remove_cgroup(undo["folder"], undo["root"])
     elif kind == "db_down":
-        database = lab.postgres()
-        if run(["runuser", "-u", "postgres", "--", os.path.join(database["bin"], "pg_ctl"), "-D", database["data"],
-                "status"], check=False).returncode != 0:
-            options = (f"-p {database['port']} -k {database['dir']} -c listen_addresses=127.0.0.1 "
-                       f"-c max_connections={database['max_connections']}")
-            run(["runuser", "-u", "postgres", "--", os.path.join(database["bin"], "pg_ctl"), "-D", database["data"],
-                 "-l", os.path.join(database["dir"], "server.log"), "-w", "-o", options, "start"])
+        start_postgres(lab)
+    elif kind == "disk_full":
+        try:
+            os.remove(undo["ballast"])
+        except FileNotFoundError:
+            pass
+        start_postgres(lab)  # a WAL write that found the disk full stops the server (PANIC)
     elif kind in ("db_lock", "db_connections"):
         try:
             lab.psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
@@ -536,7 +673,7 @@ def sweep(lab):
         try:
             undo_fault(lab, fault["type"], fault["undo"])
         except Exception as error:  # noqa: BLE001 - said, and kept in the state file for the next sweep
-            print(f"keeper: sweep: fault {fault['id']} ({fault['type']}): {error}", file=sys.stderr)
+            say(f"sweep: fault {fault['id']} ({fault['type']}): {error}")
             failed.append(fault)
     rules = run(["iptables", "-w", "-S", "OUTPUT"], check=False).stdout.splitlines()
     for rule in rules:
@@ -547,7 +684,7 @@ def sweep(lab):
         roots.append(cgroup2_root())
     except Refused:
         pass
-    roots.append("/sys/fs/cgroup/cpu")
+    roots += [f"/sys/fs/cgroup/{controller}" for controller in CGROUP1_CONTROLLERS]
     for root in roots:
         parent = os.path.join(root, lab.comment)
         if os.path.isdir(parent):
@@ -555,6 +692,8 @@ def sweep(lab):
                 if os.path.isdir(os.path.join(parent, child)):
                     remove_cgroup(os.path.join(parent, child), root)
             remove_cgroup(parent, root)
+    for ballast in ballasts(lab):
+        os.remove(ballast)
     if lab.config.get("postgres"):
         try:
             lab.psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
@@ -566,13 +705,22 @@ def sweep(lab):
     return not failed
 
 
+def ballasts(lab):
+    """The disk_full ballast files in the database's data folder."""
+    database = lab.config.get("postgres")
+    if not database or not os.path.isdir(database["data"]):
+        return []
+    prefix = f"{lab.comment}-ballast-"
+    return [os.path.join(database["data"], name) for name in os.listdir(database["data"]) if name.startswith(prefix)]
+
+
 def leftovers(lab):
     """What of the lab's faults is still in force on the machine, for `lab.sh status`."""
-    found = []
+    found = [f"ballast: {ballast}" for ballast in ballasts(lab)]
     for rule in run(["iptables", "-w", "-S", "OUTPUT"], check=False).stdout.splitlines():
         if lab.comment in rule:
             found.append(f"iptables rule: {rule}")
-    roots = ["/sys/fs/cgroup/cpu"]
+    roots = [f"/sys/fs/cgroup/{controller}" for controller in CGROUP1_CONTROLLERS]
     try:
         roots.append(cgroup2_root())
     except Refused:
@@ -591,7 +739,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def log_message(self, format, *args):  # noqa: A002 - the base class's name
-        print(f"keeper: {self.command} {self.path} {args[1] if len(args) > 1 else ''}", file=sys.stderr, flush=True)
+        say(f"{self.command} {self.path} {args[1] if len(args) > 1 else ''}")
 
     def answer(self, status, body):
         data = json.dumps(body).encode()
@@ -615,9 +763,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if not self.authorised():
             return
         if self.path == "/admin/faults":
-            with self.keeper.lock:
-                faults = [Keeper.public_form(fault) for fault in self.keeper.faults.values()]
-            self.answer(200, {"faults": faults})
+            self.answer(200, {"faults": self.keeper.listing()})
         else:
             self.error(404, f"no route {self.path}")
 
@@ -677,10 +823,10 @@ def serve(lab):
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    print(f"keeper: listening on 127.0.0.1:{lab.config['port']}", file=sys.stderr, flush=True)
+    say(f"listening on 127.0.0.1:{lab.config['port']}")
     server.serve_forever()
     keeper.stop()
-    print("keeper: stopped", file=sys.stderr, flush=True)
+    say("stopped")
 
 
 def main():

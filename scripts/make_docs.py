@@ -58,7 +58,7 @@ def main():
     incident = pathlib.Path(args.incident).resolve()
     if not os.access(incident, os.X_OK):
         sys.exit(f"make_docs: no incident binary at {incident}: run `swift build` or pass --incident PATH")
-    pages = [pathlib.Path(p) for p in args.pages] or sorted((ROOT / "docs").glob("*.md"))
+    pages = [pathlib.Path(p).resolve() for p in args.pages] or sorted((ROOT / "docs").glob("*.md"))
     stale = []
     for page in pages:
         before = page.read_text()

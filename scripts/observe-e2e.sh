@@ -31,7 +31,12 @@ cleanup() {
     exit "$status"
 }
 trap cleanup EXIT
-fail() { echo "observe-e2e FAILED: $*" >&2; exit 1; }
+# A failure shows what the keeper did last (its log goes with the lab's folder).
+fail() {
+    echo "observe-e2e FAILED: $*" >&2
+    [[ -f $LAB_DIR/keeper.log ]] && { echo "-- the last of keeper.log:" >&2; tail -n 30 "$LAB_DIR/keeper.log" >&2; }
+    exit 1
+}
 # The outside faults (iptables, cgroups, PostgreSQL stopped as its user) need root: said now, not after
 # the app's game days.
 (( EUID == 0 )) || { echo "observe-e2e: run as root: the outside game day needs iptables and cgroups" >&2; exit 69; }

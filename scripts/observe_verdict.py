@@ -28,7 +28,8 @@ PAGE_WITHIN, MEDIAN_PAGE_WITHIN = 60, 15
 # Faults from outside the app (the lab's keeper plays them), judged by what they cost users: one whose errors
 # or slow answers reach the fast-burn page threshold (14.4 times the budget, ops/slo) must page; any other
 # must be seen by an alert (a ticket) or cost users nothing the SLOs count.
-OUTSIDE = {"kill", "pause", "partition", "db_down", "db_lock", "db_connections", "cpu_throttle"}
+OUTSIDE = {
+    "kill", "pause", "partition", "db_down", "db_lock", "db_connections", "cpu_throttle", "oom", "disk_full"}
 FAST_BURN = 14.4
 
 

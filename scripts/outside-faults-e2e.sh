@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Every fault from outside the app, played for real on the production-like lab and undone: for each type it
 # injects with `incident inject`, checks the effect on the machine (a process killed or stopped, a rule in
-# force, PostgreSQL down, a lock held, the slots taken, a CPU quota), clears it with `incident clear`, and
-# checks that nothing of it remains and the service answers as before. Then a fault left to expire, and a
-# keeper killed with faults in force: `lab.sh down` must sweep what it left (no rule, cgroup, stopped process).
+# force, PostgreSQL down, a lock held, the slots taken, a CPU quota, a replica OOM-killed, the database's
+# disk full), clears it with `incident clear`, and checks that nothing of it remains and the service answers
+# and writes as before. Then a fault left to expire, a game day stopped with Ctrl-C (it clears what it
+# injected), and a keeper killed with faults in force: `lab.sh down` must sweep what it left (no rule,
+# cgroup, ballast or stopped process).
 #
 #   scripts/outside-faults-e2e.sh        (as root: iptables and cgroups; CI runs it)
 #
@@ -56,7 +58,15 @@ nothing_left() {
     no_leftovers \
         && [[ $("$incident" faults --json | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))') == 0 ]]
 }
-serves() { [[ $(status_of "$INCIDENT_TARGET/api/notes") == 200 ]] && [[ $(status_of "$INCIDENT_TARGET/") == 200 ]]; }
+# A note written through HAProxy: 201, or the HTTP status it got.
+write_status() {
+    curl -s -o /dev/null -m 3 -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+        -d '{"text":"outside-faults"}' "$INCIDENT_TARGET/api/notes" || true
+}
+serves() {
+    [[ $(status_of "$INCIDENT_TARGET/api/notes") == 200 && $(status_of "$INCIDENT_TARGET/") == 200 \
+        && $(write_status) == 201 ]]
+}
 # lab.sh status, whatever its exit status (1 while something is down, as during a fault).
 lab_status() { scripts/lab.sh status 2>&1 || true; }
 every_replica_up() { [[ $(lab_status | grep -c 'replica-[0-9] UP ') == 3 ]]; }
@@ -84,7 +94,8 @@ killed_pid=$(app_pid 2)
 replica_2_restarted() { [[ -n $(app_pid 2) && $(app_pid 2) != "$killed_pid" ]]; }
 play replica_2_restarted kill replica=2
 
-replica_3_stopped() { [[ $(ps -o stat= -p "$(app_pid 3)") == T* ]]; }
+replica_stopped() { [[ $(ps -o stat= -p "$1") == T* ]]; }
+replica_3_stopped() { replica_stopped "$(app_pid 3)"; }
 play replica_3_stopped pause replica=3
 
 replica_1_out() { lab_status | grep -q 'replica-1 DOWN'; }
@@ -116,6 +127,25 @@ quota_set() {
         && [[ $(cat /sys/fs/cgroup/cpu/"$tag"/*/cpu.cfs_quota_us) == 10000 ]]
 }
 play quota_set cpu_throttle replica=1 cpus=0.1
+
+# The kernel, not the keeper, ends the replica: its fault cgroup counts the OOM kill.
+oom_pid=$(app_pid 2)
+replica_2_oom_killed() {
+    [[ -n $(app_pid 2) && $(app_pid 2) != "$oom_pid" ]] \
+        && grep -qE '^oom_kill [1-9]' /sys/fs/cgroup/memory/"$tag"/*/memory.oom_control
+}
+play replica_2_oom_killed oom replica=2
+
+# Writes fail once the table needs a new page (PostgreSQL fills the free space of its last one first: up to a
+# few hundred notes), reads go on: a partial failure.
+disk_full() {
+    [[ $(df --output=avail -B1 "$(cat "$LAB_DIR/postgres.dir")/data" | tail -n 1 | tr -d ' ') -lt 65536 ]] || return 1
+    for _ in $(seq 500); do
+        [[ $(write_status) == 500 ]] && break
+    done
+    [[ $(write_status) == 500 && $(status_of "$INCIDENT_TARGET/api/notes") == 200 ]]
+}
+play disk_full disk_full
 
 # A fault left alone ends at its duration: the keeper's timer, not the CLI, undoes it.
 id=$("$incident" inject pause replica=1 --duration 2s -q)
@@ -165,11 +195,39 @@ else
     pass "a dead keeper: refused, nothing recorded"
 fi
 
+# Ctrl-C of a game day clears the outside fault it injected, as it does the app's.
+cat > "$work/pause.yaml" <<'YAML'
+name: stopped by Ctrl-C
+steps:
+  - name: a replica frozen for a long time
+    fault: pause replica=2
+    hold: 10m
+    detect_within: 10m
+YAML
+frozen=$(app_pid 2)
+"$incident" gameday run "$work/pause.yaml" > "$work/gameday.out" 2>&1 &
+gameday=$!
+if eventually replica_stopped "$frozen"; then
+    kill -INT "$gameday"
+    wait "$gameday" && code=0 || code=$?
+    if [[ $code == 130 ]] && eventually nothing_left && [[ $(ps -o stat= -p "$frozen") != T* ]]; then
+        pass "Ctrl-C of a game day: exit 130, the paused replica runs again, nothing left"
+    else
+        fail "Ctrl-C of a game day: exit $code, left: $(python3 scripts/lab_keeper.py leftovers "$LAB_DIR/keeper.json") $(tail -n 3 "$work/gameday.out")"
+    fi
+else
+    fail "the game day did not pause replica-2: $(tail -n 5 "$work/gameday.out")"
+    kill -INT "$gameday" 2> /dev/null || true
+    wait "$gameday" || true
+fi
+
 # The keeper dies with faults in force: lab.sh down sweeps what it left.
 stopped=$(app_pid 2)
 "$incident" inject pause replica=2 --duration 10m -q > /dev/null
 "$incident" inject partition from=lb to=replica-3 --duration 10m -q > /dev/null
 "$incident" inject cpu_throttle replica=1 --duration 10m -q > /dev/null
+"$incident" inject oom replica=3 --duration 10m -q > /dev/null
+"$incident" inject disk_full --duration 10m -q > /dev/null
 kill -KILL -- "-$(cat "$LAB_DIR/keeper.pid")"
 if lab_status | grep -q "rule: .*$tag"; then pass "status lists the rule a dead keeper left"; else
     fail "status does not list the rule a dead keeper left"
@@ -177,7 +235,7 @@ fi
 # The sweep lab.sh down runs, by itself first: the stopped replica runs again, and nothing is left.
 python3 scripts/lab_keeper.py sweep "$LAB_DIR/keeper.json" || fail "the sweep failed"
 if [[ $(ps -o stat= -p "$stopped") != T* ]] && no_leftovers; then
-    pass "the sweep after the keeper died: the paused replica runs again, no rule, no cgroup"
+    pass "the sweep after the keeper died: the paused replica runs again, no rule, cgroup or ballast"
 else
     fail "the sweep left: $(ps -o stat= -p "$stopped") $(python3 scripts/lab_keeper.py leftovers "$LAB_DIR/keeper.json")"
 fi

@@ -5,6 +5,8 @@
 #   scripts/throwaway-postgres.sh stop DIR    # stops it and removes DIR
 #
 # POSTGRES_MAX_CONNECTIONS sets the server's max_connections (default PostgreSQL's, 100).
+# POSTGRES_DATA_FS_MB=N puts the data on a tmpfs of N MiB of its own (root only), so that the lab's disk_full
+# fault fills that file system and never the machine's; WAL is kept small to fit.
 #
 # It runs as the unprivileged postgres user when started by root (PostgreSQL refuses root), with password
 # (scram-sha-256) authentication on 127.0.0.1 only; DIR holds the data, the socket, the log and the password.
@@ -26,6 +28,7 @@ as_owner() {
 }
 if [[ $action == stop ]]; then
     [[ -d $dir/data ]] && as_owner "$pg_bin/pg_ctl" -D "$dir/data" -m fast stop > /dev/null 2>&1 || true
+    if mountpoint -q "$dir/data"; then umount "$dir/data"; fi
     rm -rf "$dir"
     exit 0
 fi
@@ -34,8 +37,20 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 password=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
 echo "$password" > "$dir/password"
 [[ $(id -u) == 0 ]] && chown -R postgres "$dir"
+if [[ -n ${POSTGRES_DATA_FS_MB:-} ]]; then
+    [[ $(id -u) == 0 ]] || {
+        echo "$0: POSTGRES_DATA_FS_MB needs root (it mounts a tmpfs)" >&2
+        exit 77
+    }
+    mkdir -p "$dir/data"
+    mount -t tmpfs -o "size=${POSTGRES_DATA_FS_MB}m,mode=0700,uid=$(id -u postgres),gid=$(id -g postgres)" \
+        incident-postgres-data "$dir/data"
+fi
 as_owner "$pg_bin/initdb" -D "$dir/data" -U postgres --auth-host=scram-sha-256 --auth-local=peer \
     --pwfile="$dir/password" > "$dir/initdb.log"
+if [[ -n ${POSTGRES_DATA_FS_MB:-} ]]; then
+    printf 'min_wal_size = 32MB\nmax_wal_size = 64MB\n' >> "$dir/data/postgresql.conf"
+fi
 as_owner "$pg_bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
     -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=${POSTGRES_MAX_CONNECTIONS:-100}" \
     start > /dev/null

@@ -98,6 +98,7 @@ extension FaultAction {
         case .notLive: self = .notLive
         case .kill: self = .kill(replica: try reader.replica())
         case .pause: self = .pause(replica: try reader.replica())
+        case .oom: self = .oom(replica: try reader.replica())
         case .cpuThrottle:
             self = .cpuThrottle(
                 replica: try reader.replica(), cpus: try reader.number("cpus", in: FaultLimits.throttleCPUs) ?? 0.1)
@@ -114,6 +115,7 @@ extension FaultAction {
         case .dbDown: self = .dbDown
         case .dbLock: self = .dbLock
         case .dbConnections: self = .dbConnections
+        case .diskFull: self = .diskFull
         }
     }
 }

@@ -20,6 +20,10 @@ public enum FaultAction: Equatable, Sendable {
     case dbLock
     case dbConnections
     case cpuThrottle(replica: ReplicaChoice, cpus: Double)
+    /// The replica's memory capped just above what it holds while it leaks: the kernel's OOM killer ends it.
+    case oom(replica: ReplicaChoice)
+    /// The file system under the database's data filled up.
+    case diskFull
 
     public var type: FaultType {
         switch self {
@@ -40,6 +44,8 @@ public enum FaultAction: Equatable, Sendable {
         case .dbLock: .dbLock
         case .dbConnections: .dbConnections
         case .cpuThrottle: .cpuThrottle
+        case .oom: .oom
+        case .diskFull: .diskFull
         }
     }
 
@@ -52,10 +58,10 @@ public enum FaultAction: Equatable, Sendable {
         case .crash(let code, let delay): [("exit_code", .number(Double(code))), ("delay_s", .number(delay))]
         case .memoryLeak(let rate, let max): [("mb_per_s", .number(Double(rate))), ("max_mb", .number(Double(max)))]
         case .cpuBurn(let threads): [("threads", .number(Double(threads)))]
-        case .kill(let replica), .pause(let replica): [("replica", replica.value)]
+        case .kill(let replica), .pause(let replica), .oom(let replica): [("replica", replica.value)]
         case .partition(let from, let to): [("from", .string(from.name)), ("to", .string(to.name))]
         case .cpuThrottle(let replica, let cpus): [("replica", replica.value), ("cpus", .number(cpus))]
-        case .abort, .dependencyDown, .notReady, .notLive, .dbDown, .dbLock, .dbConnections: []
+        case .abort, .dependencyDown, .notReady, .notLive, .dbDown, .dbLock, .dbConnections, .diskFull: []
         }
     }
 }

@@ -13,12 +13,14 @@ public enum FaultType: String, CaseIterable, Codable, Sendable {
     case dbLock = "db_lock"
     case dbConnections = "db_connections"
     case cpuThrottle = "cpu_throttle"
+    case oom
+    case diskFull = "disk_full"
 
     /// Faults from outside the app: the lab's keeper (`scripts/lab_keeper.py`) plays them, and the app's
     /// admin API refuses them.
     public var isOutside: Bool {
         switch self {
-        case .kill, .pause, .partition, .dbDown, .dbLock, .dbConnections, .cpuThrottle: true
+        case .kill, .pause, .partition, .dbDown, .dbLock, .dbConnections, .cpuThrottle, .oom, .diskFull: true
         default: false
         }
     }

@@ -37,6 +37,10 @@ public struct AdminClient: Sendable {
                 ? "start the app, or pass --target (or set INCIDENT_TARGET) with its address"
                 : "start the lab (scripts/lab.sh up) and source its lab.env, or pass --lab with the keeper's address"
         }
+
+        /// How long an answer may take: the app's is in memory; the keeper's may wait for a program it runs
+        /// (`pg_ctl` stopping the database, which it gives 30 s) and for the play before it.
+        var timeout: Duration { self == .app ? .seconds(10) : .seconds(75) }
     }
 
     /// The service's base URL, `http://127.0.0.1:8080`.
@@ -45,11 +49,11 @@ public struct AdminClient: Sendable {
     let token: AdminToken
     let client: HTTPClient
 
-    public init(target: String, token: AdminToken, peer: Peer = .app, timeout: Duration = .seconds(10)) throws {
+    public init(target: String, token: AdminToken, peer: Peer = .app) throws {
         self.target = try Self.checked(target: target)
         self.token = token
         self.peer = peer
-        client = HTTPClient(timeout: timeout, userAgent: "incident")
+        client = HTTPClient(timeout: peer.timeout, userAgent: "incident")
     }
 
     /// `target` without a trailing slash, if it is an http:// URL with a host.

@@ -145,8 +145,8 @@ public struct GameDayRunner: Sendable {
         if step.fault.action.type.isOutside, let keeper {
             let scope: String =
                 switch step.fault.action {
-                case .kill(.all), .pause(.all), .cpuThrottle(.all, _): "all"
-                case .kill(.one), .pause(.one), .cpuThrottle(.one, _): "1 of \(replicas.count)"
+                case .kill(.all), .pause(.all), .cpuThrottle(.all, _), .oom(.all): "all"
+                case .kill(.one), .pause(.one), .cpuThrottle(.one, _), .oom(.one): "1 of \(replicas.count)"
                 case .partition(let from, let to): "\(from.name)→\(to.name)"
                 default: "db"
                 }

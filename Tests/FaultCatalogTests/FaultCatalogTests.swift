@@ -20,6 +20,9 @@ struct FaultTextTests {
         ("partition from=replica-3 to=db", "partition from=replica-3 to=db"),
         ("cpu_throttle replica=2", "cpu_throttle replica=2 cpus=0.1"),
         ("db_lock duration_s=60", "db_lock duration_s=60"),
+        ("oom", "oom replica=1"),
+        ("oom replica=all", "oom replica=all"),
+        ("disk_full duration_s=20", "disk_full duration_s=20"),
     ])
     func equalFaultsHaveOneCanonicalText(written: String, canonical: String) throws {
         let spec = try FaultSpec(text: written)
@@ -52,6 +55,8 @@ struct FaultTextTests {
         ("partition from=replica-1 to=replica-2", "not replica-1 from replica-2"),
         ("cpu_throttle cpus=2", "field 'cpus' is 2; it must be between 0.01 and 1"),
         ("db_down probability=0.5", "field 'probability' does not apply to a db_down fault"),
+        ("oom replica=9", "field 'replica' must be a replica's number, 1 to 8, or all"),
+        ("disk_full replica=1", "field 'replica' does not apply to a disk_full fault"),
     ])
     func badTextIsRefusedNamingTheField(text: String, message: String) {
         #expect {

@@ -21,7 +21,8 @@ extension IncidentCommand {
                 if this command is gone: kill replica=N|all (SIGKILL; the supervisor restarts it), pause \
                 replica=N|all (SIGSTOP), partition from=lb to=replica-N or from=replica-N to=db (packets dropped), \
                 db_down, db_lock (the notes table locked), db_connections (every free slot taken), cpu_throttle \
-                replica=N|all cpus=0.1 (a CPU quota). A type the machine cannot play (no root, no cgroup) is \
+                replica=N|all cpus=0.1 (a CPU quota), oom replica=N|all (memory capped while the app leaks: the \
+                OOM killer ends it), disk_full (the database's file system filled). A type the machine cannot play (no root, no cgroup) is \
                 refused whole, exit 69.
 
                 The token comes from $APP_ADMIN_TOKEN or --token-file, never from a flag (flags show in ps).
@@ -36,7 +37,7 @@ extension IncidentCommand {
 
         @Argument(
             help:
-                "The fault type: latency, error, abort, hang, crash, memory_leak, cpu_burn, dependency_down, not_ready, not_live; from outside: kill, pause, partition, db_down, db_lock, db_connections, cpu_throttle."
+                "The fault type: latency, error, abort, hang, crash, memory_leak, cpu_burn, dependency_down, not_ready, not_live; from outside: kill, pause, partition, db_down, db_lock, db_connections, cpu_throttle, oom, disk_full."
         )
         var type: String
 
