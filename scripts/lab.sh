@@ -152,6 +152,8 @@ up() {
         # As root, the data on a small tmpfs of its own: the disk_full fault fills that, not the machine's disk.
         local data_fs=
         (( EUID == 0 )) && data_fs=${LAB_POSTGRES_DATA_MB:-192}
+        [[ -z $data_fs || ($data_fs =~ ^[0-9]+$ && data_fs -ge 64 && data_fs -le 4096) ]] \
+            || usage_error "LAB_POSTGRES_DATA_MB is '$data_fs'; give 64 to 4096 (MiB of RAM for the database's data)"
         admin_url=$(POSTGRES_MAX_CONNECTIONS=${LAB_POSTGRES_MAX_CONNECTIONS:-50} POSTGRES_DATA_FS_MB=$data_fs \
             scripts/throwaway-postgres.sh start "$pg_dir") || die "PostgreSQL did not start; see $pg_dir"
         password=$(python3 -c 'import secrets; print(secrets.token_hex(12))')

@@ -59,6 +59,8 @@ CPU_PERIOD_US = 100_000
 OOM_HEADROOM_BYTES = 4 << 20  # what an oom fault's replica may still take before the OOM killer ends it
 OOM_LEAK = {"type": "memory_leak", "mb_per_s": 32, "max_mb": 256}  # within the app's APP_MAX_LEAK_MB
 CGROUP1_CONTROLLERS = ("cpu", "memory")
+RESTARTS_DATABASE = {"db_down", "disk_full"}  # their undo starts PostgreSQL: one at a time
+DATA_FS_SOURCE = "incident-postgres-data"  # the tmpfs scripts/throwaway-postgres.sh mounts for the data
 
 
 class Refused(Exception):
@@ -208,6 +210,21 @@ def local_ports(pids, port):
     return sorted(ports)
 
 
+def is_lab_data_fs(path):
+    """True when `path` is the mount point of the small tmpfs lab.sh made for the database's data."""
+    with open("/proc/mounts") as mounts:
+        return any(fields[:3] == [DATA_FS_SOURCE, path, "tmpfs"] for fields in (line.split() for line in mounts))
+
+
+def cgroup_procs(folder):
+    """The pids in the cgroup `folder`, as strings; none when it is gone."""
+    try:
+        with open(os.path.join(folder, "cgroup.procs")) as file:
+            return set(file.read().split())
+    except OSError:
+        return set()
+
+
 def move(pid, folder):
     with open(os.path.join(folder, "cgroup.procs"), "w") as file:
         try:
@@ -297,6 +314,11 @@ class Keeper:
             with self.lock:
                 if self.closing:
                     raise Refused(503, "the keeper is stopping")
+                if kind in RESTARTS_DATABASE:
+                    taken = [fault["id"] for fault in self.faults.values() if fault["type"] in RESTARTS_DATABASE]
+                    if taken:
+                        raise Refused(409, f"fault {taken[0]} stops or fills the database already: clear it first; "
+                                           "the end of one would start the server under the other")
                 fault_id = self.next_id
                 self.next_id += 1
             started = time.monotonic()
@@ -315,6 +337,7 @@ class Keeper:
                 id=fault_id, duration_s=duration, activated_at=now_rfc3339(activated),
                 expires_at=now_rfc3339(activated + duration), undo=undo)
             fault["_ends"] = time.monotonic() + duration
+            fault["_retry"] = 0  # every key now: the list is read under the lock while an undo sets this one
             with self.lock:
                 self.faults[fault_id] = fault
                 self.save()
@@ -458,19 +481,23 @@ class Keeper:
         undo = {"application_name": name, "pids": []}
         deadline = time.time() + 15
         active = 0
-        while time.time() < deadline:
-            active = int(self.lab.psql(
-                f"SELECT count(*) FROM pg_stat_activity WHERE application_name = '{name}' AND state = 'active'"))
-            connecting = sum(process.poll() is None for process in processes) - active
-            more = wanted(active, connecting, len(processes))
-            if more is None:
-                return undo
-            for _ in range(more):
-                process = subprocess.Popen(["psql", url, "-qAtX", "-c", sql], env=environment,
-                                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-                processes.append(process)
-                undo["pids"].append(process.pid)
-            time.sleep(0.1)
+        try:
+            while time.time() < deadline:
+                active = int(self.lab.psql(
+                    f"SELECT count(*) FROM pg_stat_activity WHERE application_name = '{name}' AND state = 'active'"))
+                connecting = sum(process.poll() is None for process in processes) - active
+                more = wanted(active, connecting, len(processes))
+                if more is None:
+                    return undo
+                for _ in range(more):
+                    process = subprocess.Popen(["psql", url, "-qAtX", "-c", sql], env=environment,
+                                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                    processes.append(process)
+                    undo["pids"].append(process.pid)
+                time.sleep(0.1)
+        except BaseException:
+            undo_fault(self.lab, "db_lock", undo)  # the sessions started so far, which no fault lists
+            raise
         ended = [process for process in processes if process.poll() is not None]
         why = ended[0].stderr.read().strip()[:200] if ended else "nothing"
         undo_fault(self.lab, "db_lock", undo)
@@ -542,7 +569,7 @@ class Keeper:
 
     def play_disk_full(self, fault_id, request):
         data = self.lab.postgres()["data"]
-        if not os.path.ismount(data):
+        if not is_lab_data_fs(data):
             raise Refused(503, f"the database's data ({data}) is not on a file system of the lab's own: run "
                                "scripts/lab.sh up as root, which mounts a small tmpfs there; disk_full never fills "
                                "the machine's disk")
@@ -576,7 +603,14 @@ class Keeper:
         undo = {"folder": folder, "root": root, "origins": {str(pid): cgroup_of(pid, "memory") for pid in pids},
                 "leaks": []}
         try:
+            # The leaks first, answered before any cap can end a replica; then the cap.
+            leak = dict(OOM_LEAK, duration_s=request.get("duration_s", 300))
+            for number, pid in zip(numbers, pids):
+                port = self.lab.config["replica_ports"][number - 1]
+                undo["leaks"].append([port, app_admin(self.lab, port, "POST", "/admin/faults", leak)["id"], pid])
             os.makedirs(folder, exist_ok=True)
+            with open(os.path.join(folder, "memory.swappiness"), "w") as file:
+                file.write("0")  # where the machine has swap, the kernel kills rather than swaps
             for pid in pids:
                 move(pid, folder)
             # What the processes held stays charged where it was; the cap counts from what they take now.
@@ -584,10 +618,6 @@ class Keeper:
                 cap = int(file.read()) + OOM_HEADROOM_BYTES
             with open(os.path.join(folder, "memory.limit_in_bytes"), "w") as file:
                 file.write(str(cap))
-            leak = dict(OOM_LEAK, duration_s=request.get("duration_s", 300))
-            for number, pid in zip(numbers, pids):
-                port = self.lab.config["replica_ports"][number - 1]
-                undo["leaks"].append([port, app_admin(self.lab, port, "POST", "/admin/faults", leak)["id"], pid])
         except Exception:
             undo_fault(self.lab, "oom", undo)
             raise
@@ -637,8 +667,10 @@ def undo_fault(lab, kind, undo):
                     pass
                 if run(["iptables", "-w", "-C"] + rule, check=False).returncode == 0:
                     raise Refused(503, f"the rule {' '.join(rule)} is still in force")
+            inside = cgroup_procs(undo["folder"])
             for pid, origin in undo.get("origins", {}).items():
-                move_back(pid, undo["root"], origin)
+                if pid in inside:  # one that left (an app the OOM killer ended) may be another process's pid now
+                    move_back(pid, undo["root"], origin)
         finally:
             remove_cgroup(undo["folder"], undo["root"])
     elif kind == "db_down":
@@ -693,7 +725,11 @@ def sweep(lab):
                     remove_cgroup(os.path.join(parent, child), root)
             remove_cgroup(parent, root)
     for ballast in ballasts(lab):
-        os.remove(ballast)
+        try:
+            os.remove(ballast)
+        except OSError as error:
+            say(f"sweep: {ballast}: {error}")
+            failed.append({"id": None, "type": "disk_full", "undo": {"ballast": ballast}})
     if lab.config.get("postgres"):
         try:
             lab.psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "

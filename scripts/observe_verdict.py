@@ -26,8 +26,9 @@ SILENT = {"memory_leak", "cpu_burn"}
 MASKED_ON_ONE = {"crash", "not_ready"}
 PAGE_WITHIN, MEDIAN_PAGE_WITHIN = 60, 15
 # Faults from outside the app (the lab's keeper plays them), judged by what they cost users: one whose errors
-# or slow answers reach the fast-burn page threshold (14.4 times the budget, ops/slo) must page; any other
-# must be seen by an alert (a ticket) or cost users nothing the SLOs count.
+# or slow answers reach the fast-burn page threshold (14.4 times the budget, ops/slo) must page within 60 s of
+# the first failed request (a full disk hurts only once the database needs a new page, tens of seconds after
+# the injection); any other must be seen by an alert (a ticket) or cost users nothing the SLOs count.
 OUTSIDE = {
     "kill", "pause", "partition", "db_down", "db_lock", "db_connections", "cpu_throttle", "oom", "disk_full"}
 FAST_BURN = 14.4
@@ -60,6 +61,15 @@ class Prometheus:
                 name = series["metric"]["alertname"]
                 firsts[name] = min(firsts.get(name, float("inf")), began)
         return firsts
+
+    def first_failure(self, start, end):
+        """When HAProxy first answered users 5xx in [start, end], to the second; None if it never did."""
+        query = 'sum(increase(haproxy_backend_http_responses_total{job="haproxy",proxy="app",code=~"5xx|other"}[2s]))'
+        for series in self.get("/api/v1/query_range", query=query, start=start, end=end, step=1):
+            for at, value in series["values"]:
+                if float(value) > 0:
+                    return float(at)
+        return None
 
     def cost(self, start, end):
         """User requests answered 5xx at HAProxy and all of them, and the share slower than 300 ms at the
@@ -105,7 +115,11 @@ def judge(prometheus, incidents, scorecard, failures):
         detected = detection.startswith("alert:") and ttd is not None and ttd <= PAGE_WITHIN
         if fault_type in OUTSIDE:
             hurt = errors >= FAST_BURN * (1 - AVAILABILITY_OBJECTIVE) or slow >= FAST_BURN * (1 - LATENCY_OBJECTIVE)
-            if hurt and (page_delay is None or page_delay > PAGE_WITHIN):
+            harmed = max(injected, prometheus.first_failure(injected, ended) or injected)
+            after_harm = first_page - harmed if first_page is not None else None
+            if after_harm is not None and harmed > injected + 1 and after_harm > 0:
+                rows[-1] = rows[-1][:-2] + f" ({after_harm:.1f} s after the first 5xx) |"
+            if hurt and (after_harm is None or after_harm > PAGE_WITHIN):
                 failures.append(f"{fault_type} ({step.get('scope')}) hurt users ({errors:.2%} 5xx, {slow:.1%} slow) "
                                 f"and paged nobody within {PAGE_WITHIN} s ({page_text})")
             elif hurt:

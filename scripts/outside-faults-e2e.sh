@@ -35,6 +35,7 @@ export INCIDENT_DB=$work/incidents.db
 tag=incident-lab-$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["tag"])' "$LAB_DIR/keeper.json")
 admin_url=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["postgres"]["admin_url"])' "$LAB_DIR/keeper.json")
 read -r -a replica_urls <<< "$INCIDENT_REPLICAS"
+pg_dir=$(cat "$LAB_DIR/postgres.dir")
 
 # The running app of replica N (the child of its supervisor loop).
 app_pid() {
@@ -139,12 +140,14 @@ play replica_2_oom_killed oom replica=2
 # Writes fail once the table needs a new page (PostgreSQL fills the free space of its last one first: up to a
 # few hundred notes), reads go on: a partial failure.
 disk_full() {
-    [[ $(df --output=avail -B1 "$(cat "$LAB_DIR/postgres.dir")/data" | tail -n 1 | tr -d ' ') -lt 65536 ]] || return 1
-    for _ in $(seq 500); do
+    (( SECONDS < disk_until )) || return 1
+    [[ $(df --output=avail -B1 "$pg_dir/data" | tail -n 1 | tr -d ' ') -lt 65536 ]] || return 1
+    while (( SECONDS < disk_until )); do
         [[ $(write_status) == 500 ]] && break
     done
     [[ $(write_status) == 500 && $(status_of "$INCIDENT_TARGET/api/notes") == 200 ]]
 }
+disk_until=$((SECONDS + 90))
 play disk_full disk_full
 
 # A fault left alone ends at its duration: the keeper's timer, not the CLI, undoes it.
@@ -188,6 +191,17 @@ else
 fi
 "$incident" clear "$first" > /dev/null
 if eventually nothing_left; then pass "the first cpu_throttle cleared whole"; else fail "cpu_throttle left something"; fi
+# The end of a full disk starts the database: refused while db_down holds it stopped.
+first=$("$incident" inject db_down --duration 2m -q)
+if "$incident" inject disk_full -q > /dev/null 2> "$work/refused.err"; then
+    fail "disk_full was accepted while db_down was in force"
+elif postgres_down; then
+    pass "disk_full refused while db_down is in force, the database still down: $(head -c 100 "$work/refused.err")"
+else
+    fail "disk_full was refused, but the database runs again under db_down"
+fi
+"$incident" clear "$first" > /dev/null
+if eventually nothing_left && eventually serves; then pass "db_down cleared whole"; else fail "db_down left something"; fi
 
 if "$incident" inject kill replica=all --lab "http://127.0.0.1:1" -q > /dev/null 2>&1; then
     fail "a dead keeper took a fault"
@@ -210,7 +224,7 @@ gameday=$!
 if eventually replica_stopped "$frozen"; then
     kill -INT "$gameday"
     wait "$gameday" && code=0 || code=$?
-    if [[ $code == 130 ]] && eventually nothing_left && [[ $(ps -o stat= -p "$frozen") != T* ]]; then
+    if [[ $code == 130 ]] && eventually nothing_left && kill -0 "$frozen" && [[ $(ps -o stat= -p "$frozen") != T* ]]; then
         pass "Ctrl-C of a game day: exit 130, the paused replica runs again, nothing left"
     else
         fail "Ctrl-C of a game day: exit $code, left: $(python3 scripts/lab_keeper.py leftovers "$LAB_DIR/keeper.json") $(tail -n 3 "$work/gameday.out")"
@@ -234,15 +248,15 @@ if lab_status | grep -q "rule: .*$tag"; then pass "status lists the rule a dead 
 fi
 # The sweep lab.sh down runs, by itself first: the stopped replica runs again, and nothing is left.
 python3 scripts/lab_keeper.py sweep "$LAB_DIR/keeper.json" || fail "the sweep failed"
-if [[ $(ps -o stat= -p "$stopped") != T* ]] && no_leftovers; then
+if kill -0 "$stopped" && [[ $(ps -o stat= -p "$stopped") != T* ]] && no_leftovers; then
     pass "the sweep after the keeper died: the paused replica runs again, no rule, cgroup or ballast"
 else
     fail "the sweep left: $(ps -o stat= -p "$stopped") $(python3 scripts/lab_keeper.py leftovers "$LAB_DIR/keeper.json")"
 fi
 trap - EXIT
 cleanup
-if no_leftovers && ! kill -0 "$stopped" 2>/dev/null; then
-    pass "lab.sh down after the keeper died: nothing left running, no rule, no cgroup"
+if no_leftovers && ! kill -0 "$stopped" 2>/dev/null && ! mountpoint -q "$pg_dir/data" && [[ ! -d $pg_dir ]]; then
+    pass "lab.sh down after the keeper died: nothing left running, no rule, no cgroup, no mount"
 else
     fail "lab.sh down left something: $(python3 scripts/lab_keeper.py leftovers "$LAB_DIR/keeper.json")"
 fi
