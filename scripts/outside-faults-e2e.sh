@@ -93,7 +93,7 @@ play() {
 
 killed_pid=$(app_pid 2)
 replica_2_restarted() { [[ -n $(app_pid 2) && $(app_pid 2) != "$killed_pid" ]]; }
-play replica_2_restarted kill replica=2
+play replica_2_restarted kill --replica 2
 
 replica_stopped() { [[ $(ps -o stat= -p "$1") == T* ]]; }
 replica_3_stopped() { replica_stopped "$(app_pid 3)"; }

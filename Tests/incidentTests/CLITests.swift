@@ -161,6 +161,15 @@ struct BadInputTests {
             (64, "--replica is for --per-replica", ["watch", "--replica", "http://127.0.0.1:1"]),
             (69, "kill is a fault from outside the app, which the lab's keeper plays", ["inject", "kill"]),
             (64, "field 'replica' must be a replica's number", ["inject", "pause", "replica=9", "--lab", "http://x"]),
+            (
+                64, "field 'replica' must be a replica's number",
+                ["inject", "kill", "--replica", "0", "--lab", "http://x"]
+            ),
+            (
+                64, "parameter 'replica' is given twice",
+                ["inject", "kill", "replica=1", "--replica", "2", "--lab", "http://x"]
+            ),
+            (64, "field 'replica' does not apply to a db_down fault", ["inject", "db_down", "--replica", "1"]),
         ] as [(Int32, String, [String])])
     func badInputIsRefusedWithItsExitCode(status: Int32, words: String, arguments: [String]) async throws {
         try await expectRefusal(status, words, arguments)

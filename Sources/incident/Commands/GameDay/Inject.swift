@@ -33,6 +33,7 @@ extension IncidentCommand {
                   incident inject latency ms=800 --duration 2m -q
                   incident watch --until-recovered   # detected, then recovered at expiry
                   incident inject partition from=lb to=replica-1 --duration 1m
+                  incident inject kill --replica 2
                 """)
 
         @Argument(
@@ -50,6 +51,11 @@ extension IncidentCommand {
 
         @Option(help: ArgumentHelp("A glob over request paths, such as '/api/*'.", valueName: "glob"))
         var route: String?
+
+        @Option(
+            help: ArgumentHelp(
+                "The replica an outside fault hits, a number or all (the same as replica=N).", valueName: "N|all"))
+        var replica: String?
 
         @Option(
             help: ArgumentHelp(
@@ -88,7 +94,8 @@ extension IncidentCommand {
                     try DurationInput.seconds(duration, option: "--duration", in: 0.001...86_400))
             }
             do {
-                return try FaultSpec(type: type, parameters: parameters, extra: extra)
+                return try FaultSpec(
+                    type: type, parameters: parameters + (replica.map { ["replica=\($0)"] } ?? []), extra: extra)
             } catch {
                 throw IncidentError.invalidInput("the fault is not one the catalog accepts: \(error.description)")
             }
