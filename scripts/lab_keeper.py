@@ -466,9 +466,7 @@ class Keeper:
         return undo
 
     def play_db_down(self, fault_id, request):
-        database = self.lab.postgres()
-        run(["runuser", "-u", "postgres", "--", os.path.join(database["bin"], "pg_ctl"), "-D", database["data"],
-             "-m", "fast", "-w", "stop"])
+        run(pg_ctl(self.lab) + ["-m", "fast", "-w", "stop"])
         return {}
 
     def sessions(self, fault_id, sql, url, wanted):
@@ -637,14 +635,19 @@ def app_admin(lab, port, method, path, body=None):
                            f"{error.read()[:300].decode(errors='replace')}") from None
 
 
+def pg_ctl(lab):
+    """pg_ctl on the lab's cluster, as the postgres user (PostgreSQL refuses root)."""
+    database = lab.postgres()
+    return ["runuser", "-u", "postgres", "--", os.path.join(database["bin"], "pg_ctl"), "-D", database["data"]]
+
+
 def start_postgres(lab):
     """Starts the lab's PostgreSQL again, as lab.sh did, unless it runs."""
     database = lab.postgres()
-    pg_ctl = ["runuser", "-u", "postgres", "--", os.path.join(database["bin"], "pg_ctl"), "-D", database["data"]]
-    if run(pg_ctl + ["status"], check=False).returncode != 0:
+    if run(pg_ctl(lab) + ["status"], check=False).returncode != 0:
         options = (f"-p {database['port']} -k {database['dir']} -c listen_addresses=127.0.0.1 "
                    f"-c max_connections={database['max_connections']}")
-        run(pg_ctl + ["-l", os.path.join(database["dir"], "server.log"), "-w", "-o", options, "start"])
+        run(pg_ctl(lab) + ["-l", os.path.join(database["dir"], "server.log"), "-w", "-o", options, "start"])
 
 
 def undo_fault(lab, kind, undo):
