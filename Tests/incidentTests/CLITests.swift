@@ -261,7 +261,7 @@ struct DatabaseFileTests {
     @Test func initCreatesTheFileOnceAndRefusesANewerSchema() async throws {
         let cli = try CLI()
         let created = try await cli.run("db", "init")
-        #expect(created.status == 0 && created.stdout.contains("schema:    6 migration(s)"), "\(created.stderr)")
+        #expect(created.status == 0 && created.stdout.contains("schema:    7 migration(s)"), "\(created.stderr)")
         #expect(created.stdout.contains("contents:  0 incidents"))
         #expect(FileManager.default.fileExists(atPath: cli.database))
         try await expectSuccess(cli, "open", "x")
@@ -362,7 +362,7 @@ struct ReportCommandTests {
         #expect(
             Set(report.keys) == [
                 "generated_at", "filters", "definitions", "counts", "overall",
-                "open_incidents", "trend", "breakdowns", "detection", "recurrences",
+                "open_incidents", "trend", "breakdowns", "detection", "recurrences", "delivery",
             ])
         let overall = try #require(report["overall"] as? [String: [String: [String: Any]]])
         #expect(overall["injected"]?["ttd"]?["median_s"] as? Double == 120)

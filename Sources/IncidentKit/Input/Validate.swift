@@ -37,6 +37,22 @@ public enum Validate {
         return try text(value, field: "author", limit: maxAuthorBytes)
     }
 
+    /// The most a label (a version, a source key) may hold, in UTF-8 bytes.
+    public static let maxLabelBytes = 200
+
+    /// A short name on one line (a release's version, an import's source key): no space around it, no
+    /// control character, at most ``maxLabelBytes``.
+    public static func label(_ value: String, field: String) throws -> String {
+        guard value == value.trimmingCharacters(in: .whitespaces),
+            !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else {
+            throw IncidentError.invalidInput(
+                "the \(field) '\(value.prefix(80))' has a line break, control character or space around it; give it "
+                    + "on one line, trimmed")
+        }
+        return try text(value, field: field, limit: maxLabelBytes)
+    }
+
     /// A lower-case word such as a service name or cause category: `deploy`, `checkout-api`, `db_1`.
     public static func word(_ value: String, field: String) throws -> String {
         guard let word = lowerCaseWord(value) else {

@@ -14,6 +14,8 @@ public struct Incident: Codable, Sendable, Equatable, FetchableRecord, MutablePe
     public var target: String?
     /// The id the target's admin API gave the fault, to clear it by.
     public var faultId: Int64?
+    /// The deploy that caused it (``Deploy``), when a person has said so.
+    public var causedBy: Int64?
     public var startedAt: Timestamp
     public var detectedAt: Timestamp?
     public var acknowledgedAt: Timestamp?
@@ -35,6 +37,7 @@ public struct Incident: Codable, Sendable, Equatable, FetchableRecord, MutablePe
     public enum CodingKeys: String, CodingKey, ColumnExpression, CaseIterable {
         case id, title, service, severity, kind, fault, target
         case faultId = "fault_id"
+        case causedBy = "caused_by"
         case startedAt = "started_at"
         case detectedAt = "detected_at"
         case acknowledgedAt = "acknowledged_at"
@@ -71,6 +74,7 @@ public struct Incident: Codable, Sendable, Equatable, FetchableRecord, MutablePe
         try container.encode(fault, forKey: .fault)
         try container.encode(target, forKey: .target)
         try container.encode(faultId, forKey: .faultId)
+        try container.encode(causedBy, forKey: .causedBy)
         try container.encode(startedAt, forKey: .startedAt)
         try container.encode(detectedAt, forKey: .detectedAt)
         try container.encode(acknowledgedAt, forKey: .acknowledgedAt)
@@ -143,4 +147,6 @@ public struct Durations: Encodable, Sendable, Equatable {
 
 extension Incident: RecordFields {
     public static let fieldNames = Set(CodingKeys.allCases.map(\.rawValue))
+    /// Fields added after exports were first written: a file written before them may lack them (as null).
+    static let laterFieldNames: Set<String> = [CodingKeys.causedBy.rawValue]
 }

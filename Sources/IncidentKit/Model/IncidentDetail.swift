@@ -43,7 +43,8 @@ public struct IncidentDetail: Codable, Sendable, Equatable {
     /// no other, timeline entries and action items likewise, and the derived `status` and `durations` must
     /// agree with the record's times, or the record is refused naming the field.
     public init(from decoder: any Decoder) throws {
-        try decoder.requireExactKeys(Incident.fieldNames.union(ExtraKeys.allCases.map(\.rawValue)))
+        try decoder.requireExactKeys(
+            Incident.fieldNames.union(ExtraKeys.allCases.map(\.rawValue)), later: Incident.laterFieldNames)
         incident = try Incident(from: decoder)
         let container = try decoder.container(keyedBy: ExtraKeys.self)
         timeline = try container.decode([Exact<TimelineEvent>].self, forKey: .timeline).map(\.record)

@@ -9,6 +9,7 @@ public enum IncidentField: String, CaseIterable, Sendable {
     case mitigatedAt = "mitigated-at"
     case resolvedAt = "resolved-at"
     case detection, cause, category, fix, summary, impact, trigger, lessons
+    case causedBy = "caused-by"
 
     /// The field's current value as text, nil when unset.
     public func value(in incident: Incident) -> String? {
@@ -18,6 +19,7 @@ public enum IncidentField: String, CaseIterable, Sendable {
         case .severity: incident.severity.rawValue
         case .kind: incident.kind.rawValue
         case .startedAt: incident.startedAt.description
+        case .causedBy: incident.causedBy.map { "deploy #\($0)" }
         case .detectedAt, .acknowledgedAt, .mitigatedAt, .resolvedAt: incident[keyPath: timePath!]?.description
         default: incident[keyPath: textPath!]
         }
@@ -26,7 +28,9 @@ public enum IncidentField: String, CaseIterable, Sendable {
     /// Sets the field from user text (times as `TimeInput` reads them), or clears it when `text` is nil.
     public func assign(_ text: String?, to incident: inout Incident, now: Timestamp, timeZone: TimeZone) throws {
         guard let text else {
-            if let timePath {
+            if self == .causedBy {
+                incident.causedBy = nil
+            } else if let timePath {
                 incident[keyPath: timePath] = nil
             } else if let textPath {
                 incident[keyPath: textPath] = nil
@@ -44,6 +48,7 @@ public enum IncidentField: String, CaseIterable, Sendable {
         case .fault: incident.fault = try IncidentFault.canonical(text)
         case .detection: incident.detection = try Detection.validated(text)
         case .category: incident.causeCategory = try Validate.word(text, field: "cause category")
+        case .causedBy: incident.causedBy = try Self.deployId(text)
         default:
             if let timePath {
                 incident[keyPath: timePath] = try TimeInput.parse(text, now: now, timeZone: timeZone)
@@ -51,6 +56,15 @@ public enum IncidentField: String, CaseIterable, Sendable {
                 incident[keyPath: textPath!] = try Validate.text(text, field: rawValue)
             }
         }
+    }
+
+    /// A deploy's id as given to `--caused-by`: `12` or `#12`.
+    public static func deployId(_ text: String) throws -> Int64 {
+        guard let id = Int64(text.hasPrefix("#") ? String(text.dropFirst()) : text), id > 0 else {
+            throw IncidentError.invalidInput(
+                "--caused-by '\(text.prefix(80))' is not a deploy id; give the number `incident deploy list` shows")
+        }
+        return id
     }
 
     private var timePath: WritableKeyPath<Incident, Timestamp?>? {

@@ -16,11 +16,12 @@ extension Decoder {
 }
 
 extension Decoder {
-    /// Refuses a key outside `keys`, and a key of `keys` that is missing.
-    func requireExactKeys(_ keys: Set<String>) throws {
+    /// Refuses a key outside `keys`, and a key of `keys` that is missing, unless it is one of `later` (fields
+    /// added after files were first written, read as null when absent).
+    func requireExactKeys(_ keys: Set<String>, later: Set<String> = []) throws {
         try refuseUnknownKeys(allowing: keys)
         let present = Set(try container(keyedBy: AnyKey.self).allKeys.map(\.stringValue))
-        if let missing = keys.subtracting(present).sorted().first {
+        if let missing = keys.subtracting(present).subtracting(later).sorted().first {
             throw DecodingError.keyNotFound(
                 AnyKey(stringValue: missing), .init(codingPath: codingPath, debugDescription: "missing"))
         }

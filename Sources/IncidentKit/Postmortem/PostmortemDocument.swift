@@ -6,14 +6,18 @@ import Mustache
 /// Every value handed to a template is already escaped for markdown, so templates use triple mustaches
 /// (`{{{title}}}`); missing narrative parts render as visible TODO placeholders and are listed in ``missing``.
 /// The decision records linked to the incident get a section of their own; without any it is left out.
+/// The deploy that caused it, when one is recorded, is named beside the root cause.
 public struct PostmortemDocument: Sendable {
     public let detail: IncidentDetail
     /// The decision records linked to the incident, listed in their own section when there are any.
     public let decisions: [DecisionRecord]
+    /// The deploy the incident names as its cause (``Incident/causedBy``).
+    public let deploy: Deploy?
 
-    public init(_ detail: IncidentDetail, decisions: [DecisionRecord] = []) {
+    public init(_ detail: IncidentDetail, decisions: [DecisionRecord] = [], deploy: Deploy? = nil) {
         self.detail = detail
         self.decisions = decisions
+        self.deploy = deploy
     }
 
     /// What the postmortem still lacks, in reading order; empty when it is complete.
@@ -154,6 +158,15 @@ public struct PostmortemDocument: Sendable {
         ]
         // Absent, not empty, so that `{{#cause_category}}…{{/cause_category}}` renders nothing without one.
         context["cause_category"] = incident.causeCategory.map(Markdown.escape)
+        context["caused_by"] = deploy.map { deploy in
+            let gap = deploy.deployedAt.seconds(until: incident.startedAt)
+            let commit = deploy.commitSha.map { ", commit \($0.prefix(12))" } ?? ""
+            return "deploy #\(deploy.id ?? 0) of \(Markdown.escape(deploy.service)), version "
+                + "\(Markdown.escape(deploy.version))\(commit) (\(deploy.result.rawValue)), finished at \(deploy.deployedAt), "
+                + (gap >= 0
+                    ? "\(DurationText.human(gap)) before the failure started"
+                    : "\(DurationText.human(-gap)) after the failure started")
+        }
         return context
     }
 
@@ -227,6 +240,10 @@ public struct PostmortemDocument: Sendable {
         **Root cause:** {{{cause}}}{{#cause_category}} (category: {{{cause_category}}}){{/cause_category}}
 
         **Trigger:** {{{trigger}}}
+        {{#caused_by}}
+
+        **Caused by:** {{{caused_by}}}.
+        {{/caused_by}}
 
         ## Resolution
 

@@ -182,6 +182,14 @@ extension MetricsReport {
                 case .text(let text): body += "<p>\(HTML.escape(text))</p>\n"
                 case .table(let header, let rows): body += HTML.table(header: header, rows: rows) + "\n"
                 case .chart: body += trendChart + "\n"
+                case .deployChart(let periods, let deploys, let failures):
+                    body +=
+                        SVGChart.lines(
+                            title: "Deploys and change failures per \(filters.period.rawValue)", categories: periods,
+                            lines: [
+                                .init(name: "deploys", values: deploys.map(Double.init), color: "#1a7f37"),
+                                .init(name: "change failures", values: failures.map(Double.init), color: "#d1242f"),
+                            ], unit: "") + "\n"
                 }
             }
             if index > 0 { body += "</section>\n" }

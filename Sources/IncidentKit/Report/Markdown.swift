@@ -49,6 +49,21 @@ public enum Markdown {
             .joined(separator: "\n")
     }
 
+    /// A Mermaid `xychart-beta`: bars for deploys, a line for change failures, per period.
+    public static func deployChart(periods: [String], deploys: [Int], failures: [Int]) -> String {
+        func list(_ values: [Int]) -> String { "[" + values.map(String.init).joined(separator: ", ") + "]" }
+        return """
+            ```mermaid
+            xychart-beta
+                title "Deploys (bars) and change failures (line) per period"
+                x-axis [\(periods.map { "\"\($0)\"" }.joined(separator: ", "))]
+                y-axis "deploys"
+                bar \(list(deploys))
+                line \(list(failures))
+            ```
+            """
+    }
+
     /// A Mermaid `xychart-beta`: bars for median TTR, a line for median TTD, in minutes per period.
     public static func trendChart(periods: [String], ttd: [Double], ttr: [Double]) -> String {
         func list(_ values: [Double]) -> String {
@@ -85,6 +100,8 @@ extension Markdown {
                 case .text(let text): escape(text)
                 case .table(let header, let rows): table(header: header, rows: rows)
                 case .chart(let periods, let ttd, let ttr): trendChart(periods: periods, ttd: ttd, ttr: ttr)
+                case .deployChart(let periods, let deploys, let failures):
+                    deployChart(periods: periods, deploys: deploys, failures: failures)
                 }
             }
             return ([heading] + blocks).joined(separator: "\n\n")

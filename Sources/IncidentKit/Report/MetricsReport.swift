@@ -175,4 +175,6 @@ public struct MetricsReport: Encodable, Sendable {
     public var breakdowns: Breakdowns
     public var detection: DetectionScorecard
     public var recurrences: [Recurrence]
+    /// DORA's four keys of the deploys in scope (by deploy time and service; kind and severity do not apply).
+    public var delivery: DeliveryReport
 }

@@ -9,6 +9,8 @@ public struct ReportSection: Sendable {
         case table(header: [String], rows: [[String]])
         /// Median TTD and TTR per period, in minutes.
         case chart(periods: [String], ttd: [Double], ttr: [Double])
+        /// Deploys and change failures per period.
+        case deployChart(periods: [String], deploys: [Int], failures: [Int])
     }
 
     public var title: String
@@ -21,12 +23,12 @@ public struct ReportSection: Sendable {
 }
 
 extension MetricsReport {
-    /// The report's sections, in reading order.
+    /// The report's sections, in reading order; the four keys only when deploys are in scope.
     public var sections: [ReportSection] {
         [
             summarySection, durationSection, openSection, trendSection, breakdownSection, detectionSection,
-            recurrenceSection, definitionSection,
-        ]
+            recurrenceSection,
+        ] + (delivery.all.deploys > 0 ? [deliverySection] : []) + [definitionSection]
     }
 
     private var summarySection: ReportSection {
@@ -206,11 +208,53 @@ extension MetricsReport {
             ])
     }
 
+    private var deliverySection: ReportSection {
+        let header = [
+            "", "deploys", "frequency", "lead time", "change failure rate", "time to restore", "deployed → failure",
+        ]
+        func band(_ band: DORABand?) -> String { band.map { " (\($0.rawValue))" } ?? "" }
+        func spread(_ aggregate: Aggregate, _ rating: DORABand?) -> String {
+            guard aggregate.n > 0 else { return "-" }
+            return "median \(DurationText.human(aggregate.median)), p90 \(DurationText.human(aggregate.p90))"
+                + "\(band(rating)), n \(aggregate.n)"
+        }
+        func row(_ keys: DeliveryReport.Keys) -> [String] {
+            [
+                keys.key, String(keys.deploys),
+                String(format: "%.1f a week", keys.deploysPerWeek) + band(keys.frequencyBand),
+                spread(keys.leadTime, keys.leadTimeBand),
+                keys.changeFailureRate.map {
+                    "\(Self.percent($0)) (\(keys.changeFailures) of \(keys.deploys))\(band(keys.changeFailureBand))"
+                } ?? "-",
+                spread(keys.timeToRestore, keys.timeToRestoreBand),
+                keys.failureLead.n > 0 ? "median \(DurationText.human(keys.failureLead.median))" : "-",
+            ]
+        }
+        let all = delivery.all
+        return ReportSection(
+            title: "Delivery: the four keys",
+            blocks: [
+                .text(
+                    "\(all.deploys) deploys over \(String(format: "%.1f", all.days)) days; DORA's band in "
+                        + "parentheses (thresholds under Definitions). Time to restore starts at the failure, not at "
+                        + "the deploy; how long after the deploy the failure began is beside it."),
+                .table(header: header, rows: [row(all)] + delivery.services.map(row)),
+                .table(header: ["period"] + header.dropFirst(), rows: delivery.trend.map(row)),
+                .deployChart(
+                    periods: delivery.trend.map(\.key), deploys: delivery.trend.map(\.deploys),
+                    failures: delivery.trend.map(\.changeFailures)),
+            ])
+    }
+
     private var definitionSection: ReportSection {
         ReportSection(
             title: "Definitions",
             blocks: [
-                .table(header: ["term", "meaning"], rows: definitions.map { [$0.name, $0.meaning] })
+                .table(
+                    header: ["term", "meaning"],
+                    rows: (definitions + (delivery.all.deploys > 0 ? DeliveryReport.definitions : [])).map {
+                        [$0.name, $0.meaning]
+                    })
             ])
     }
 

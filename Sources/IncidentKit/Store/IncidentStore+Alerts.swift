@@ -83,9 +83,8 @@ extension IncidentStore {
             opened.detectedAt = at
             opened.detection = method
             try IncidentRules.validate(opened, now: now)
-            try db.insert(&opened)
+            try insertOpened(&opened, by: author, now: now, db)
             let id = opened.id!
-            try append(.opened, at: at, IncidentRules.openingText(of: opened), to: id, by: author, now: now, db)
             try append(
                 .note, at: at,
                 "opened by alert \(notice.name): the start is the alert's startsAt, not necessarily the failure's",

@@ -3,14 +3,15 @@ import GRDB
 extension IncidentStore {
     /// The tables a copy carries, each before those that point to it, and the order its rows are read in.
     private static let copiedTables = [
-        ("incident", "id"), ("timeline_event", "id"), ("action_item", "id"), ("incident_source", "key"),
+        ("deploy", "id"), ("incident", "id"), ("timeline_event", "id"), ("action_item", "id"),
+        ("incident_source", "key"),
         ("alert", "id"), ("decision", "id"), ("decision_option", "decision_id, position"),
         ("decision_consequence", "decision_id, position"), ("decision_incident", "decision_id, incident_id"),
         ("decision_slo", "decision_id, slo"),
     ]
 
     /// How many rows one INSERT of a copy writes: well under both engines' limits on arguments (SQLite 32,766,
-    /// PostgreSQL 65,535) with the widest table's 25 columns.
+    /// PostgreSQL 65,535) with the widest table's 26 columns.
     private static let rowsPerInsert = 500
 
     /// The rows of one table, read from one store to be written to another.
@@ -20,8 +21,8 @@ extension IncidentStore {
         var rows: [[DatabaseValue]]
     }
 
-    /// Copies every record of this store (incidents with their timelines, action items and sources, alerts,
-    /// decisions) into `destination`, keeping every id, from one consistent read to one transaction of the
+    /// Copies every record of this store (deploys, incidents with their timelines, action items and sources,
+    /// alerts, decisions) into `destination`, keeping every id, from one consistent read to one transaction of the
     /// destination; the destination must hold no record yet. SQLite and PostgreSQL stores copy either way.
     /// Returns what the copy holds.
     public func copy(to destination: IncidentStore) async throws -> DatabaseHealth {
@@ -38,8 +39,8 @@ extension IncidentStore {
         try await destination.write { db in
             let held: Int =
                 try db.value(
-                    "SELECT (SELECT count(*) FROM incident) + (SELECT count(*) FROM alert) + (SELECT count(*) FROM decision)"
-                ) ?? 0
+                    "SELECT (SELECT count(*) FROM incident) + (SELECT count(*) FROM alert) "
+                        + "+ (SELECT count(*) FROM decision) + (SELECT count(*) FROM deploy)") ?? 0
             guard held == 0 else {
                 throw IncidentError.conflict(
                     "\(name) holds records already; copy into a new file or an empty database, so that ids stay as "

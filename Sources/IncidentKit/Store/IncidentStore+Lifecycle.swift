@@ -1,6 +1,19 @@
 import Foundation
 
 extension IncidentStore {
+    /// Inserts a new incident with its `opened` entry and, for a real one, the note naming a recent deploy of
+    /// its service that may have caused it (``suggestCause(of:by:now:_:)``).
+    static func insertOpened(_ incident: inout Incident, by author: String, now: Timestamp, _ db: any SQLSession)
+        throws
+    {
+        if let deploy = incident.causedBy { try requireDeploy(deploy, db) }
+        try db.insert(&incident)
+        try append(
+            .opened, at: incident.startedAt, IncidentRules.openingText(of: incident), to: incident.id!, by: author,
+            now: now, db)
+        try suggestCause(of: incident, by: author, now: now, db)
+    }
+
     /// Adds one entry to the timeline of incident `id`.
     static func append(
         _ kind: TimelineEventKind, at: Timestamp, _ text: String, to id: Int64, by author: String, now: Timestamp,
@@ -15,10 +28,7 @@ extension IncidentStore {
         let checked = try IncidentRules.checked(draft, now: now)
         return try await write { db in
             var incident = checked
-            try db.insert(&incident)
-            try Self.append(
-                .opened, at: incident.startedAt, IncidentRules.openingText(of: incident), to: incident.id!,
-                by: author, now: now, db)
+            try Self.insertOpened(&incident, by: author, now: now, db)
             return try Self.detail(db, incident.id!)
         }
     }
@@ -43,6 +53,7 @@ extension IncidentStore {
         var update = IncidentUpdate(incident: original)
         try change(&update)
         try update.validate(now: now)
+        if let deploy = update.incident.causedBy, deploy != original.causedBy { try requireDeploy(deploy, db) }
         if update.incident != original {
             try db.update(update.incident)
         }
@@ -116,10 +127,7 @@ extension IncidentStore {
             }
             var incident = ongoing ?? opening
             if ongoing == nil {
-                try db.insert(&incident)
-                try Self.append(
-                    .opened, at: incident.startedAt, IncidentRules.openingText(of: incident), to: incident.id!,
-                    by: author, now: now, db)
+                try Self.insertOpened(&incident, by: author, now: now, db)
                 if let note {
                     try Self.append(.note, at: incident.startedAt, note, to: incident.id!, by: author, now: now, db)
                 }

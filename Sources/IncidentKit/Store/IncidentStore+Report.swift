@@ -59,7 +59,40 @@ struct ReportBuilder {
             breakdowns: accumulator.breakdowns,
             detection: accumulator.detection(
                 undetected: try undetected(), detectedAfterRecovery: try detectedAfterRecovery()),
-            recurrences: try recurrences(accumulator.recurrences))
+            recurrences: try recurrences(accumulator.recurrences),
+            delivery: try delivery())
+    }
+
+    /// The four keys of the deploys in the report's window and services, and of the incidents they caused.
+    func delivery() throws -> DeliveryReport {
+        var scope = SQLConditions()
+        scope.add("deploy.deployed_at >= ?", request.since)
+        scope.add("deploy.deployed_at < ?", request.until)
+        if let pattern = request.service {
+            let match = db.condition("deploy.service", matchingGlob: pattern.lowercased())
+            scope.add(match.sql, match.argument)
+        }
+        let deploys = try db.rows(
+            "SELECT id, service, deployed_at, committed_at, result FROM deploy WHERE \(scope.sql) "
+                + "ORDER BY deployed_at, id", scope.arguments
+        ).map { row in
+            let deployed: Timestamp = row["deployed_at"]
+            return DeliveryReport.DeployFacts(
+                id: row["id"], service: row["service"], deployedAt: deployed,
+                leadTime: (row["committed_at"] as Timestamp?).map { $0.seconds(until: deployed) },
+                failedByResult: DeployResult(rawValue: row["result"])?.isFailure ?? true)
+        }
+        let caused = try db.rows(
+            "SELECT deploy.id AS deploy_id, deploy.deployed_at, incident.started_at, incident.mitigated_at, "
+                + "incident.resolved_at FROM incident JOIN deploy ON deploy.id = incident.caused_by "
+                + "WHERE \(scope.sql) AND NOT incident.cancelled", scope.arguments
+        ).map { row in
+            let started: Timestamp = row["started_at"]
+            return DeliveryReport.CausedIncident(
+                deploy: row["deploy_id"], failureLead: (row["deployed_at"] as Timestamp).seconds(until: started),
+                ttr: Timestamp.seconds(from: started, to: row["mitigated_at"] ?? row["resolved_at"]))
+        }
+        return DeliveryReport(deploys: deploys, caused: caused, request: request)
     }
 
     func openIncidents() throws -> [MetricsReport.OpenIncident] {

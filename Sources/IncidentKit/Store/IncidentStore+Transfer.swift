@@ -15,6 +15,8 @@ extension IncidentStore {
             let sources = try PeekableCursor(
                 db.cursor("SELECT incident_id, key FROM incident_source ORDER BY incident_id, key", [])
                     .map { (incidentId: $0["incident_id"] as Int64, key: $0["key"] as String) })
+            let deploys = try records(Deploy.self, order: "id")
+            while let deploy = try deploys.next() { try write(codec.line(of: deploy, as: format)) }
             let incidents = try records(Incident.self, order: "id")
             while let incident = try incidents.next() {
                 let detail = IncidentDetail(
@@ -37,19 +39,31 @@ extension IncidentStore {
             let codec = RecordCodec()
             var summary = ImportSummary()
             var problems: [String] = []
-            try codec.details(in: lines, as: format) { line, parsed in
+            try codec.records(in: lines, as: format) { line, parsed in
                 do {
-                    let detail = try parsed.get()
-                    try IncidentRules.check(record: detail, now: now)
-                    if let id = detail.incident.id, try db.exists(Incident.self, id: id) {
-                        try Self.refuseDifferences(between: detail, and: Self.detail(db, id))
-                        summary.known += 1
-                        return
+                    switch try parsed.get() {
+                    case .deploy(let record):
+                        var deploy = try record.checked(now: now)
+                        if let id = deploy.id, let stored = try db.record(Deploy.self, id: id) {
+                            try Self.refuseDifferences(between: deploy, and: stored, of: "deploy #\(id)")
+                            summary.knownDeploys += 1
+                            return
+                        }
+                        try Self.insert(&deploy, db)
+                        summary.deploys += 1
+                    case .incident(let detail):
+                        try IncidentRules.check(record: detail, now: now)
+                        if let id = detail.incident.id, try db.exists(Incident.self, id: id) {
+                            try Self.refuseDifferences(
+                                between: detail, and: Self.detail(db, id), of: "incident #\(id)")
+                            summary.known += 1
+                            return
+                        }
+                        try Self.insert(detail, db)
+                        summary.incidents += 1
+                        summary.events += detail.timeline.count
+                        summary.actions += detail.actions.count
                     }
-                    try Self.insert(detail, db)
-                    summary.incidents += 1
-                    summary.events += detail.timeline.count
-                    summary.actions += detail.actions.count
                 } catch let error as IncidentError {
                     problems.append("line \(line): \(error)")
                 }
@@ -64,9 +78,9 @@ extension IncidentStore {
         }
     }
 
-    /// Refuses a record whose incident is stored already unless the stored one is the same, naming the
+    /// Refuses a record (an incident, a deploy) stored already unless the stored one is the same, naming the
     /// fields that differ: importing an export again adds nothing and changes nothing.
-    private static func refuseDifferences(between record: IncidentDetail, and stored: IncidentDetail) throws {
+    private static func refuseDifferences<R: Encodable>(between record: R, and stored: R, of name: String) throws {
         let encoder = JSONEncoder.stable()
         let (given, kept) = (try encoder.encode(record), try encoder.encode(stored))
         guard given != kept else { return }
@@ -75,8 +89,8 @@ extension IncidentStore {
             (objects[0][key] as? NSObject) != (objects[1][key] as? NSObject)
         }.sorted()
         throw IncidentError.conflict(
-            "incident #\(record.incident.id ?? 0) exists already with other \(fields.joined(separator: ", ")); "
-                + "import into another database, or remove the \"id\" keys to add the records as new incidents")
+            "\(name) exists already with other \(fields.joined(separator: ", ")); "
+                + "import into another database, or remove the \"id\" keys to add the records as new ones")
     }
 
     /// Inserts a checked record, keeping its ids (a record without one gets new ids), and returns the
@@ -93,6 +107,7 @@ extension IncidentStore {
             }
             return record.id!
         }
+        if let deploy = detail.incident.causedBy { try requireDeploy(deploy, db) }
         let incidentId = try insert(detail.incident, "incident")
         for var event in detail.timeline {
             event.incidentId = incidentId

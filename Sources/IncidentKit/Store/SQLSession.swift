@@ -35,6 +35,7 @@ extension Incident: StoredRecord {}
 extension TimelineEvent: StoredRecord {}
 extension ActionItem: StoredRecord {}
 extension Alert: StoredRecord {}
+extension Deploy: StoredRecord {}
 
 extension SQLSession {
     private func values(_ arguments: [(any DatabaseValueConvertible)?]) -> [DatabaseValue] {
@@ -207,7 +208,7 @@ final class PostgresSession: SQLSession {
     }
 
     func advanceIdGenerators() throws {
-        for table in ["incident", "timeline_event", "action_item", "alert", "decision"] {
+        for table in ["incident", "timeline_event", "action_item", "alert", "decision", "deploy"] {
             try connection.query(
                 "SELECT setval(pg_get_serial_sequence('\(table)', 'id'), max(id)) FROM \(table) HAVING max(id) IS NOT NULL"
             )

@@ -167,6 +167,32 @@ enum Schema {
                     );
                     """)
         }
+        migrator.registerMigration("v7 deploys") { db in
+            // Releases reaching production, and the deploy an incident names as its cause (docs/contract.md,
+            // "Deploys"): the report's four keys are computed from both.
+            try db.execute(
+                sql: """
+                    CREATE TABLE deploy (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        service TEXT NOT NULL CHECK (length(service) > 0),
+                        version TEXT NOT NULL CHECK (length(version) > 0),
+                        commit_sha TEXT,
+                        committed_at INTEGER,
+                        deployed_at INTEGER NOT NULL,
+                        result TEXT NOT NULL CHECK (result IN ('succeeded','failed','rolled-back')),
+                        strategy TEXT,
+                        notes TEXT,
+                        source TEXT UNIQUE,
+                        author TEXT NOT NULL,
+                        recorded_at INTEGER NOT NULL,
+                        CHECK (committed_at IS NULL OR committed_at <= deployed_at)
+                    );
+                    CREATE INDEX deploy_service_deployed ON deploy(service, deployed_at);
+                    CREATE INDEX deploy_deployed ON deploy(deployed_at, id);
+                    ALTER TABLE incident ADD COLUMN caused_by INTEGER REFERENCES deploy(id);
+                    CREATE INDEX incident_caused_by ON incident(caused_by);
+                    """)
+        }
         return migrator
     }()
 }

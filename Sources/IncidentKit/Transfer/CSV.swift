@@ -1,11 +1,18 @@
 /// RFC 4180 CSV: fields with a comma, quote or line break are quoted, quotes doubled.
 enum CSV {
-    /// Every column of an export; each record type fills its own (`kind` and `title` are shared).
+    /// Every column of an export; each record type fills its own (`id`, `kind`, `title`, `service`, `author`
+    /// and `recorded_at` are shared).
     static let columns = [
         "record", "id", "incident_id", "title", "service", "severity", "kind", "fault", "started_at", "detected_at",
         "acknowledged_at", "mitigated_at", "resolved_at", "detection", "cause", "cause_category", "fix", "summary",
         "impact", "trigger", "lessons", "cancelled", "cancel_reason", "at", "text", "author", "recorded_at",
         "owner", "due", "url", "status", "created_at", "closed_at", "close_reason", "target", "fault_id",
+        "caused_by", "version", "commit_sha", "committed_at", "deployed_at", "result", "strategy", "notes", "source",
+    ]
+
+    /// The columns added after exports were first written: a header written before them may lack them.
+    static let laterColumns: Set<String> = [
+        "caused_by", "version", "commit_sha", "committed_at", "deployed_at", "result", "strategy", "notes", "source",
     ]
 
     static func line(_ fields: [String]) -> String {

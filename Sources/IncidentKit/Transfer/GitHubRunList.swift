@@ -68,43 +68,26 @@ public struct GitHubRunList {
         let run: Result<PipelineRun?, any Error>
 
         init(from decoder: any Decoder) throws {
-            let fields = try? decoder.container(keyedBy: AnyKey.self)
-            id = try? fields?.decode(Int64.self, forKey: AnyKey(stringValue: "databaseId"))
+            let fields = try? JSONFields(decoder)
+            id = try? fields?.value("databaseId", "a whole number")
             run = Result { try Self.run(fields) }
         }
 
-        private static func run(_ fields: KeyedDecodingContainer<AnyKey>?) throws -> PipelineRun? {
+        private static func run(_ fields: JSONFields?) throws -> PipelineRun? {
             guard let fields else { throw IncidentError.malformed("is not a JSON object") }
-            let missing = GitHubRunList.fields.filter { !fields.contains(AnyKey(stringValue: $0)) }
-            guard missing.isEmpty else { throw IncidentError.malformed("lacks \(missing.joined(separator: ", "))") }
-            func value<T: Decodable>(_ field: String, _ what: String) throws -> T {
-                guard let value = try? fields.decode(T.self, forKey: AnyKey(stringValue: field)) else {
-                    throw IncidentError.malformed("\(field) is not \(what)")
-                }
-                return value
-            }
-            func text(_ field: String, empty: Bool = false) throws -> String {
-                let text: String = try value(field, "a string")
-                guard empty || !text.allSatisfy(\.isWhitespace) else {
-                    throw IncidentError.malformed("\(field) is empty")
-                }
-                return text
-            }
-            func time(_ field: String) throws -> Timestamp {
-                let text = try text(field)
-                guard let time = Timestamp(rfc3339: text), Timestamp.supportedRange.contains(time) else {
-                    throw IncidentError.malformed("\(field) '\(text)' is not an RFC 3339 time from 1970 to 2199")
-                }
-                return time
-            }
-            let id: Int64 = try value("databaseId", "a whole number")
-            let attempt: Int = try value("attempt", "a whole number")
+            try fields.require(GitHubRunList.fields)
+            let id: Int64 = try fields.value("databaseId", "a whole number")
+            let attempt: Int = try fields.value("attempt", "a whole number")
             guard id >= 1, attempt >= 1 else { throw IncidentError.malformed("databaseId and attempt start at 1") }
-            let (workflow, branch, url) = (try text("workflowName"), try text("headBranch"), try text("url"))
-            let (sha, event, title) = (try text("headSha"), try text("event"), try text("displayTitle", empty: true))
-            let (createdAt, finishedAt) = (try time("createdAt"), try time("updatedAt"))
-            let conclusion = try text("conclusion", empty: true)
-            guard try text("status") == "completed" else { return nil }
+            let (workflow, branch, url) = (
+                try fields.text("workflowName"), try fields.text("headBranch"), try fields.text("url")
+            )
+            let (sha, event, title) = (
+                try fields.text("headSha"), try fields.text("event"), try fields.text("displayTitle", empty: true)
+            )
+            let (createdAt, finishedAt) = (try fields.time("createdAt"), try fields.time("updatedAt"))
+            let conclusion = try fields.text("conclusion", empty: true)
+            guard try fields.text("status") == "completed" else { return nil }
             guard let ended = PipelineConclusion(rawValue: conclusion) else {
                 throw IncidentError.malformed(
                     "its conclusion '\(conclusion)' is none of "

@@ -7,6 +7,15 @@ struct RecordCodec {
     private let encoder = JSONEncoder.stable()
     private let decoder = JSONDecoder()
 
+    /// The line that holds `deploy` in `format`, without its newline: `{"deploy": {…}}` in JSONL, a `deploy`
+    /// row in CSV.
+    func line(of deploy: Deploy, as format: TransferFormat) throws -> String {
+        switch format {
+        case .jsonl: String(decoding: try encoder.encode([TransferLine.deployKey: deploy]), as: UTF8.self)
+        case .csv: try csvRow("deploy", deploy)
+        }
+    }
+
     /// The lines that hold `detail` in `format`, without their newlines.
     func lines(of detail: IncidentDetail, as format: TransferFormat) throws -> [String] {
         switch format {
@@ -33,11 +42,12 @@ struct RecordCodec {
             })
     }
 
-    /// Reads the incidents in `lines`, calling `handle` with the line each starts on and the incident, or
-    /// what is wrong with it. Blank lines are skipped; a line that is not UTF-8 is an error of its own.
-    func details(
+    /// Reads the records (incidents and deploys) in `lines`, calling `handle` with the line each starts on and
+    /// the record, or what is wrong with it. Blank lines are skipped; a line that is not UTF-8 is an error of
+    /// its own.
+    func records(
         in lines: some Sequence<(number: Int, text: String?)>, as format: TransferFormat,
-        _ handle: (Int, Result<IncidentDetail, IncidentError>) throws -> Void
+        _ handle: (Int, Result<TransferRecord, IncidentError>) throws -> Void
     ) throws {
         var text: [(number: Int, text: String)] = []
         func readable(_ line: (number: Int, text: String?)) throws -> (number: Int, text: String)? {
@@ -51,7 +61,7 @@ struct RecordCodec {
         case .jsonl:
             for line in lines {
                 guard let (number, content) = try readable(line), !content.allSatisfy(\.isWhitespace) else { continue }
-                try handle(number, decode(IncidentDetail.self, from: Data(content.utf8)))
+                try handle(number, decode(TransferLine.self, from: Data(content.utf8)).map(\.record))
             }
         case .csv:
             for line in lines { if let readable = try readable(line) { text.append(readable) } }
@@ -61,12 +71,12 @@ struct RecordCodec {
 
     private func csvDetails(
         in lines: some Sequence<(number: Int, text: String)>,
-        _ handle: (Int, Result<IncidentDetail, IncidentError>) throws -> Void
+        _ handle: (Int, Result<TransferRecord, IncidentError>) throws -> Void
     ) throws {
         var columns: [String]?
         var current: (line: Int, detail: Result<IncidentDetail, IncidentError>)?
         func flush() throws {
-            if let current { try handle(current.line, current.detail) }
+            if let current { try handle(current.line, current.detail.map(TransferRecord.incident)) }
             current = nil
         }
         for (number, fields) in CSV.records(in: lines) {
@@ -81,7 +91,7 @@ struct RecordCodec {
                 if let unknown = fields.first(where: { !CSV.columns.contains($0) }) {
                     return try handle(number, .failure(.invalidInput("unknown column '\(unknown)' in the header")))
                 }
-                if let missing = CSV.columns.first(where: { !fields.contains($0) }) {
+                if let missing = CSV.columns.first(where: { !fields.contains($0) && !CSV.laterColumns.contains($0) }) {
                     return try handle(
                         number,
                         .failure(
@@ -101,7 +111,7 @@ struct RecordCodec {
             var object: [String: Any] = [:]
             for (column, text) in zip(header, fields).dropFirst() where !text.isEmpty {
                 switch column {
-                case "id", "incident_id", "fault_id": object[column] = Int64(text) ?? text as Any
+                case "id", "incident_id", "fault_id", "caused_by": object[column] = Int64(text) ?? text as Any
                 case "cancelled": object[column] = ["true": true, "false": false][text] ?? text as Any
                 default: object[column] = text
                 }
@@ -116,6 +126,9 @@ struct RecordCodec {
                         IncidentDetail(incident: $0.record, timeline: [], actions: [])
                     }
                 )
+            case "deploy":
+                try flush()
+                try handle(number, decode(Strict<Deploy>.self, from: data).map { .deploy($0.record) })
             case "event", "action", "source":
                 guard case .success(var detail)? = current?.detail else {
                     if current == nil {
@@ -154,7 +167,8 @@ struct RecordCodec {
                 try flush()
                 try handle(
                     number,
-                    .failure(.invalidInput("unknown record '\(fields[0])'; use incident, event, action or source")))
+                    .failure(
+                        .invalidInput("unknown record '\(fields[0])'; use deploy, incident, event, action or source")))
             }
         }
         try flush()
@@ -186,6 +200,29 @@ struct RecordCodec {
         @unknown default:
             return "\(error)"
         }
+    }
+}
+
+/// One record of an export: an incident with everything recorded about it, or a deploy.
+enum TransferRecord {
+    case incident(IncidentDetail)
+    case deploy(Deploy)
+}
+
+/// One line of a JSONL export: `{"deploy": {…}}` holds a deploy, any other object an incident.
+struct TransferLine: Decodable {
+    static let deployKey = "deploy"
+    let record: TransferRecord
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: AnyKey.self)
+        let key = AnyKey(stringValue: Self.deployKey)
+        guard container.contains(key) else {
+            record = .incident(try IncidentDetail(from: decoder))
+            return
+        }
+        try decoder.requireExactKeys([Self.deployKey])
+        record = .deploy(try container.decode(Exact<Deploy>.self, forKey: key).record)
     }
 }
 

@@ -13,4 +13,7 @@ public struct ImportSummary: Sendable, Equatable {
     public var actions = 0
     /// Incidents the database held already, identical to the file's record: skipped.
     public var known = 0
+    public var deploys = 0
+    /// Deploys the database held already, identical to the file's record: skipped.
+    public var knownDeploys = 0
 }

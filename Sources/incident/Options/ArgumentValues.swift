@@ -19,5 +19,6 @@ extension IncidentStatus: CaseFoldedArgument {}
 extension ActionKind: CaseFoldedArgument {}
 extension IncidentField: CaseFoldedArgument {}
 extension ReportPeriod: CaseFoldedArgument {}
+extension DeployResult: CaseFoldedArgument {}
 extension TransferFormat: CaseFoldedArgument {}
 extension Scenario.ReplicaScope: CaseFoldedArgument {}

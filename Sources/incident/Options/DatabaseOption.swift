@@ -23,13 +23,13 @@ struct DatabaseOption: ParsableArguments {
     /// With `create` false a missing file is not created: `body` works on an empty store in memory (dry
     /// runs).
     func writing<T>(
-        create: Bool = true, _ body: (any IncidentRepository & DecisionRepository) async throws -> T
+        create: Bool = true, _ body: (any IncidentRepository & DecisionRepository & DeployRepository) async throws -> T
     ) async throws -> T {
         try await body(IncidentStore.connect(to: path, ifMissing: create ? .create : .writeInMemory))
     }
 
     /// The store for a command that only reads: a missing file reads as an empty history.
-    func reading() async throws -> any IncidentRepository & DecisionRepository {
+    func reading() async throws -> any IncidentRepository & DecisionRepository & DeployRepository {
         try await IncidentStore.connect(to: path, ifMissing: .readEmpty)
     }
 

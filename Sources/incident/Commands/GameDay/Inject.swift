@@ -71,18 +71,9 @@ extension IncidentCommand {
         @Option(help: "How bad it is, sev1 (worst) to sev4.")
         var severity = Severity.sev3
 
-        @Flag(help: "Print the new incident as JSON.")
-        var json = false
-
-        @Flag(name: .shortAndLong, help: "Print only the new incident's id, for scripts.")
-        var quiet = false
-
+        @OptionGroup var output: NewRecordOutput
         @OptionGroup var target: TargetOptions
         @OptionGroup var options: WriteOptions
-
-        func validate() throws {
-            if json && quiet { throw ValidationError("--json and --quiet cannot be used together; choose one") }
-        }
 
         /// The fault, built from the words as given (a value may hold spaces), with the options folded in.
         func spec() throws -> FaultSpec {
@@ -109,11 +100,7 @@ extension IncidentCommand {
                 try await Injection.inject(
                     spec, title: title, service: service, severity: severity, admin: admin, store: store, by: author)
             }
-            if quiet {
-                print(detail.incident.id!)
-            } else if json {
-                try Output.json(detail)
-            } else {
+            try output.print(id: detail.incident.id!, detail) {
                 Output.confirm(detail)
                 print(
                     "  fault #\(detail.incident.faultId!) on \(admin.target); clear it with `incident clear \(detail.incident.id!)`"

@@ -15,6 +15,7 @@ extension IncidentCommand {
                 Examples:
                   incident edit 12 --severity sev2 --detected-at 10:44
                   incident edit 12 --summary "$(cat summary.md)" --clear mitigated-at
+                  incident edit 12 --caused-by 7           # deploy #7 (incident deploy list)
                 """)
 
         @Argument(help: "The incident id.")
@@ -38,6 +39,8 @@ extension IncidentCommand {
         @Option(help: "What happened, in a few sentences.") var summary: String?
         @Option(help: "Who and what was affected, and how much.") var impact: String?
         @Option(help: "What set it off.") var trigger: String?
+        @Option(name: .customLong("caused-by"), help: ArgumentHelp("The deploy that caused it.", valueName: "deploy"))
+        var causedBy: String?
         @Option(help: "What went well, what went wrong, where we got lucky.") var lessons: String?
 
         @Option(help: ArgumentHelp("Unset an optional field (repeat for several).", valueName: "field"))
@@ -59,7 +62,7 @@ extension IncidentCommand {
                 .startedAt: startedAt, .detectedAt: detectedAt, .acknowledgedAt: acknowledgedAt,
                 .mitigatedAt: mitigatedAt, .resolvedAt: resolvedAt, .detection: detection, .cause: cause,
                 .category: category, .fix: fix, .summary: summary, .impact: impact, .trigger: trigger,
-                .lessons: lessons,
+                .lessons: lessons, .causedBy: causedBy,
             ]
             let set = IncidentField.allCases.compactMap { field in given[field]!.map { (field, Optional($0)) } }
             return set + clear.map { ($0, nil) }

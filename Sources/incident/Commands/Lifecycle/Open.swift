@@ -48,16 +48,15 @@ extension IncidentCommand {
         @Option(parsing: .unconditional, help: atHelp)
         var at: String?
 
-        @Flag(help: "Print the new incident as JSON.")
-        var json = false
+        @Option(
+            name: .customLong("caused-by"),
+            help: ArgumentHelp("The deploy that caused it (`incident deploy list`).", valueName: "deploy"))
+        var causedBy: String?
 
-        @Flag(name: .shortAndLong, help: "Print only the new id, for scripts.")
-        var quiet = false
-
+        @OptionGroup var output: NewRecordOutput
         @OptionGroup var options: WriteOptions
 
         func validate() throws {
-            if json && quiet { throw ValidationError("--json and --quiet cannot be used together; choose one") }
             if fault != nil && otherFault != nil {
                 throw ValidationError("--fault and --other-fault both name the fault; keep one")
             }
@@ -68,20 +67,15 @@ extension IncidentCommand {
 
         func run() async throws {
             let named = try otherFault.map(IncidentFault.other) ?? fault
-            let draft = IncidentKit.Incident(
+            var draft = IncidentKit.Incident(
                 title: title, service: service, severity: severity, kind: kind ?? (named == nil ? .real : .injected),
                 fault: named, startedAt: try options.time(at))
+            draft.causedBy = try causedBy.map(IncidentField.deployId)
             let author = options.author.name
             let detail = try await options.database.writing { store in
                 try await store.open(draft, by: author, now: options.now)
             }
-            if quiet {
-                print(detail.incident.id!)
-            } else if json {
-                try Output.json(detail)
-            } else {
-                Output.confirm(detail)
-            }
+            try output.print(id: detail.incident.id!, detail) { Output.confirm(detail) }
         }
     }
 }

@@ -9,13 +9,14 @@ extension IncidentCommand {
         enum Format: String, CaseIterable, CaseFoldedArgument {
             case jsonl, csv, chaostoolkit
             case ghRuns = "gh-runs"
+            case ghDeployments = "gh-deployments"
         }
 
         static let configuration = CommandConfiguration(
             commandName: "import",
             abstract:
-                "Add the incidents of an export (JSONL or CSV), Chaos Toolkit journals or GitHub Actions runs, all or "
-                + "nothing.",
+                "Add the records of an export (JSONL or CSV), Chaos Toolkit journals, GitHub Actions runs or GitHub "
+                + "deployments, all or nothing.",
             discussion: """
                 An export's records are checked as the commands would check them (times in order, known \
                 severities, text limits); if any is bad, nothing is imported and each bad record is reported with \
@@ -38,20 +39,28 @@ extension IncidentCommand {
                 resolve a streak the previous import left failing. `[gameday]` in a run's title records its streak \
                 as injected.
 
+                --format gh-deployments reads a repository's deployments, as `gh api \
+                repos/OWNER/REPO/deployments` prints them, each with a "statuses" array (what `gh api \
+                repos/OWNER/REPO/deployments/ID/statuses` prints) and optionally "committed_at", as deploys of \
+                --service. Production deployments only; each ends at its newest success (succeeded), failure or \
+                error (failed) status; one without such a status is left out. A deployment imported before is \
+                skipped.
+
                 Examples:
                   incident import incidents.jsonl --dry-run
                   incident import incidents.csv --format csv --db restored.db
                   incident import --format chaostoolkit journal-*.json
                   incident import --format gh-runs runs.json
+                  incident import --format gh-deployments deployments.json --service app
                 """)
 
         @Argument(help: "The file to read, or - for standard input; several Chaos Toolkit journals or run lists.")
         var files: [String]
 
-        @Option(help: "jsonl, csv, chaostoolkit or gh-runs (default: from the file name, else jsonl).")
+        @Option(help: "jsonl, csv, chaostoolkit, gh-runs or gh-deployments (default: from the file name, else jsonl).")
         var format: Format?
 
-        @Option(help: ArgumentHelp("The service of incidents made from journals.", valueName: "name"))
+        @Option(help: ArgumentHelp("The service of incidents made from journals, and of deploys.", valueName: "name"))
         var service = "app"
 
         @Flag(help: "Check every record and report what would be imported, without writing.")
@@ -62,8 +71,9 @@ extension IncidentCommand {
 
         func validate() throws {
             if files.isEmpty { throw ValidationError("Missing expected argument '<files> ...'") }
-            if files.count > 1 && format != .chaostoolkit && format != .ghRuns {
-                throw ValidationError("give one export file; several files are for --format chaostoolkit or gh-runs")
+            if files.count > 1 && [nil, .jsonl, .csv].contains(format) {
+                throw ValidationError(
+                    "give one export file; several files are for --format chaostoolkit, gh-runs or gh-deployments")
             }
         }
 
@@ -71,6 +81,7 @@ extension IncidentCommand {
             let format = format ?? (files[0].lowercased().hasSuffix(".csv") ? .csv : .jsonl)
             if format == .chaostoolkit { return try await importJournals() }
             if format == .ghRuns { return try await importRuns() }
+            if format == .ghDeployments { return try await importDeployments() }
             let file = files[0]
             let lines = try FileLines(path: file)
             defer { lines.close() }
@@ -78,22 +89,27 @@ extension IncidentCommand {
             let summary = try await database.writing(create: !dryRun) { store in
                 try await store.importRecords(lines, as: transfer, source: file, dryRun: dryRun)
             }
-            let counts = [
-                counted(summary.incidents, "incident"), counted(summary.events, "timeline event"),
-                counted(summary.actions, "action item"),
-            ].joined(separator: ", ")
+            let counts =
+                (summary.deploys == 0 ? [] : [counted(summary.deploys, "deploy")])
+                + [
+                    counted(summary.incidents, "incident"), counted(summary.events, "timeline event"),
+                    counted(summary.actions, "action item"),
+                ]
+            let knownRecords = [(summary.knownDeploys, "deploy"), (summary.known, "incident")].filter { $0.0 > 0 }
             let known =
-                summary.known == 0 ? "" : "; \(counted(summary.known, "incident")) imported before, left as they are"
-            if summary.incidents == 0 && summary.known > 0 {
-                let all =
-                    summary.known == 1
-                    ? "the incident in \(file) was" : "the \(summary.known) incidents in \(file) were"
+                knownRecords.isEmpty
+                ? ""
+                : "; \(knownRecords.map { counted($0, $1) }.joined(separator: " and ")) imported before, left as they are"
+            if summary.incidents + summary.deploys == 0 && !knownRecords.isEmpty {
+                let total = summary.known + summary.knownDeploys
+                let noun = knownRecords.count == 2 ? "record" : knownRecords[0].1
+                let all = total == 1 ? "the \(noun) in \(file) was" : "the \(total) \(noun)s in \(file) were"
                 print("nothing to import: \(all) imported before, unchanged")
             } else {
                 print(
                     dryRun
-                        ? "dry run: \(file) is valid; it would import \(counts)\(known)"
-                        : "imported \(counts) from \(file)\(known)")
+                        ? "dry run: \(file) is valid; it would import \(counts.joined(separator: ", "))\(known)"
+                        : "imported \(counts.joined(separator: ", ")) from \(file)\(known)")
             }
         }
 
@@ -140,6 +156,31 @@ extension IncidentCommand {
             }
             print("read \(read) from \(files.joined(separator: ", "))\(ignored)")
             for line in Self.summary(of: outcomes) { print(line) }
+        }
+
+        /// Reads every deployment list first, so that one bad deployment imports none, then adds the deploys.
+        func importDeployments() async throws {
+            let now = Timestamp.now
+            var deploys: [Deploy] = []
+            var ignored: [String] = []
+            for file in files {
+                let list = try GitHubDeploymentList(
+                    data: Self.contents(of: file), file: file, service: service, author: author.name, now: now)
+                deploys += list.deploys
+                if list.unfinished > 0 { ignored.append("\(list.unfinished) unfinished") }
+                if list.otherEnvironments > 0 { ignored.append("\(list.otherEnvironments) to other environments") }
+            }
+            let read = "\(counted(deploys.count, "finished production deployment")) of \(service)"
+            let skipped = ignored.isEmpty ? "" : "; ignored \(ignored.joined(separator: ", "))"
+            if dryRun { return print("dry run: \(files.joined(separator: ", ")) hold \(read)\(skipped)") }
+            let summary = try await database.writing { store in try await store.addDeploys(deploys, now: now) }
+            print("read \(read) from \(files.joined(separator: ", "))\(skipped)")
+            if !summary.added.isEmpty {
+                print("recorded deploys \(summary.added.map { "#\($0)" }.joined(separator: ", "))")
+            }
+            if !summary.known.isEmpty {
+                print("skipped \(counted(summary.known.count, "deployment")) imported before")
+            }
         }
 
         /// What recording runs did: a line for the incidents it changed and one for the runs it skipped, each

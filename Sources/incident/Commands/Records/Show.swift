@@ -34,6 +34,7 @@ extension IncidentCommand {
             let origin = incident.kind == .injected ? "injected" + (incident.fault.map { " (\($0))" } ?? "") : "real"
             print("\(incident.service) · \(incident.severity.rawValue) · \(Output.printable(origin))")
             if let reason = incident.cancelReason { print("cancelled: \(Output.printable(reason))") }
+            if let deploy = incident.causedBy { print("caused by deploy #\(deploy) (incident deploy show \(deploy))") }
             print("")
             let detection = incident.detection.map { "via \($0)" } ?? ""
             let rows: [[String]] = [

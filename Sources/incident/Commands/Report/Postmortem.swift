@@ -57,8 +57,11 @@ extension IncidentCommand {
                 return print(PostmortemDocument.builtInTemplate, terminator: "")
             }
             let store = try await database.reading()
+            let detail = try await store.detail(id!)
+            var deploy: Deploy?
+            if let cause = detail.incident.causedBy { deploy = try await store.deploy(cause).deploy }
             let document = PostmortemDocument(
-                try await store.detail(id!), decisions: try await store.decisions(incident: id!))
+                detail, decisions: try await store.decisions(incident: id!), deploy: deploy)
             if check {
                 let missing = document.missing
                 guard missing.isEmpty else {

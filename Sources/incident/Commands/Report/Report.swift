@@ -131,6 +131,7 @@ extension IncidentCommand {
                     case .table(let header, let rows):
                         Output.table(header: header, rows: rows.map { $0.map { Output.printable($0) } })
                     case .chart(let periods, _, let ttr): printChart(periods: periods, minutes: ttr)
+                    case .deployChart: break  // the trend table above holds the same figures
                     }
                 }
             }
