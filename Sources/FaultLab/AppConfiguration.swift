@@ -30,6 +30,12 @@ public struct AppConfiguration: Sendable {
     /// How long a request head may take to arrive in full, counted from the connection's opening or, on a
     /// kept-alive connection, from the request's first byte: slower clients (slowloris) are disconnected.
     public private(set) var headerTimeout = Duration.seconds(10)
+    /// The release this process runs, as `GET /` and `app_build_info` report it: the build's own version
+    /// unless the deploy stamps another (`APP_VERSION`).
+    public private(set) var version = AppVersion.current
+    /// The defects the release carries (`APP_DEFECTS`): part of the release, not faults, so the admin API
+    /// neither lists nor clears them; they end only when the replica runs another release.
+    public private(set) var defects: Set<ReleaseDefect> = []
 
     static let drainDelayLimit = 0.0...30
     static let connectionTimeoutLimit = 0.1...3600
@@ -76,6 +82,25 @@ public struct AppConfiguration: Sendable {
             if let value = try Self.whole(name, in: environment, range, unit) { faultCaps[keyPath: cap] = value }
         }
         database = try DatabaseSettings(environment: environment)
+        if let version = environment["APP_VERSION"] {
+            let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_+")
+            guard (1...64).contains(version.count), version.allSatisfy(allowed.contains) else {
+                throw ConfigurationError(
+                    "APP_VERSION is '\(version.prefix(80))'; give 1 to 64 letters, digits, '.', '-', '_' or '+'")
+            }
+            self.version = version
+        }
+        if let defects = environment["APP_DEFECTS"], !defects.isEmpty {
+            self.defects = Set(
+                try defects.split(separator: ",").map { name throws(ConfigurationError) in
+                    guard let defect = ReleaseDefect(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                        throw ConfigurationError(
+                            "APP_DEFECTS names '\(name)'; use "
+                                + ReleaseDefect.allCases.map(\.rawValue).joined(separator: ", "))
+                    }
+                    return defect
+                })
+        }
         if let faults = environment["APP_FAULTS"], !faults.isEmpty {
             guard faultInjection else {
                 throw ConfigurationError("APP_FAULTS is set but APP_FAULT_INJECTION is off; unset one of them")
@@ -188,6 +213,18 @@ public struct ConfigurationError: ExitingError {
     public init(_ description: String) {
         self.description = description
     }
+}
+
+/// A defect a bad release carries (`APP_DEFECTS`), for the deploy game days (docs/contract.md, "Deploys
+/// in the lab"): what a refactoring that went wrong would do, rather than a fault injected from outside.
+public enum ReleaseDefect: String, CaseIterable, Sendable {
+    /// `GET /api/notes` answers 500: the listing handler broke; every other route works.
+    case listNotes500 = "list_notes_500"
+    /// Every `POST /api/notes` takes 300 ms longer: a write path that does a needless round trip.
+    case slowWrites = "slow_writes"
+
+    /// What ``slowWrites`` adds to each write.
+    static let slowWriteDelay = Duration.milliseconds(300)
 }
 
 /// The version `GET /` and `app_build_info` report.

@@ -81,7 +81,7 @@ public func buildRouter(_ state: ServiceState) -> Router<AppRequestContext> {
         router.add(middleware: FaultMiddleware(faults: state.faults, lifecycle: state.lifecycle))
     }
     OperationsRoutes(service: state).add(to: router)
-    NotesRoutes(store: state.store).add(to: router)
+    NotesRoutes(store: state.store, defects: state.configuration.defects).add(to: router)
     if state.configuration.faultInjection, let token = state.configuration.adminToken {
         AdminRoutes(faults: state.faults, token: token).add(to: router)
     }

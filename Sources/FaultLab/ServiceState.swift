@@ -17,7 +17,7 @@ public struct ServiceState: Sendable {
     init(configuration: AppConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
-        metrics = AppMetrics(version: AppVersion.current)
+        metrics = AppMetrics(version: configuration.version)
         faults = FaultRegistry(caps: configuration.faultCaps, metrics: metrics, logger: logger)
         let backend: any NotesBackend =
             if let database = configuration.database {

@@ -22,6 +22,40 @@ struct RouteTests {
         }
     }
 
+    @Test("A release stamps its version, and its defects break only what they name, for good")
+    func releaseVersionAndDefects() async throws {
+        let harness = try ServiceHarness(
+            environment: ["APP_VERSION": "0.2.0-canary+7", "APP_DEFECTS": "list_notes_500, slow_writes"])
+        try await harness.test { client in
+            #expect(try await client.execute(uri: "/", method: .get).object["version"] as? String == "0.2.0-canary+7")
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(metrics.contains(#"app_build_info{version="0.2.0-canary+7""#))
+            let started = ContinuousClock.now
+            let created = try await client.execute(
+                uri: "/api/notes", method: .post, body: ByteBuffer(string: #"{"text":"slow"}"#))
+            #expect(created.status == .created && ContinuousClock.now - started >= .milliseconds(300))
+            #expect(try await client.execute(uri: "/api/notes/1", method: .get).status == .ok)
+            let listed = try await client.execute(uri: "/api/notes", method: .get)
+            #expect(listed.status == .internalServerError)
+            #expect(listed.errorMessage == "listing notes failed (release defect list_notes_500)")
+            let admin = try await client.execute(
+                uri: "/admin/faults", method: .get, headers: ServiceHarness.adminHeaders)
+            #expect(admin.status == .ok && (admin.object["faults"] as? [Any])?.isEmpty == true, "not a fault")
+        }
+        for (name, value, words) in [
+            ("APP_VERSION", "1.0 beta", "APP_VERSION is '1.0 beta'"),
+            ("APP_VERSION", "", "APP_VERSION is ''"),
+            ("APP_DEFECTS", "slow", "APP_DEFECTS names 'slow'; use list_notes_500, slow_writes"),
+        ] {
+            #expect(throws: ConfigurationError.self) { try AppConfiguration(environment: [name: value]) }
+            do {
+                _ = try AppConfiguration(environment: [name: value])
+            } catch {
+                #expect(error.description.contains(words), "\(error)")
+            }
+        }
+    }
+
     @Test("/livez answers 200; /readyz answers 503 while starting or draining, 200 while serving")
     func probes() async throws {
         let harness = try ServiceHarness(serving: false)

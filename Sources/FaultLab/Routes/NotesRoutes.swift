@@ -4,6 +4,8 @@ import Hummingbird
 /// The small JSON API over the store: `POST /api/notes`, `GET /api/notes[?limit=N]`, `GET /api/notes/{id}`.
 struct NotesRoutes {
     let store: NoteStore
+    /// The defects of the release running (`APP_DEFECTS`).
+    let defects: Set<ReleaseDefect>
 
     static let maxTextBytes = 4096
     static let limits = 1...1000
@@ -35,10 +37,14 @@ struct NotesRoutes {
             guard !new.text.isEmpty, new.text.utf8.count <= Self.maxTextBytes else {
                 throw HTTPError(.badRequest, message: "field 'text' must be 1 to \(Self.maxTextBytes) bytes of text")
             }
+            if defects.contains(.slowWrites) { try await Task.sleep(for: ReleaseDefect.slowWriteDelay) }
             let note = try await store.add(text: new.text)
             return EditedResponse(status: .created, headers: [.location: "/api/notes/\(note.id ?? 0)"], response: note)
         }
         notes.get { request, context -> NoteList in
+            guard !defects.contains(.listNotes500) else {
+                throw HTTPError(.internalServerError, message: "listing notes failed (release defect list_notes_500)")
+            }
             let limit =
                 try request.uri.queryParameters["limit"].map { raw in
                     guard let limit = Int(raw), Self.limits.contains(limit) else {

@@ -17,7 +17,7 @@ struct OperationsRoutes {
         // The answer load tests hit: its constant part is made once, and JSONEncoder (a tenth of the time
         // of a request) is left out. The constant strings hold no character JSON would escape.
         let infoPrefix =
-            #"{"name":"app","version":"\#(AppVersion.current)","started_at":"\#(service.startedAt.rfc3339)","uptime_s":"#
+            #"{"name":"app","version":"\#(service.configuration.version)","started_at":"\#(service.startedAt.rfc3339)","uptime_s":"#
         router.get { _, _ in
             let uptime = (Date().timeIntervalSince(service.startedAt) * 1000).rounded() / 1000
             return Response(
