@@ -78,10 +78,10 @@ run scripts/render-ops-config.sh "$rendered"
 run promtool check config "$rendered/prometheus/prometheus.yml"
 run haproxy -c -f "$rendered/haproxy/haproxy.cfg"
 run promtool check config ops/prometheus/prometheus.yml
-for file in ops/prometheus/rules/*/*.yml; do
+for file in ops/prometheus/rules/*/*.yml ops/prometheus/canary/rules.yml; do
     run promtool check rules "$file"
 done
-for file in ops/prometheus/tests/*/*.yml; do
+for file in ops/prometheus/tests/*/*.yml ops/prometheus/canary/canary_test.yml; do
     run promtool test rules "$file"
 done
 run amtool check-config "$rendered/alertmanager/alertmanager.yml"

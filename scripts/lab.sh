@@ -16,6 +16,9 @@
 # The keeper (scripts/lab_keeper.py, at $INCIDENT_LAB_URL) plays the faults from outside the app on what the
 # lab started: kill, pause, partition, db_down, db_lock, db_connections, cpu_throttle.
 #
+# Each replica runs the release $LAB_DIR/app-N.release names (a folder in $LAB_DIR/releases: the app binary
+# and its release.env); scripts/deploy.sh rolls a new one out, rolling or as a canary.
+#
 # LAB_DIR (default .lab/) holds the data, logs and lab.env. LAB_BUILD=debug uses .build/debug binaries
 # (as CI does after `swift test`) instead of building release ones. LAB_OPS_REV=COMMIT takes the monitoring
 # (ops/) as it was at that commit, to measure the alerts before a change against the alerts after it.
@@ -141,7 +144,7 @@ up() {
     fi
     # A component that does not start leaves none of the others running.
     trap 'if (( $? != 0 )); then echo "lab: up failed; stopping what it started" >&2; down >/dev/null 2>&1; fi' EXIT
-    local database_url= exporter_address=none postgres_json=null
+    local database_url='' exporter_address=none postgres_json=null
     if [[ $store == postgres ]]; then
         # max_connections low enough that the lab's alert on connections near the limit means something.
         # The cluster's folder directly under /tmp: run as root, PostgreSQL runs as the postgres user, who
@@ -207,11 +210,19 @@ EOF
     # Each replica restarts whenever it exits, as a container runtime's restart policy would: a crash game
     # day then recovers by itself, and its time to recover includes the restart. The drain delay covers
     # HAProxy's two failed checks, so a replica stopped on purpose leaves rotation before it stops answering.
+    # Each (re)start runs the release app-N.release names (a folder with the binary and its release.env, whose
+    # settings win): scripts/deploy.sh changes it. The first release is the lab's build, as built.
+    mkdir -p "$LAB_DIR/releases/initial"
+    cp "$bin/app" "$LAB_DIR/releases/initial/app"
+    : > "$LAB_DIR/releases/initial/release.env"
     for index in $(seq "$replicas"); do
+        echo "$LAB_DIR/releases/initial" > "$LAB_DIR/app-$index.release"
         local data="APP_DATA='$LAB_DIR/app-$index.db'"
         [[ $store == postgres ]] && data="APP_DATABASE_URL='$database_url' APP_DB_POOL_SIZE=${LAB_POOL_SIZE:-4}"
-        start "app-$index" bash -c "while true; do env APP_ADMIN_TOKEN='$admin_token' APP_PORT=${replica_ports[index - 1]} \
-            $data APP_DRAIN_DELAY_S=2 '$bin/app'; echo \"lab: app-$index exited with \$?; restarting\"; sleep 0.2; done"
+        start "app-$index" bash -c "while true; do release=\$(cat '$LAB_DIR/app-$index.release'); \
+            (export APP_ADMIN_TOKEN='$admin_token' APP_PORT=${replica_ports[index - 1]} $data APP_DRAIN_DELAY_S=2; \
+            set -a; . \"\$release/release.env\"; set +a; exec \"\$release/app\"); \
+            echo \"lab: app-$index exited with \$?; restarting\"; sleep 0.2; done"
     done
     for index in $(seq "$replicas"); do wait_for "${replica_ports[index - 1]}" /livez "app-$index"; done
     if [[ $store == postgres ]]; then wait_for "$exporter_port" /metrics postgres-exporter; fi

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Deploys for real on the production-like lab, under steady traffic (scripts/traffic.py):
+#   - a rolling deploy of a good release drops no request, and every replica runs it after;
+#   - a canary of each bad release (examples/releases/): one that exits at start, one whose database does
+#     not exist, one whose listing answers 500, one 300 ms slower on writes; each is rolled back
+#     automatically with the reason on its record, and users' error ratio over the deploys (the rolling one
+#     and the four canaries, at 80 requests a second) stays under the availability objective (99.9 %: at most
+#     0.1 % of requests failed);
+#   - a canary of the next good release is promoted, and every replica runs it;
+#   - the tracker holds the six deploys with their results, and the report's four keys count them.
+#
+#   scripts/deploy-e2e.sh        (CI runs it; LAB_BUILD=debug uses .build/debug binaries)
+#
+# Needs what scripts/lab.sh up needs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export LAB_DIR=${LAB_DIR:-$(mktemp -d)/lab}
+work=$(mktemp -d)
+failures=0
+objective=0.999
+
+fail() { echo "deploy-e2e: FAIL: $*" >&2; failures=$((failures + 1)); }
+pass() { echo "deploy-e2e: ok: $*"; }
+
+traffic_pid=
+cleanup() {
+    [[ -n $traffic_pid ]] && kill -INT "$traffic_pid" 2>/dev/null || true
+    scripts/lab.sh down > "$work/down.log" 2>&1 || { cat "$work/down.log" >&2; failures=$((failures + 1)); }
+}
+trap cleanup EXIT
+
+scripts/lab.sh up --replicas 3 --store postgres
+# shellcheck disable=SC1091
+source "$LAB_DIR/lab.env"
+incident=$LAB_BIN/incident
+read -r -a replica_urls <<< "$INCIDENT_REPLICAS"
+
+# Starts traffic through HAProxy, its totals to $work/$1.json when it stops.
+start_traffic() {
+    python3 scripts/traffic.py --target "$INCIDENT_TARGET" --rps 80 --summary "$work/$1.json" > "$work/$1.log" 2>&1 &
+    traffic_pid=$!
+    sleep 3
+}
+stop_traffic() {
+    kill -INT "$traffic_pid"
+    wait "$traffic_pid" || true
+    traffic_pid=
+}
+# Requests the traffic of $1 counted, and those that failed: a 5xx, or no answer at all.
+totals() {
+    python3 -c 'import json, sys
+counts = json.load(open(sys.argv[1]))
+failed = sum(n for status, n in counts.items() if status == "error" or status.startswith("5"))
+print(sum(counts.values()), failed)' "$work/$1.json"
+}
+# The version each replica reports, space-separated.
+versions() {
+    for url in "${replica_urls[@]}"; do
+        curl -s -m 3 "$url/" | python3 -c 'import json, sys; print(json.load(sys.stdin)["version"])'
+    done | paste -sd ' '
+}
+
+start_traffic rolling
+if scripts/deploy.sh good > "$work/good.log" 2>&1; then
+    pass "rolling deploy of 0.2.0: $(tail -n 1 "$work/good.log")"
+else
+    fail "the rolling deploy of a good release failed: $(cat "$work/good.log")"
+fi
+stop_traffic
+read -r total failed <<< "$(totals rolling)"
+if (( failed == 0 && total > 100 )); then
+    pass "no request dropped across the rolling deploy ($total requests, by status $(cat "$work/rolling.json"))"
+else
+    fail "the rolling deploy cost users $failed of $total requests: $(cat "$work/rolling.json")"
+fi
+[[ $(versions) == "0.2.0 0.2.0 0.2.0" ]] && pass "every replica runs 0.2.0" || fail "replicas run: $(versions)"
+
+start_traffic canaries
+declare -A reasons=(
+    [crash-loop]="was not ready on 0.2.1-crash"
+    [missing-database]="was not ready on 0.2.2-db"
+    [failing-route]="canary error ratio"
+    [slow-writes]="canary p90 of POST /api/notes"
+)
+for release in crash-loop missing-database failing-route slow-writes; do
+    status=0
+    scripts/deploy.sh "$release" --strategy canary --canary-share 0.01 --ready-timeout 10 \
+        > "$work/$release.log" 2>&1 || status=$?
+    if (( status == 1 )) && grep -q "rolled-back in .*${reasons[$release]}" "$work/$release.log"; then
+        pass "canary of $release rolled back: $(tail -n 1 "$work/$release.log")"
+    else
+        fail "the canary of $release was not rolled back as expected (exit $status): $(cat "$work/$release.log")"
+    fi
+    [[ $(versions) == "0.2.0 0.2.0 0.2.0" ]] || fail "after $release, replicas run: $(versions)"
+done
+status=0
+scripts/deploy.sh next --strategy canary --canary-share 0.1 --bake 20 > "$work/next.log" 2>&1 || status=$?
+if (( status == 0 )) && grep -q "canary passed; promoting" "$work/next.log"; then
+    pass "canary of 0.3.0 promoted: $(tail -n 1 "$work/next.log")"
+else
+    fail "the canary of a good release was not promoted (exit $status): $(cat "$work/next.log")"
+fi
+[[ $(versions) == "0.3.0 0.3.0 0.3.0" ]] && pass "every replica runs 0.3.0" || fail "replicas run: $(versions)"
+stop_traffic
+read -r canary_total canary_failed <<< "$(totals canaries)"
+read -r rolling_total rolling_failed <<< "$(totals rolling)"
+total=$((canary_total + rolling_total)) failed=$((canary_failed + rolling_failed))
+if python3 -c "import sys; sys.exit(0 if $failed <= (1 - $objective) * $total else 1)"; then
+    pass "users' error ratio over the deploys: $failed of $total requests failed ($canary_failed in the canaries), under the objective's 0.1 %"
+else
+    fail "users' error ratio over the deploys: $failed of $total requests failed, over the objective $objective ($(cat "$work/canaries.json"))"
+fi
+
+results=$("$incident" deploy list --json | python3 -c 'import json, sys
+print(" ".join(d["version"] + ":" + d["result"] for d in reversed(json.load(sys.stdin))))')
+expected="0.2.0:succeeded 0.2.1-crash:rolled-back 0.2.2-db:rolled-back 0.2.3-list:rolled-back 0.2.4-slow:rolled-back"
+expected+=" 0.3.0:succeeded"
+[[ $results == "$expected" ]] && pass "the tracker holds the six deploys" || fail "the tracker holds: $results"
+failures_counted=$("$incident" report --json | python3 -c 'import json, sys
+print(json.load(sys.stdin)["delivery"]["all"]["change_failures"])')
+[[ $failures_counted == 4 ]] && pass "the report counts 4 change failures of 6 deploys" \
+    || fail "the report counts $failures_counted change failures"
+
+trap - EXIT
+cleanup
+if (( failures > 0 )); then
+    echo "deploy-e2e: $failures check(s) failed" >&2
+    exit 1
+fi
+echo "deploy-e2e: good releases rolled out without dropping a request; every bad one stopped by the canary"
