@@ -13,7 +13,7 @@
 # prometheus-blackbox-exporter and haproxy. The configurations are checked as rendered with their default addresses
 # (scripts/render-ops-config.sh), since Alertmanager refuses a placeholder as a URL.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 failures=()
 run() {

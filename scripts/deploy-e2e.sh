@@ -7,7 +7,8 @@
 #     and the four canaries, at 80 requests a second) stays under the availability objective (99.9 %: at most
 #     0.1 % of requests failed);
 #   - a canary of the next good release is promoted, and every replica runs it;
-#   - the tracker holds the six deploys with their results, and the report's four keys count them.
+#   - the tracker holds the six deploys with their results, no incident (the restarts' tickets were silenced),
+#     and the report's four keys count them.
 #
 #   scripts/deploy-e2e.sh        (CI runs it; LAB_BUILD=debug uses .build/debug binaries)
 #
@@ -116,6 +117,10 @@ print(" ".join(d["version"] + ":" + d["result"] for d in reversed(json.load(sys.
 expected="0.2.0:succeeded 0.2.1-crash:rolled-back 0.2.2-db:rolled-back 0.2.3-list:rolled-back 0.2.4-slow:rolled-back"
 expected+=" 0.3.0:succeeded"
 [[ $results == "$expected" ]] && pass "the tracker holds the six deploys" || fail "the tracker holds: $results"
+opened=$("$incident" list --json | python3 -c 'import json, sys
+print(" ".join("#" + str(i["id"]) + " " + i["title"] for i in json.load(sys.stdin)))' 2>&1 || true)
+[[ -z $opened ]] && pass "the deploys opened no incident (each replica's restart tickets silenced)" \
+    || fail "the deploys opened incidents: $opened"
 failures_counted=$("$incident" report --json | python3 -c 'import json, sys
 print(json.load(sys.stdin)["delivery"]["all"]["change_failures"])')
 [[ $failures_counted == 4 ]] && pass "the report counts 4 change failures of 6 deploys" \

@@ -319,6 +319,12 @@ status() {
     else
         sed 's/^/    /' <<< "$states"
     fi
+    echo "  the release each replica runs (scripts/deploy.sh changes it):"
+    for pointer in "$LAB_DIR"/app-*.release; do
+        [[ -f $pointer ]] || continue
+        local name=${pointer##*/}
+        echo "    replica-${name//[!0-9]/} $(basename "$(cat "$pointer")")"
+    done
     echo "  outside faults in force (the keeper's, then any rule or cgroup of the lab left on the machine):"
     local faults
     faults=$(python3 - "${INCIDENT_LAB_URL:-}" <<'EOF' 2>&1

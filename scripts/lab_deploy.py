@@ -21,6 +21,10 @@ p90 latency is over --max-latency-ratio times theirs (plus 100 ms), rolls it bac
 deploy's record; so does a canary that served no request in its bake time. Otherwise the release is
 promoted: the other replicas follow, rolling.
 
+While a replica restarts, the tickets about that replica alone (restarted, out of rotation, target down,
+liveness, not ready for its store) are silenced in Alertmanager until shortly after it is back: a deploy is no incident, and the
+tracker would otherwise open one per restart. Alerts on what users see are never silenced.
+
 Every deploy is recorded in the lab's tracker (incident deploy record): succeeded, or rolled-back with the
 reason. Ctrl-C rolls back what was changed and records that. Exit 0 when the release went out, 1 when it was
 rolled back, 64 for a bad command line, 69 when the lab cannot be reached.
@@ -77,6 +81,7 @@ class Lab:
         if not (self.dir / "lab.env").exists():
             raise Refused(69, f"the lab is not up ({self.dir}/lab.env is missing); run scripts/lab.sh up")
         self.names = [f"replica-{number}" for number in range(1, len(self.replica_urls) + 1)]
+        self.alertmanager = os.environ.get("ALERTMANAGER_URL")
 
     def haproxy(self, command):
         """Sends one runtime API command and returns its answer."""
@@ -123,6 +128,32 @@ class Lab:
         except OSError:
             pass
         return None
+
+    # The tickets about one replica a restart raises, by the label that names the replica in each.
+    REPLICA_TICKETS = [("instance", "AppRestarted|AppTargetDown|AppStoreNotReady"),
+                       ("replica", "AppReplicaOutOfRotation|AppReplicaLivenessProbeFailing|AppTargetDown")]
+
+    def silence_replica(self, name, seconds, version):
+        """Silences the tickets about replica `name` for `seconds`; a warning, not a failure, when it cannot."""
+        if not self.alertmanager:
+            return
+        now = time.time()
+        stamp = lambda t: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+        for label, alerts in self.REPLICA_TICKETS:
+            body = json.dumps({
+                "matchers": [
+                    {"name": "alertname", "value": alerts, "isRegex": True, "isEqual": True},
+                    {"name": label, "value": name, "isRegex": False, "isEqual": True},
+                ],
+                "startsAt": stamp(now), "endsAt": stamp(now + seconds), "createdBy": "scripts/deploy.sh",
+                "comment": f"deploy of {version}: {name} restarts on purpose"}).encode()
+            request = urllib.request.Request(f"{self.alertmanager}/api/v2/silences", data=body, method="POST",
+                                             headers={"Content-Type": "application/json"})
+            try:
+                urllib.request.urlopen(request, timeout=3).read()
+            except OSError as error:
+                say(f"could not silence {name}'s tickets in Alertmanager ({error}); they may open incidents")
+                return
 
     def get(self, url, timeout=1):
         """(status, body) of a GET; status 0 when nothing answered."""
@@ -207,6 +238,8 @@ class Rollout:
         """Drains the replica, restarts it on `release` and puts it back in rotation once ready."""
         lab, name = self.lab, self.lab.names[number - 1]
         url = lab.replica_urls[number - 1]
+        # Long enough for the drain, the restart, the ready timeout and the alerts' windows after it.
+        lab.silence_replica(name, 10 + 15 + self.args.ready_timeout + 60, release.name)
         lab.haproxy(f"set server app/{name} state drain")
         if not self.wait(f"{name} drained", lambda: lab.server_stats(name)["scur"] in ("0", ""), 10):
             say(f"{name} still has requests in flight after 10 s; restarting it anyway (the app drains them)")

@@ -108,6 +108,17 @@ struct DeployTests {
         for detail in [injected, far, elsewhere] {
             #expect(!detail.timeline.contains { $0.kind == .note }, "\(detail.incident.title)")
         }
+        // An alert may open the incident before the pipeline records the deploy that caused it: recording the
+        // deploy names it on the incidents of its service that started during or soon after it.
+        let rollout = try await record(f, draft(f, "1.4.3", at: -28))
+        let before = try await f.store.detail(far.incident.id!)
+        #expect(
+            before.timeline.last?.text
+                == "deploy #\(rollout) of app (1.4.3, succeeded) finished 2m00s after it; if it caused this incident: "
+                + "incident edit \(far.incident.id!) --caused-by \(rollout)")
+        #expect(try await f.store.detail(elsewhere.incident.id!).timeline.count == elsewhere.timeline.count)
+        try await record(f, draft(f, "1.4.4", at: -27))
+        #expect(try await f.store.detail(far.incident.id!).timeline == before.timeline, "one suspect an incident")
     }
 
     @Test func exportAndImportCarryDeploysAndLinks() async throws {

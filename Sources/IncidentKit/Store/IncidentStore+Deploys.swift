@@ -6,6 +6,7 @@ extension IncidentStore: DeployRepository {
         return try await write { db in
             var deploy = checked
             try Self.insert(&deploy, db)
+            try Self.suggestCause(deploy, now: now, db)
             return try Self.deploy(db, deploy.id!)
         }
     }
@@ -95,14 +96,37 @@ extension IncidentStore: DeployRepository {
                 order: "deployed_at DESC, id DESC", limit: 1
             ).first
         else { return }
+        try append(.note, at: incident.startedAt, suggestion(deploy, incident), to: id, by: author, now: now, db)
+    }
+
+    /// Notes a deploy just recorded on the real incidents of its service, opened before it was recorded, that it
+    /// may have caused: those that started within ``suggestionLag`` before it finished or
+    /// ``Deploy/suggestionWindow`` after (a pipeline records a deploy when its rollout ends, and an alert may
+    /// open the incident first), and that name no suspect yet: one suggestion an incident, not one per deploy.
+    static func suggestCause(_ deploy: Deploy, now: Timestamp, _ db: any SQLSession) throws {
+        let suspects = try db.records(
+            Incident.self,
+            where: "service = ? AND kind = 'real' AND caused_by IS NULL AND NOT cancelled AND started_at >= ? "
+                + "AND started_at <= ? AND NOT EXISTS (SELECT 1 FROM timeline_event WHERE incident_id = incident.id "
+                + "AND kind = 'note' AND text LIKE 'deploy #%--caused-by %')",
+            [
+                deploy.service, deploy.deployedAt.adding(seconds: -suggestionLag),
+                deploy.deployedAt.adding(seconds: Deploy.suggestionWindow),
+            ], order: "started_at, id")
+        for incident in suspects {
+            try append(
+                .note, at: max(now, incident.startedAt), suggestion(deploy, incident), to: incident.id!,
+                by: deploy.author, now: now, db)
+        }
+    }
+
+    /// The note naming `deploy` as a suspect of `incident`, with the command that records the link.
+    private static func suggestion(_ deploy: Deploy, _ incident: Incident) -> String {
         let gap = deploy.deployedAt.seconds(until: incident.startedAt)
         let when =
             gap >= 0
             ? "\(DurationText.human(gap)) before this incident started" : "\(DurationText.human(-gap)) after it"
-        try append(
-            .note, at: incident.startedAt,
-            "deploy #\(deploy.id!) of \(deploy.service) (\(deploy.version), \(deploy.result.rawValue)) finished \(when); "
-                + "if it caused this incident: incident edit \(id) --caused-by \(deploy.id!)",
-            to: id, by: author, now: now, db)
+        return "deploy #\(deploy.id!) of \(deploy.service) (\(deploy.version), \(deploy.result.rawValue)) finished "
+            + "\(when); if it caused this incident: incident edit \(incident.id!) --caused-by \(deploy.id!)"
     }
 }
