@@ -21,8 +21,9 @@ struct IncidentCommand: AsyncParsableCommand {
             order, resolving twice) or malformed input data; 66 unknown incident or missing file; 69 a service \
             cannot be reached (the app, Prometheus); 74 database or file unusable (corrupt, newer, disk full); 77 a \
             token was refused.
+
+            `incident --version` prints this build's version.
             """,
-        version: "0.1.0",
         subcommands: [
             Open.self, Detect.self, Ack.self, Mitigate.self, Resolve.self, Note.self, Cancel.self, Reopen.self,
             Edit.self, Show.self, List.self, Report.self, Postmortem.self, Export.self, Import.self, Action.self,
@@ -31,6 +32,9 @@ struct IncidentCommand: AsyncParsableCommand {
         ]
     )
 
+    /// This build's version, for `incident --version`.
+    static let version = "0.1.0"
+
     /// Runs the command line, printing ``IncidentError``s as one line on standard error with their exit status.
     /// Ctrl-C and SIGTERM cancel the command (see ``Interrupts``): it exits 130, its transaction rolled back.
     static func main() async {
@@ -38,6 +42,8 @@ struct IncidentCommand: AsyncParsableCommand {
         let result = await Interrupts.run {
             try LocalTimeZone.adopt()
             let arguments = movingLeadingDatabaseOption(Array(CommandLine.arguments.dropFirst()))
+            // `incident --version` by hand: ArgumentParser's own flag would also take `deploy record --version V`.
+            if arguments == ["--version"] { return print(version) }
             try checkWords(arguments)
             var command = try parseAsRoot(arguments)
             if var command = command as? any AsyncParsableCommand {

@@ -121,6 +121,19 @@ struct DeployTests {
         #expect(try await f.store.detail(far.incident.id!).timeline == before.timeline, "one suspect an incident")
     }
 
+    @Test func theSuspectIsTheClosestDeployBeforeTheStartElseTheFirstDuringIt() async throws {
+        let f = try await StoreFixture()
+        let closest = try await record(f, draft(f, "A", at: -31))
+        try await record(f, draft(f, "B", at: -20))  // after the start: a rollout still going on
+        let note = try await f.store.detail(try await f.open("Errors", at: -30)).timeline.first { $0.kind == .note }
+        #expect(note?.text.contains("deploy #\(closest) of app (A, succeeded) finished 1m00s before") == true)
+        let later = try await f.store.detail(try await f.open("Latency", at: -25, service: "app"))
+        #expect(
+            later.timeline.contains { $0.text.contains("deploy #\(closest) of app (A") }, "A is still closest before")
+        let alone = try await f.store.detail(try await f.open("Nothing before", at: -40))
+        #expect(alone.timeline.contains { $0.text.contains("(A, succeeded) finished 9m00s after it") })
+    }
+
     @Test func exportAndImportCarryDeploysAndLinks() async throws {
         let f = try await StoreFixture()
         let deploy = try await record(f, draft(f))
@@ -147,6 +160,23 @@ struct DeployTests {
         let empty = try await StoreFixture()
         try await empty.expectRefused(65, "line 1: no deploy #\(deploy)") {
             _ = try await importText(empty.store, orphan, .jsonl)
+        }
+    }
+
+    @Test func aCSVHeaderMissingSomeLaterColumnsIsRefused() async throws {
+        let f = try await StoreFixture()
+        var deploy = draft(f)
+        deploy.notes = "kept"
+        try await record(f, deploy)
+        let lines = try await exportText(f.store, .csv).split(separator: "\n").map {
+            $0.split(separator: ",", omittingEmptySubsequences: false)
+        }
+        let notes = try #require(lines[0].firstIndex(of: "notes"))
+        let withoutNotes = lines.map { row in row.enumerated().filter { $0.offset != notes }.map(\.element) }
+            .map { $0.joined(separator: ",") }.joined(separator: "\n")
+        let copy = try await StoreFixture()
+        try await copy.expectRefused(65, "the header has no column 'notes'") {
+            _ = try await importText(copy.store, withoutNotes, .csv)
         }
     }
 
@@ -207,9 +237,16 @@ struct DeployTests {
         #expect(list.deploys[1].deployedAt == Timestamp(rfc3339: "2026-11-28T09:33:00Z"))
         #expect(try await f.store.addDeploys(list.deploys, now: f.now).added == [1, 2])
         #expect(try await f.store.addDeploys(list.deploys, now: f.now).known == [1, 2], "imported once")
+        let unknownCommitTime = file.replacingOccurrences(
+            of: "\"committed_at\": \"2026-11-28T08:00:00Z\"", with: "\"committed_at\": null")
+        let read = try GitHubDeploymentList(
+            data: Data(unknownCommitTime.utf8), file: "d.json", service: "app", author: "alice", now: f.now)
+        #expect(read.deploys[0].committedAt == nil, "null: the commit's time could not be looked up")
+        let twice = file.replacingOccurrences(of: "\"id\": 102", with: "\"id\": 101")
         for (bad, words) in [
             ("{}", "is not a JSON array of deployments"),
             ("[{\"id\": 5}]", "deployment 0 (id 5): lacks sha, ref, environment, created_at, statuses"),
+            (twice, "deployment 1 (id 101): appears twice in the file with different contents"),
             (
                 file.replacingOccurrences(of: "\"state\": \"queued\"", with: "\"state\": \"done\""),
                 "deployment 3 (id 104): status 0: its state 'done' is not one GitHub sets"
@@ -283,6 +320,10 @@ struct DeployTests {
         let scoped = try await f.store.report(
             ReportRequest(since: f.at(10000), period: .week, service: "app", now: f.at(14 * 1440)))
         #expect(scoped.delivery.all.deploys == 3 && scoped.delivery.all.changeFailures == 1)
+        let future = try await f.store.report(
+            ReportRequest(until: f.at(200 * 1440), period: .week, now: f.at(14 * 1440)))
+        #expect(future.delivery.all.days == 14, "the span ends now, not at an --until still to come")
+        #expect(future.delivery.trend.first?.days == 7, "a period spans its week, not from its first deploy")
         let none = try await f.store.report(ReportRequest(service: "nothing", now: f.at(14 * 1440)))
         #expect(none.delivery.all.deploys == 0 && none.delivery.all.frequencyBand == nil)
         #expect(!none.markdown.contains("four keys"), "no section without deploys")

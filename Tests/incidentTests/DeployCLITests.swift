@@ -4,6 +4,14 @@ import Testing
 
 /// `incident deploy …`, `--caused-by` and `import --format gh-deployments`, run as a user would.
 struct DeployCLITests {
+    @Test func theVersionFlagIsTheToolsOnlyAtTheTop() async throws {
+        let cli = try CLI()
+        let version = try await cli.run("--version")
+        #expect(version.status == 0 && version.stdout == "0.1.0\n")
+        let recorded = try await cli.run("deploy", "record", "--version", "7.0", "-q")
+        #expect(recorded.status == 0 && recorded.stdout == "1\n", "the release's version, not the tool's")
+    }
+
     @Test func aDeployIsRecordedListedShownAndNamedByTheIncidentItCaused() async throws {
         let cli = try CLI()
         let recorded = try await cli.run(
@@ -60,6 +68,9 @@ struct DeployCLITests {
             ),
             (64, "not one word", ["deploy", "record", "--version", "1", "--strategy", "blue green"]),
             (66, "no deploy #3", ["deploy", "show", "3"]),
+            (64, "--json and --quiet cannot be used together", ["deploy", "record", "--version", "1", "--json", "-q"]),
+            (64, "--until", ["deploy", "list", "--since", "-1d", "--until", "-2d"]),
+            (64, "the service 'Bad Name'", ["import", "--format", "gh-deployments", "-", "--service", "Bad Name"]),
             (66, "no deploy #3", ["open", "x", "--caused-by", "3"]),
             (64, "is not a deploy id", ["open", "x", "--caused-by", "latest"]),
             (65, "is not a JSON array of deployments", ["import", "--format", "gh-deployments", "-"]),

@@ -43,8 +43,9 @@ public enum Validate {
     /// A short name on one line (a release's version, an import's source key): no space around it, no
     /// control character, at most ``maxLabelBytes``.
     public static func label(_ value: String, field: String) throws -> String {
+        let breaking: Set<Unicode.GeneralCategory> = [.control, .lineSeparator, .paragraphSeparator]
         guard value == value.trimmingCharacters(in: .whitespaces),
-            !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+            !value.unicodeScalars.contains(where: { breaking.contains($0.properties.generalCategory) })
         else {
             throw IncidentError.invalidInput(
                 "the \(field) '\(value.prefix(80))' has a line break, control character or space around it; give it "

@@ -9,7 +9,8 @@ public struct DeliveryReport: Encodable, Sendable {
         .init(
             name: "deployment frequency",
             meaning:
-                "deploys / days spanned (from --since, else the first deploy, to --until, else now; at least one day)"),
+                "deploys / days spanned (from --since, else the first deploy, to --until or now, whichever is "
+                + "earlier; a period from its start; at least one day)"),
         .init(name: "lead time", meaning: "deployed − committed, for deploys that record their commit time"),
         .init(
             name: "change failure rate",
@@ -111,7 +112,7 @@ extension DeliveryReport {
     /// The four keys of `deploys` (oldest first), per service and per period of `request`.
     init(deploys: [DeployFacts], caused: [CausedIncident], request: ReportRequest) {
         let causes = Dictionary(grouping: caused, by: \.deploy)
-        let end = request.until ?? request.now
+        let end = min(request.until ?? request.now, request.now)
         func keys(_ key: String, _ deploys: [DeployFacts], from start: Timestamp?, to end: Timestamp) -> Keys {
             let days = max(1, (start ?? end).seconds(until: end) / 86_400)
             let incidents = deploys.flatMap { causes[$0.id] ?? [] }
@@ -137,7 +138,9 @@ extension DeliveryReport {
             keys($0.key, $0.value, from: start, to: end)
         }
         trend = Self.periods(of: deploys, request: request).map { period in
-            keys(period.label, period.deploys, from: max(period.start, start ?? period.start), to: min(period.end, end))
+            keys(
+                period.label, period.deploys, from: max(period.start, request.since ?? period.start),
+                to: min(period.end, end))
         }
     }
 

@@ -47,6 +47,13 @@ extension IncidentStore: DeployRepository {
 
     /// Inserts a checked deploy, keeping its id when it has one; a taken id or source is a conflict.
     static func insert(_ deploy: inout Deploy, _ db: any SQLSession) throws {
+        // Looked up first: PostgreSQL ends the transaction on a duplicate key, which a command could not report.
+        if let source = deploy.source,
+            let known: Int64 = try db.value("SELECT id FROM deploy WHERE source = ?", source)
+        {
+            throw IncidentError.conflict(
+                "a deploy from \(source) is recorded already, as #\(known); run `incident deploy show \(known)`")
+        }
         do {
             try db.insert(&deploy)
         } catch  where db.isDuplicateKey(error) {
@@ -86,16 +93,15 @@ extension IncidentStore: DeployRepository {
     /// link. The link itself is left to a person: a deploy near an incident is a suspect, not a cause.
     static func suggestCause(of incident: Incident, by author: String, now: Timestamp, _ db: any SQLSession) throws {
         guard incident.kind == .real, incident.causedBy == nil, let id = incident.id else { return }
-        guard
-            let deploy = try db.records(
-                Deploy.self, where: "service = ? AND deployed_at >= ? AND deployed_at <= ?",
-                [
-                    incident.service, incident.startedAt.adding(seconds: -Deploy.suggestionWindow),
-                    incident.startedAt.adding(seconds: suggestionLag),
-                ],
-                order: "deployed_at DESC, id DESC", limit: 1
-            ).first
-        else { return }
+        let before = try db.records(
+            Deploy.self, where: "service = ? AND deployed_at >= ? AND deployed_at <= ?",
+            [incident.service, incident.startedAt.adding(seconds: -Deploy.suggestionWindow), incident.startedAt],
+            order: "deployed_at DESC, id DESC", limit: 1)
+        let during = try db.records(
+            Deploy.self, where: "service = ? AND deployed_at > ? AND deployed_at <= ?",
+            [incident.service, incident.startedAt, incident.startedAt.adding(seconds: suggestionLag)],
+            order: "deployed_at, id", limit: 1)
+        guard let deploy = before.first ?? during.first else { return }
         try append(.note, at: incident.startedAt, suggestion(deploy, incident), to: id, by: author, now: now, db)
     }
 

@@ -107,7 +107,11 @@ extension IncidentStore {
             }
             return record.id!
         }
-        if let deploy = detail.incident.causedBy { try requireDeploy(deploy, db) }
+        if let deploy = detail.incident.causedBy, try !db.exists(Deploy.self, id: deploy) {
+            throw IncidentError.notFound(
+                "no deploy #\(deploy), which the incident names as its cause: it is neither stored nor above it in "
+                    + "the file (an export writes the deploys first)")
+        }
         let incidentId = try insert(detail.incident, "incident")
         for var event in detail.timeline {
             event.incidentId = incidentId

@@ -32,7 +32,7 @@ public struct GitHubDeploymentList {
             throw IncidentError.malformed("\(file) is not \(shape)")
         }
         var problems: [String] = []
-        var seen = Set<Int64>()
+        var seen: [Int64: Deploy] = [:]
         for (index, entry) in entries.enumerated() {
             do {
                 switch try entry.deployment.get() {
@@ -45,7 +45,14 @@ public struct GitHubDeploymentList {
                         notes: found.description, source: "gh-deployment:\(found.id)", author: author,
                         recordedAt: now
                     ).checked(now: now)
-                    if seen.insert(found.id).inserted { deploys.append(deploy) }
+                    if let earlier = seen[found.id] {
+                        guard earlier == deploy else {
+                            throw IncidentError.malformed("appears twice in the file with different contents")
+                        }
+                        continue
+                    }
+                    seen[found.id] = deploy
+                    deploys.append(deploy)
                 }
             } catch let error as IncidentError {
                 problems.append("deployment \(index)\(entry.id.map { " (id \($0))" } ?? ""): \(error)")
@@ -96,7 +103,11 @@ public struct GitHubDeploymentList {
             guard production ?? (environment.lowercased() == "production") else {
                 return .otherEnvironment
             }
-            let committedAt = fields.has("committed_at") ? try fields.time("committed_at") : nil
+            // Optional: absent or null when the commit's time could not be looked up.
+            let committedAt =
+                fields.has("committed_at")
+                    && (try? fields.container.decodeNil(forKey: AnyKey(stringValue: "committed_at"))) != true
+                ? try fields.time("committed_at") : nil
             let description: String? =
                 fields.has("description") ? try? fields.value("description", "a string") : nil
             let statuses: [Status] = try fields.value("statuses", "an array of statuses")

@@ -91,7 +91,9 @@ struct RecordCodec {
                 if let unknown = fields.first(where: { !CSV.columns.contains($0) }) {
                     return try handle(number, .failure(.invalidInput("unknown column '\(unknown)' in the header")))
                 }
-                if let missing = CSV.columns.first(where: { !fields.contains($0) && !CSV.laterColumns.contains($0) }) {
+                // A header written before deploys existed lacks every later column; one that lacks some lost them.
+                let later = CSV.laterColumns.allSatisfy { !fields.contains($0) } ? CSV.laterColumns : []
+                if let missing = CSV.columns.first(where: { !fields.contains($0) && !later.contains($0) }) {
                     return try handle(
                         number,
                         .failure(

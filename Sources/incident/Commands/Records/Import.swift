@@ -160,6 +160,7 @@ extension IncidentCommand {
 
         /// Reads every deployment list first, so that one bad deployment imports none, then adds the deploys.
         func importDeployments() async throws {
+            _ = try Validate.service(service)  // once, rather than as a problem of every deployment
             let now = Timestamp.now
             var deploys: [Deploy] = []
             var ignored: [String] = []
