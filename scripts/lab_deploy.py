@@ -174,7 +174,7 @@ class Lab:
         return [(sample["metric"], float(sample["value"][1])) for sample in json.loads(body)["data"]["result"]]
 
 
-def read_release(argument, lab):
+def read_release(argument):
     """The release file's settings, with ${DATABASE_SERVER} filled in."""
     path = pathlib.Path(argument)
     if not path.exists() and not argument.endswith(".env"):
@@ -226,7 +226,7 @@ class Rollout:
         self.weights = {}
         self.changed = []
 
-    def wait(self, what, condition, seconds, interval=0.2):
+    def wait(self, condition, seconds, interval=0.2):
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if condition():
@@ -241,13 +241,13 @@ class Rollout:
         # Long enough for the drain, the restart, the ready timeout and the alerts' windows after it.
         lab.silence_replica(name, 10 + 15 + self.args.ready_timeout + 60, release.name)
         lab.haproxy(f"set server app/{name} state drain")
-        if not self.wait(f"{name} drained", lambda: lab.server_stats(name)["scur"] in ("0", ""), 10):
+        if not self.wait(lambda: lab.server_stats(name)["scur"] in ("0", ""), 10):
             say(f"{name} still has requests in flight after 10 s; restarting it anyway (the app drains them)")
         lab.set_release(number, release)
         old = lab.app_pid(number)
         if old:
             os.kill(old, signal.SIGTERM)
-            if not self.wait(f"{name} stopped", lambda: not pathlib.Path(f"/proc/{old}").exists(), 15):
+            if not self.wait(lambda: not pathlib.Path(f"/proc/{old}").exists(), 15):
                 os.kill(old, signal.SIGKILL)
         wanted = release.name if release.name != "initial" else None
 
@@ -258,13 +258,13 @@ class Rollout:
             _, info = lab.get(url + "/")
             return wanted is None or json.loads(info or b"{}").get("version") == wanted
 
-        if not self.wait(f"{name} ready", ready, self.args.ready_timeout):
+        if not self.wait(ready, self.args.ready_timeout):
             pid = lab.app_pid(number)
             status, body = lab.get(url + "/readyz")
             why = (body.decode(errors="replace").strip()[:200] or "nothing answered") if pid else "it keeps exiting"
             raise Stop(f"{name} was not ready on {release.name} within {self.args.ready_timeout:g} s ({why})")
         lab.haproxy(f"set server app/{name} state ready")
-        if not self.wait(f"{name} up", lambda: lab.server_stats(name)["status"].startswith("UP"), 10):
+        if not self.wait(lambda: lab.server_stats(name)["status"].startswith("UP"), 10):
             raise Stop(f"HAProxy did not take {name} back into rotation within 10 s")
 
     def step(self, number):
@@ -424,7 +424,7 @@ def main():
             parser.error(f"--{name.replace('_', '-')} cannot be negative")
     try:
         lab = Lab()
-        version, settings = read_release(args.release, lab)
+        version, settings = read_release(args.release)
         release = prepare(lab, version, settings)
         if all(lab.release_of(number) == release for number in range(1, len(lab.names) + 1)):
             raise Refused(64, f"every replica runs {version} already")

@@ -12,6 +12,13 @@ public enum TimeInput {
 
     public static let help = "now, -5m, -2h, 5m ago, 10:42, 2026-11-28 10:42, or RFC 3339"
 
+    /// Refuses a `--since`/`--until` window that holds no time: `until` not after `since`.
+    public static func requireWindow(since: Timestamp?, until: Timestamp?) throws {
+        if let since, let until, until <= since {
+            throw IncidentError.invalidInput("--until \(until) is not after --since \(since); swap them")
+        }
+    }
+
     public static func parse(_ input: String, now: Timestamp = .now, timeZone: TimeZone = .current) throws -> Timestamp
     {
         let text = input.trimmingCharacters(in: .whitespaces)

@@ -17,10 +17,7 @@ extension IncidentStore: DeployRepository {
             var summary = AddSummary()
             for var deploy in checked {
                 deploy.id = nil
-                if let source = deploy.source,
-                    let known: Int64 = try db.value(
-                        "SELECT id FROM deploy WHERE source = ?", source)
-                {
+                if let known = try Self.deploy(from: deploy.source, db) {
                     summary.known.append(known)
                 } else {
                     try Self.insert(&deploy, db)
@@ -45,14 +42,19 @@ extension IncidentStore: DeployRepository {
         }
     }
 
+    /// The id of the deploy stored from the outside record `source`, if any.
+    private static func deploy(from source: String?, _ db: any SQLSession) throws -> Int64? {
+        guard let source else { return nil }
+        return try db.value("SELECT id FROM deploy WHERE source = ?", source)
+    }
+
     /// Inserts a checked deploy, keeping its id when it has one; a taken id or source is a conflict.
     static func insert(_ deploy: inout Deploy, _ db: any SQLSession) throws {
         // Looked up first: PostgreSQL ends the transaction on a duplicate key, which a command could not report.
-        if let source = deploy.source,
-            let known: Int64 = try db.value("SELECT id FROM deploy WHERE source = ?", source)
-        {
+        if let known = try Self.deploy(from: deploy.source, db) {
             throw IncidentError.conflict(
-                "a deploy from \(source) is recorded already, as #\(known); run `incident deploy show \(known)`")
+                "a deploy from \(deploy.source!) is recorded already, as #\(known); run `incident deploy show \(known)`"
+            )
         }
         do {
             try db.insert(&deploy)

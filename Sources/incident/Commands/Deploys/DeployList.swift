@@ -26,9 +26,7 @@ extension IncidentCommand {
             let filter = DeployFilter(
                 service: service, since: try since.map { try TimeInput.parse($0, now: now) },
                 until: try until.map { try TimeInput.parse($0, now: now) })
-            if let since = filter.since, let until = filter.until, until <= since {
-                throw IncidentError.invalidInput("--until \(until) is not after --since \(since); swap them")
-            }
+            try TimeInput.requireWindow(since: filter.since, until: filter.until)
             let deploys = try await database.reading().deploys(filter)
             if json { return try Output.json(deploys) }
             Output.table(

@@ -74,9 +74,7 @@ extension IncidentCommand {
             let request = ReportRequest(
                 since: try filter.since(now: now), until: try until.map { try TimeInput.parse($0, now: now) },
                 period: period, service: filter.service, kind: filter.kind, severity: filter.severity, now: now)
-            if let since = request.since, let until = request.until, until <= since {
-                throw IncidentError.invalidInput("--until \(until) is not after --since \(since); swap them")
-            }
+            try TimeInput.requireWindow(since: request.since, until: request.until)
             let store = try await database.reading()
             let report = try await store.report(request)
             var sections = report.sections
