@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Deploys for real on the production-like lab, under steady traffic (scripts/traffic.py):
 #   - a rolling deploy of a good release drops no request, and every replica runs it after;
-#   - a canary of each bad release (examples/releases/): one that exits at start, one whose database does
-#     not exist, one whose listing answers 500, one 300 ms slower on writes; each is rolled back
-#     automatically with the reason on its record, and users' error ratio over the deploys (the rolling one
-#     and the four canaries, at 80 requests a second) stays under the availability objective (99.9 %: at most
-#     0.1 % of requests failed);
+#   - the game day examples/gameday/bad-deploys.yaml (alerts as the detector): a canary of each bad release
+#     (examples/releases/): one that exits at start, one whose database does not exist, one whose listing
+#     answers 500, one 300 ms slower on writes; each is stopped (by the rollout's readiness gate or the
+#     canary's analysis) and rolled back automatically with the reason on its record, each an injected incident
+#     caused by its deploy; users' error ratio over the rolling deploy, the four canaries and the promoted one
+#     (at 80 requests a second) stays under the availability objective (99.9 %: at most 0.1 % of requests failed); then the
+#     broken listing deployed rolling reaches every user, an alert detects it and the game day rolls it back;
+#     the scorecard says so (scripts/gameday_deploy_check.py), and what each step cost the SLOs;
 #   - a canary of the next good release is promoted, and every replica runs it;
-#   - the tracker holds the six deploys with their results, no incident opened by a ticket about a replica
-#     the deploy restarted (silenced), and the report's four keys count them.
+#   - the tracker holds the deploys with their results, no incident opened by a ticket about a replica the
+#     deploy restarted (silenced), and the report's four keys count them.
 #
 #   scripts/deploy-e2e.sh        (CI runs it; LAB_BUILD=debug uses .build/debug binaries)
 #
@@ -38,7 +41,8 @@ read -r -a replica_urls <<< "$INCIDENT_REPLICAS"
 
 # Starts traffic through HAProxy, its totals to $work/$1.json when it stops.
 start_traffic() {
-    python3 scripts/traffic.py --target "$INCIDENT_TARGET" --rps 80 --summary "$work/$1.json" > "$work/$1.log" 2>&1 &
+    python3 scripts/traffic.py --target "$INCIDENT_TARGET" --rps 80 --summary "$work/$1.json" \
+        --timeline "$work/$1.timeline" > "$work/$1.log" 2>&1 &
     traffic_pid=$!
     sleep 3
 }
@@ -76,24 +80,30 @@ else
 fi
 [[ $(versions) == "0.2.0 0.2.0 0.2.0" ]] && pass "every replica runs 0.2.0" || fail "replicas run: $(versions)"
 
-start_traffic canaries
-declare -A reasons=(
-    [crash-loop]="was not ready on 0.2.1-crash"
-    [missing-database]="was not ready on 0.2.2-db"
-    [failing-route]="canary error ratio"
-    [slow-writes]="canary p90 of POST /api/notes"
-)
-for release in crash-loop missing-database failing-route slow-writes; do
-    status=0
-    scripts/deploy.sh "$release" --strategy canary --canary-share 0.01 --ready-timeout 10 \
-        > "$work/$release.log" 2>&1 || status=$?
-    if (( status == 1 )) && grep -q "rolled-back in .*${reasons[$release]}" "$work/$release.log"; then
-        pass "canary of $release rolled back: $(tail -n 1 "$work/$release.log")"
-    else
-        fail "the canary of $release was not rolled back as expected (exit $status): $(cat "$work/$release.log")"
-    fi
-    [[ $(versions) == "0.2.0 0.2.0 0.2.0" ]] || fail "after $release, replicas run: $(versions)"
-done
+start_traffic gameday
+status=0
+"$incident" gameday run examples/gameday/bad-deploys.yaml --detector alerts --profile lab --json \
+    > "$work/gameday.json" 2> "$work/gameday.err" || status=$?
+stop_traffic
+(( status == 0 )) || fail "the game day of bad deploys exited $status: $(cat "$work/gameday.err")"
+canary_total=0 canary_failed=0
+python3 scripts/gameday_deploy_check.py "$work/gameday.json" "$work/gameday.timeline" > "$work/gameday.checks" \
+    2>&1 || fail "the scorecard could not be checked: $(cat "$work/gameday.checks")"
+while read -r verdict rest; do
+    case $verdict in
+        ok) pass "$rest" ;;
+        FAIL) fail "$rest" ;;
+        CANARIES) read -r canary_total canary_failed <<< "$rest" ;;
+    esac
+done < "$work/gameday.checks"
+# How the tracker holds the game day's incidents: detected by the readiness gate, the canary and an alert.
+detections=$("$incident" list --kind injected --json | python3 -c 'import json, sys
+print(" ".join(sorted((i["detection"] or "none").split(":")[0] for i in json.load(sys.stdin))))')
+[[ $detections == "alert canary canary rollout rollout" ]] && pass "the game day's incidents detected by: $detections" \
+    || fail "the game day's incidents were detected by: $detections"
+[[ $(versions) == "0.2.0 0.2.0 0.2.0" ]] || fail "after the game day, replicas run: $(versions)"
+
+start_traffic promote
 status=0
 scripts/deploy.sh next --strategy canary --canary-share 0.1 --bake 20 > "$work/next.log" 2>&1 || status=$?
 if (( status == 0 )) && grep -q "canary passed; promoting" "$work/next.log"; then
@@ -103,20 +113,20 @@ else
 fi
 [[ $(versions) == "0.3.0 0.3.0 0.3.0" ]] && pass "every replica runs 0.3.0" || fail "replicas run: $(versions)"
 stop_traffic
-read -r canary_total canary_failed <<< "$(totals canaries)"
 read -r rolling_total rolling_failed <<< "$(totals rolling)"
-total=$((canary_total + rolling_total)) failed=$((canary_failed + rolling_failed))
+read -r promote_total promote_failed <<< "$(totals promote)"
+total=$((canary_total + rolling_total + promote_total)) failed=$((canary_failed + rolling_failed + promote_failed))
 if python3 -c "import sys; sys.exit(0 if $failed <= (1 - $objective) * $total else 1)"; then
     pass "users' error ratio over the deploys: $failed of $total requests failed ($canary_failed in the canaries), under the objective's 0.1 %"
 else
-    fail "users' error ratio over the deploys: $failed of $total requests failed, over the objective $objective ($(cat "$work/canaries.json"))"
+    fail "users' error ratio over the deploys: $failed of $total requests failed, over the objective $objective"
 fi
 
 results=$("$incident" deploy list --json | python3 -c 'import json, sys
 print(" ".join(d["version"] + ":" + d["result"] for d in reversed(json.load(sys.stdin))))')
 expected="0.2.0:succeeded 0.2.1-crash:rolled-back 0.2.2-db:rolled-back 0.2.3-list:rolled-back 0.2.4-slow:rolled-back"
-expected+=" 0.3.0:succeeded"
-[[ $results == "$expected" ]] && pass "the tracker holds the six deploys" || fail "the tracker holds: $results"
+expected+=" 0.2.3-list:succeeded 0.2.0:succeeded 0.3.0:succeeded"
+[[ $results == "$expected" ]] && pass "the tracker holds the eight deploys" || fail "the tracker holds: $results"
 # deploy.sh silences the tickets about the replica it restarts; a service-level ticket (a never-ready canary's
 # failing store calls may raise AppStoreErrors) is a signal of its own, reported here but not a failure.
 read -r silenced others <<< "$("$incident" list --json | python3 -c 'import json, sys
@@ -130,7 +140,7 @@ print(",".join(name(i) for i in incidents if name(i) in per_replica) or "-",
     || fail "restart tickets opened incidents: $silenced"
 failures_counted=$("$incident" report --json | python3 -c 'import json, sys
 print(json.load(sys.stdin)["delivery"]["all"]["change_failures"])')
-[[ $failures_counted == 4 ]] && pass "the report counts 4 change failures of 6 deploys" \
+[[ $failures_counted == 5 ]] && pass "the report counts 5 change failures of 8 deploys" \
     || fail "the report counts $failures_counted change failures"
 
 trap - EXIT

@@ -203,6 +203,8 @@ export PROMETHEUS_URL=http://127.0.0.1:$prometheus_port
 export ALERTMANAGER_URL=http://127.0.0.1:$alertmanager_port
 export BLACKBOX_URL=http://127.0.0.1:$blackbox_port
 export INCIDENT_SERVE_URL=http://127.0.0.1:$serve_port
+# How a game day's deploy: steps roll a release out (and back):
+export INCIDENT_DEPLOY_COMMAND=$ROOT/scripts/deploy.sh
 LAB_STORE=$store
 LAB_COMPONENTS="${components[*]}"
 LAB_PORTS="$lb_port $keeper_port $haproxy_metrics_port ${replica_ports[*]} $blackbox_port $prometheus_port $alertmanager_port $serve_port ${exporter_port:-}"
@@ -225,6 +227,10 @@ EOF
             echo \"lab: app-$index exited with \$?; restarting\"; sleep 0.2; done"
     done
     for index in $(seq "$replicas"); do wait_for "${replica_ports[index - 1]}" /livez "app-$index"; done
+    # The first release names the version the build reports, so that a deploy can go back to it by name.
+    curl -s -m 3 "http://127.0.0.1:${replica_ports[0]}/" \
+        | python3 -c 'import json, sys; print("APP_VERSION=" + json.load(sys.stdin)["version"])' \
+        > "$LAB_DIR/releases/initial/release.env" || die "app-1 does not say its version at GET /"
     if [[ $store == postgres ]]; then wait_for "$exporter_port" /metrics postgres-exporter; fi
     start haproxy haproxy -f "$LAB_DIR/config/haproxy/haproxy.cfg"
     wait_for "$haproxy_metrics_port" /metrics haproxy

@@ -3,12 +3,13 @@
 
     scripts/deploy.sh RELEASE [--strategy rolling|canary] [--canary-share 0.1] [--bake 40] [--min-bake 3]
                       [--max-error-ratio 0.01] [--max-latency-ratio 1.5] [--ready-timeout 20]
-                      [--commit SHA] [--committed-at TIME] [--no-record]
+                      [--commit SHA] [--committed-at TIME] [--no-record] [--json]
 
 RELEASE is a release file (examples/releases/NAME.env, or NAME alone): settings, one KEY=VALUE a line, that
 the replica runs with, APP_VERSION among them; ${DATABASE_SERVER} in a value is the lab's
 user:password@host:port. The release is the lab's build of `app` with those settings, kept in
-$LAB_DIR/releases/VERSION.
+$LAB_DIR/releases/VERSION. RELEASE may also be a release the lab holds already, that folder
+($LAB_DIR/releases/initial is the one the lab started with): how to go back to it.
 
 Rolling: one replica at a time, HAProxy stops sending it new requests (drain), its in-flight requests end, it
 restarts on the release, and once it is ready HAProxy takes it back; then the next. A replica that is not
@@ -28,6 +29,14 @@ tracker would otherwise open one per restart. Alerts on what users see are never
 Every deploy is recorded in the lab's tracker (incident deploy record): succeeded, or rolled-back with the
 reason. Ctrl-C rolls back what was changed and records that. Exit 0 when the release went out, 1 when it was
 rolled back, 64 for a bad command line, 69 when the lab cannot be reached.
+
+--json prints one JSON object a line instead of text, each with `event` and `at_ms` (milliseconds since the
+epoch): `message` (`message`: what the text would say); `serving` (a replica takes traffic on a release:
+`replica`, `version`, the `share` of the traffic it gets); `draining` (`replica`: it takes no new request);
+`stopping` (`reason`, and `by`: `canary` when the canary analysis judged the release, `rollout` when a
+replica was not ready or the lab failed); first `started` (`version`, `strategy`, `before`: the release folder
+each replica ran before) and last `done` (`result`, `version`, `deploy`: the id recorded or null, `notes`).
+`incident gameday run` reads them for a scenario's `deploy:` steps.
 """
 import argparse
 import csv
@@ -59,11 +68,27 @@ class Refused(Exception):
 
 
 class Stop(Exception):
-    """The rollout must stop and go back: the message is the reason recorded."""
+    """The rollout must stop and go back: the message is the reason recorded; `by` says who decided."""
+
+    def __init__(self, message, by="rollout"):
+        super().__init__(message)
+        self.by = by
+
+
+JSON_EVENTS = False
+
+
+def event(kind, **fields):
+    """One event of the deploy; printed with --json only."""
+    if JSON_EVENTS:
+        print(json.dumps({"event": kind, "at_ms": int(time.time() * 1000), **fields}), flush=True)
 
 
 def say(message):
-    print(f"deploy: {message}", flush=True)
+    if JSON_EVENTS:
+        event("message", message=message)
+    else:
+        print(f"deploy: {message}", flush=True)
 
 
 class Lab:
@@ -174,6 +199,15 @@ class Lab:
         return [(sample["metric"], float(sample["value"][1])) for sample in json.loads(body)["data"]["result"]]
 
 
+def version_of(folder):
+    """The APP_VERSION a release the lab holds runs with (its release.env), or None when it sets none."""
+    for line in (folder / "release.env").read_text().splitlines():
+        words = shlex.split(line, comments=True)
+        if words and words[0].startswith("APP_VERSION="):
+            return words[0].partition("=")[2]
+    return None
+
+
 def read_release(argument):
     """The release file's settings, with ${DATABASE_SERVER} filled in."""
     path = pathlib.Path(argument)
@@ -241,6 +275,7 @@ class Rollout:
         # Long enough for the drain, the restart, the ready timeout and the alerts' windows after it.
         lab.silence_replica(name, 10 + 15 + self.args.ready_timeout + 60, release.name)
         lab.haproxy(f"set server app/{name} state drain")
+        event("draining", replica=name)
         if not self.wait(lambda: lab.server_stats(name)["scur"] in ("0", ""), 10):
             say(f"{name} still has requests in flight after 10 s; restarting it anyway (the app drains them)")
         lab.set_release(number, release)
@@ -249,7 +284,7 @@ class Rollout:
             os.kill(old, signal.SIGTERM)
             if not self.wait(lambda: not pathlib.Path(f"/proc/{old}").exists(), 15):
                 os.kill(old, signal.SIGKILL)
-        wanted = release.name if release.name != "initial" else None
+        wanted = version_of(release)
 
         def ready():
             status, body = lab.get(url + "/readyz")
@@ -266,6 +301,13 @@ class Rollout:
         lab.haproxy(f"set server app/{name} state ready")
         if not self.wait(lambda: lab.server_stats(name)["status"].startswith("UP"), 10):
             raise Stop(f"HAProxy did not take {name} back into rotation within 10 s")
+        self.serving(name, release)
+
+    def serving(self, name, release):
+        """Tells --json readers that `name` takes traffic on `release`, and what share of it."""
+        weights = {other: int(self.lab.haproxy(f"get weight app/{other}").split()[0]) for other in self.lab.names}
+        event("serving", replica=name, version=version_of(release) or release.name,
+              share=round(weights[name] / max(1, sum(weights.values())), 4))
 
     def step(self, number):
         """Moves one replica to the new release."""
@@ -314,7 +356,7 @@ class Rollout:
 
     def bake(self):
         """Watches the canary for --bake seconds; returns the reason to roll back, or None."""
-        baseline = self.before[1].name if self.before[1].name != "initial" else self.initial_version()
+        baseline = version_of(self.before[1]) or self.initial_version()
         started = time.monotonic()
         say(f"baking {self.args.bake:g} s against {baseline}")
         while (elapsed := time.monotonic() - started) < self.args.bake:
@@ -347,12 +389,13 @@ class Rollout:
         """Returns (result, notes)."""
         try:
             if self.args.strategy == "canary":
-                self.step(1)
+                # The canary's weight first: it takes its share, never more, from its first request.
                 if self.args.canary_share is not None:
                     self.set_canary_weight(self.args.canary_share)
+                self.step(1)
                 reason = self.bake()
                 if reason:
-                    raise Stop(reason)
+                    raise Stop(reason, by="canary")
                 say("canary passed; promoting")
                 self.restore_weights()
                 rest = range(2, len(self.lab.names) + 1)
@@ -363,6 +406,7 @@ class Rollout:
             return "succeeded", None
         except Stop as problem:
             say(f"stopping: {problem}; rolling back")
+            event("stopping", reason=str(problem), by=problem.by)
             self.roll_back()
             return "rolled-back", str(problem)
         except KeyboardInterrupt:
@@ -416,7 +460,10 @@ def main():
     parser.add_argument("--commit")
     parser.add_argument("--committed-at")
     parser.add_argument("--no-record", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print JSON-lines events instead of text")
     args = parser.parse_args()
+    global JSON_EVENTS
+    JSON_EVENTS = args.json
     if args.canary_share is not None and not 0.01 <= args.canary_share <= 0.5:
         parser.error("--canary-share is a share of traffic from 0.01 to 0.5")
     for name in ("bake", "min_bake", "max_error_ratio", "max_latency_ratio", "ready_timeout"):
@@ -424,13 +471,19 @@ def main():
             parser.error(f"--{name.replace('_', '-')} cannot be negative")
     try:
         lab = Lab()
-        version, settings = read_release(args.release)
-        release = prepare(lab, version, settings)
+        held = pathlib.Path(args.release)
+        if held.is_dir() and held.resolve().parent == (lab.dir / "releases").resolve():
+            release, version = held.resolve(), version_of(held) or held.name
+        else:
+            version, settings = read_release(args.release)
+            release = prepare(lab, version, settings)
         if all(lab.release_of(number) == release for number in range(1, len(lab.names) + 1)):
             raise Refused(64, f"every replica runs {version} already")
         rollout = Rollout(lab, args, release, version)
         started = time.monotonic()
         say(f"{args.strategy} deploy of {version} to {len(lab.names)} replica(s)")
+        event("started", version=version, strategy=args.strategy,
+              before=[str(rollout.before[number]) for number in sorted(rollout.before)])
         result, notes = rollout.run()
     except Refused as refusal:
         print(f"deploy: {refusal}", file=sys.stderr)
@@ -439,6 +492,7 @@ def main():
     deploy = None if args.no_record else record(args, version, result, notes)
     named = f"deploy #{deploy}" if deploy else "deploy"
     say(f"{named}: {version} {result} in {took:.1f} s" + (f": {notes}" if notes else ""))
+    event("done", result=result, version=version, deploy=int(deploy) if deploy else None, notes=notes)
     return 0 if result == "succeeded" else 1
 
 

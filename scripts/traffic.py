@@ -3,12 +3,13 @@
 share of client errors (unknown notes, bad requests), so that alerts are judged on a service that is used.
 
     scripts/traffic.py --target http://127.0.0.1:8080 [--rps 20] [--client-errors 0.04] [--seconds 0 (forever)]
-                       [--workers 8] [--summary FILE]
+                       [--workers 8] [--summary FILE] [--timeline FILE]
 
 Requests start at the given rate whatever the answers take: --workers clients send them, so a slow answer
 delays no other request until every worker is busy; past that, at most --workers requests wait, and one more
 is counted as `dropped` instead of sent late. It prints a line of totals every 10 s and stops on SIGTERM or Ctrl-C; --summary writes
-the totals by status as JSON when it stops.
+the totals by status as JSON when it stops; --timeline appends the totals so far every second, one JSON line
+{"at_ms": …, "counts": {status: n}}, to tell what users saw during a window (a game day's step).
 """
 import argparse
 import http.client
@@ -72,7 +73,8 @@ class Traffic:
         for worker in workers:
             worker.start()
         started = time.monotonic()
-        next_at, last_report = started, started
+        next_at, last_report, last_mark = started, started, started
+        timeline = open(self.args.timeline, "a") if self.args.timeline else None
         while not self.stopping.is_set() and (self.args.seconds == 0 or time.monotonic() - started < self.args.seconds):
             try:
                 self.tickets.put_nowait(1)
@@ -83,12 +85,19 @@ class Traffic:
                 totals = self.totals()
                 print(f"traffic: {sum(totals.values())} requests, by status {totals}", flush=True)
                 last_report = now
+            if timeline and now - last_mark >= 1:
+                counts = {str(status): n for status, n in self.totals().items()}
+                timeline.write(json.dumps({"at_ms": int(time.time() * 1000), "counts": counts}) + "\n")
+                timeline.flush()
+                last_mark = now
             next_at += 1 / self.args.rps
             self.stopping.wait(max(0.0, next_at - time.monotonic()))
         for _ in workers:
             self.tickets.put(None)
         for worker in workers:
             worker.join(timeout=6)
+        if timeline:
+            timeline.close()
 
 
 def main() -> int:
@@ -99,6 +108,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=0)
     parser.add_argument("--workers", type=int, default=8, help="concurrent clients (default 8)")
     parser.add_argument("--summary", help="write the totals by status here as JSON when stopping")
+    parser.add_argument("--timeline", help="append the totals so far here every second, as JSON lines")
     args = parser.parse_args()
     if args.rps <= 0 or args.workers < 1:
         parser.error("--rps must be above 0 and --workers at least 1")

@@ -42,13 +42,16 @@ public struct GameDayRunner: Sendable {
     public let supervisor: Supervisor?
     /// Who records detections.
     public let detector: Detector
+    /// The shell command that rolls a release out (and back) for the scenario's `deploy:` steps, with
+    /// `RELEASE --strategy S --json`: `scripts/deploy.sh` in the lab.
+    public let deployCommand: String?
     /// Reports progress, one line at a time.
     public let progress: @Sendable (String) -> Void
 
     public init(
         scenario: Scenario, replicas: [AdminClient], keeper: AdminClient? = nil, probes: ProbeSettings,
         store: any IncidentRepository, author: String,
-        stop: StopRequest, supervisor: Supervisor? = nil, detector: Detector = .probe,
+        stop: StopRequest, supervisor: Supervisor? = nil, detector: Detector = .probe, deployCommand: String? = nil,
         progress: @escaping @Sendable (String) -> Void
     ) {
         self.scenario = scenario
@@ -61,6 +64,7 @@ public struct GameDayRunner: Sendable {
         self.stop = stop
         self.supervisor = supervisor
         self.detector = detector
+        self.deployCommand = deployCommand
         self.progress = progress
     }
 
@@ -83,8 +87,15 @@ public struct GameDayRunner: Sendable {
                 continue
             }
             try await waitUntilAlertsQuiet(label)
-            progress("\(label): injecting \(step.fault.text)")
-            let result = try await play(step, prober: prober, label: label)
+            let result: StepResult
+            switch step.breakage {
+            case .fault(let fault):
+                progress("\(label): injecting \(fault.text)")
+                result = try await play(step, fault, prober: prober, label: label)
+            case .deploy(let plan):
+                progress("\(label): deploying \(plan.release) (\(plan.strategy.rawValue))")
+                result = try await playDeploy(step, plan, prober: prober, label: label)
+            }
             results.append(result)
             progress(
                 "\(label): \(result.outcome.rawValue)" + (result.ttd.map { ", TTD \(DurationText.human($0))" } ?? "")
@@ -97,7 +108,7 @@ public struct GameDayRunner: Sendable {
     }
 
     private func skipped(_ step: Scenario.Step, because reason: String) -> StepResult {
-        StepResult(name: step.name, fault: step.fault.text, outcome: .skipped, recovered: false, note: reason)
+        StepResult(name: step.name, fault: step.text, outcome: .skipped, recovered: false, note: reason)
     }
 
     /// With alerts as the detector, waits (up to five minutes) until no paging alert of the service is
@@ -141,10 +152,10 @@ public struct GameDayRunner: Sendable {
 
     /// Which replicas a step breaks, and how the scorecard names them (`1 of 3`, `all`). A fault from
     /// outside the app goes to the keeper, and names what it hits itself (`replica=2`, `from=lb to=replica-1`).
-    private func targets(of step: Scenario.Step) -> (admins: [AdminClient], scope: String) {
-        if step.fault.action.type.isOutside, let keeper {
+    private func targets(of step: Scenario.Step, _ fault: FaultSpec) -> (admins: [AdminClient], scope: String) {
+        if fault.action.type.isOutside, let keeper {
             let scope: String =
-                switch step.fault.action {
+                switch fault.action {
                 case .kill(.all), .pause(.all), .cpuThrottle(.all, _), .oom(.all): "all"
                 case .kill(.one), .pause(.one), .cpuThrottle(.one, _), .oom(.one): "1 of \(replicas.count)"
                 case .partition(let from, let to): "\(from.name)→\(to.name)"
@@ -158,10 +169,12 @@ public struct GameDayRunner: Sendable {
         }
     }
 
-    private func play(_ step: Scenario.Step, prober: Prober, label: String) async throws -> StepResult {
-        let (admins, scope) = targets(of: step)
+    private func play(_ step: Scenario.Step, _ fault: FaultSpec, prober: Prober, label: String) async throws
+        -> StepResult
+    {
+        let (admins, scope) = targets(of: step, fault)
         let detail = try await Injection.inject(
-            step.fault, title: "Game day \(scenario.name): \(step.name)" + (replicas.count > 1 ? " (\(scope))" : ""),
+            fault, title: "Game day \(scenario.name): \(step.name)" + (replicas.count > 1 ? " (\(scope))" : ""),
             service: scenario.service, severity: step.severity, admin: admins[0], store: store, by: author)
         let id = detail.incident.id!
         let injectedAt = detail.incident.startedAt
@@ -169,10 +182,10 @@ public struct GameDayRunner: Sendable {
         var others: [(admin: AdminClient, faultId: Int64)] = []
         do {
             for admin in admins.dropFirst() {
-                let fault = try await admin.inject(step.fault)
-                others.append((admin, Int64(fault.id)))
+                let injected = try await admin.inject(fault)
+                others.append((admin, Int64(injected.id)))
                 _ = try await store.note(
-                    id, "fault also injected on \(admin.target) (app fault \(fault.id))", at: .now, by: author,
+                    id, "fault also injected on \(admin.target) (app fault \(injected.id))", at: .now, by: author,
                     now: .now)
             }
         } catch {
@@ -181,7 +194,7 @@ public struct GameDayRunner: Sendable {
             throw error
         }
         var result = StepResult(
-            name: step.name, fault: detail.incident.fault ?? step.fault.text, incident: id, injectedAt: injectedAt,
+            name: step.name, fault: detail.incident.fault ?? fault.text, incident: id, injectedAt: injectedAt,
             outcome: .undetected, recovered: false)
         result.scope = replicas.count > 1 ? scope : nil
         // The injected failure lasts until its fault is cleared (or the supervisor restarts the app); only
@@ -241,7 +254,25 @@ public struct GameDayRunner: Sendable {
             }
             throw error
         }
-        return try await finish(step, result, wentDown: wentDown, failedRounds: failedRounds)
+        return try await finish(step, result, fix: "the game day cleared the fault", ended: "the fault was cleared") {
+            result in
+            if result.detectedAt != nil { return nil }
+            if let restart = supervisor?.restartedAt.map(Timestamp.init), restart >= result.injectedAt!, !wentDown {
+                return "down only until the supervisor restarted it, "
+                    + "\(DurationText.human(result.injectedAt!.seconds(until: restart))) after the injection: fewer "
+                    + "than --fail-after probes failed"
+            }
+            if Scorecard.invisibleToProbes.contains(fault.action.type) && !wentDown {
+                return "a black-box probe cannot see \(fault.action.type.rawValue): it changes no answer; only "
+                    + "alerts on process metrics can"
+            }
+            return wentDown
+                ? "seen failing only after detect_within"
+                : failedRounds == 0
+                    ? "no probe failed"
+                    : "\(counted(failedRounds, "round")) failed, fewer than --fail-after in a row before the fault "
+                        + "was cleared"
+        }
     }
 
     /// When a failure the probes never saw ended: when the supervisor restarted the app after the injection
@@ -269,21 +300,25 @@ public struct GameDayRunner: Sendable {
         }
     }
 
-    /// Records the step's recovery and resolution, and says what the scorecard should.
-    private func finish(_ step: Scenario.Step, _ result: StepResult, wentDown: Bool, failedRounds: Int)
-        async throws -> StepResult
-    {
+    /// Records the step's recovery and resolution, and says what the scorecard should: `fix` is the
+    /// incident's fix, `ended` how the failure was ended (`the fault was cleared`), and `note` gives the step's
+    /// note once its detection is known (nil: none).
+    func finish(
+        _ step: Scenario.Step, _ result: StepResult, fix: String, ended: String, note: (StepResult) -> String?
+    ) async throws -> StepResult {
         var result = result
         let id = result.incident!
         if stop.isStopped && result.recoveredAt == nil {
             result.outcome = .interrupted
-            result.note = "interrupted: the fault was cleared, the incident left open"
-            _ = try await store.note(id, "game day interrupted; fault cleared", at: .now, by: author, now: .now)
+            result.note = "interrupted: \(ended), the incident left open"
+            _ = try await store.note(id, "game day interrupted; \(ended)", at: .now, by: author, now: .now)
             return result
         }
         guard let recovered = result.recoveredAt else {
             result.outcome = .notRecovered
-            result.note = "not healthy \(DurationText.human(step.recoverWithin)) after the fault was cleared; left open"
+            result.note =
+                (note(result).map { "\($0); " } ?? "")
+                + "not healthy \(DurationText.human(step.recoverWithin)) after \(ended); left open"
             _ = try await store.note(id, result.note!, at: .now, by: author, now: .now)
             return result
         }
@@ -296,28 +331,10 @@ public struct GameDayRunner: Sendable {
         }
         _ = try await store.resolve(
             id, at: .now, cause: step.cause ?? "injected by game day \(scenario.name): \(result.fault)",
-            category: step.category ?? "gameday", fix: "the game day cleared the fault", prevent: step.prevent,
-            by: author,
-            now: .now)
-        if result.detectedAt != nil {
-            result.outcome = .detected
-        } else if let restart = supervisor?.restartedAt.map(Timestamp.init), restart >= result.injectedAt!, !wentDown {
-            result.note =
-                "down only until the supervisor restarted it, \(DurationText.human(result.injectedAt!.seconds(until: restart))) "
-                + "after the injection: fewer than --fail-after probes failed"
-        } else if Scorecard.invisibleToProbes.contains(step.fault.action.type) && !wentDown {
-            result.note =
-                "a black-box probe cannot see \(step.fault.action.type.rawValue): it changes no answer; "
-                + "only alerts on process metrics can"
-        } else {
-            result.note =
-                wentDown
-                ? "seen failing only after detect_within"
-                : failedRounds == 0
-                    ? "no probe failed"
-                    : "\(counted(failedRounds, "round")) failed, fewer than --fail-after in a row before the fault "
-                        + "was cleared"
-        }
+            category: step.category ?? (result.deploy != nil ? "deploy" : "gameday"), fix: fix,
+            prevent: step.prevent, by: author, now: .now)
+        result.outcome = result.detectedAt != nil ? .detected : .undetected
+        result.note = note(result)
         return result
     }
 }

@@ -17,13 +17,41 @@ import StrictYAML
 ///     hold: 15s
 ///     replicas: 1               # optional: the first replica only, or all (the default)
 ///     cause: "…"                # optional, like category and prevent
+///   - name: a release that crash-loops, as a canary
+///     deploy: crash-loop        # a bad release, rolled out by the deploy command (scripts/deploy.sh)
+///     strategy: canary          # or rolling (the default)
+///     deploy_options: --canary-share 0.05 --ready-timeout 10
 /// ```
 public struct Scenario: Sendable {
-    /// One fault of the game day.
+    /// How a step breaks the target: a fault injected, or a bad release deployed.
+    public enum Breakage: Sendable {
+        case fault(FaultSpec)
+        case deploy(ReleaseDeploy)
+    }
+
+    /// A bad release a step deploys, with the deploy command (`scripts/deploy.sh` in the lab): the failure
+    /// lasts until the deploy rolls it back by itself (a canary's analysis, a rollout's readiness gate), or
+    /// until the game day rolls it back once it is detected or `detect_within` has passed.
+    public struct ReleaseDeploy: Sendable, Equatable {
+        public enum Strategy: String, Sendable {
+            case rolling, canary
+        }
+
+        /// The release as the deploy command takes it: `examples/releases/NAME.env`, or NAME.
+        public var release: String
+        public var strategy: Strategy
+        /// More options for the deploy command (`--canary-share 0.05`), split at white space.
+        public var options: [String]
+
+        /// The canonical fault text of the injected incident: `deploy: crash-loop (canary)`.
+        public var text: String { "deploy: \(release) (\(strategy.rawValue))" }
+    }
+
+    /// One fault or bad deploy of the game day.
     public struct Step: Sendable {
         public var name: String
-        public var fault: FaultSpec
-        /// How long the fault stays in force before the game day clears it.
+        public var breakage: Breakage
+        /// How long the fault stays in force before the game day clears it (fault steps only).
         public var hold: Double
         /// How long after the injection a detection still counts; later, the failure stays undetected.
         public var detectWithin: Double
@@ -35,6 +63,20 @@ public struct Scenario: Sendable {
         public var severity: Severity
         /// Which of the game day's replicas the fault is injected into.
         public var replicas: ReplicaScope
+
+        /// The fault a fault step injects; nil for a deploy.
+        public var fault: FaultSpec? {
+            if case .fault(let fault) = breakage { return fault }
+            return nil
+        }
+
+        /// What the step does, as the incident's fault records it: the fault's text, or `deploy: RELEASE (…)`.
+        public var text: String {
+            switch breakage {
+            case .fault(let fault): fault.text
+            case .deploy(let deploy): deploy.text
+            }
+        }
     }
 
     /// The replicas a step breaks: the first one only, or every one the game day was given.
@@ -108,7 +150,8 @@ public struct Scenario: Sendable {
         try root.refuseUnknownKeys(["name", "service", "defaults", "steps"])
         let defaults = try root.object("defaults")
         try defaults?.refuseUnknownKeys([
-            "hold", "detect_within", "recover_within", "category", "severity", "replicas",
+            "hold", "detect_within", "recover_within", "category", "severity", "replicas", "strategy",
+            "deploy_options",
         ])
         let service = try root.string("service") ?? "app"
         do {
@@ -125,8 +168,8 @@ public struct Scenario: Sendable {
 
     static func parseStep(_ step: YAMLObject, index: Int, defaults: YAMLObject?) throws -> Step {
         try step.refuseUnknownKeys([
-            "name", "fault", "hold", "detect_within", "recover_within", "cause", "category", "prevent", "severity",
-            "replicas",
+            "name", "fault", "deploy", "strategy", "deploy_options", "hold", "detect_within", "recover_within",
+            "cause", "category", "prevent", "severity", "replicas",
         ])
         func duration(_ key: String, default fallback: Double) throws -> Double {
             let source = step.keys.contains(key) ? step : defaults?.keys.contains(key) == true ? defaults! : nil
@@ -137,16 +180,7 @@ public struct Scenario: Sendable {
                 throw source.problem(key, "\(error)")
             }
         }
-        let fault: FaultSpec
-        do {
-            if let object = step.plain("fault") as? [String: Any] {
-                fault = try FaultSpec(json: try JSONSerialization.data(withJSONObject: object))
-            } else {
-                fault = try FaultSpec(text: try step.requiredString("fault"))
-            }
-        } catch let error as FaultRequestError {
-            throw step.problem("fault", error.description)
-        }
+        let breakage = try parseBreakage(step, defaults: defaults)
         let severityText = try step.string("severity") ?? defaults?.string("severity") ?? "sev3"
         guard let severity = Severity(rawValue: severityText.lowercased()) else {
             throw step.problem("severity", "must be sev1, sev2, sev3 or sev4")
@@ -156,11 +190,60 @@ public struct Scenario: Sendable {
         guard let replicas = ReplicaScope(rawValue: replicasText.lowercased()) else {
             throw replicasSource.problem("replicas", "must be 1 (the first replica) or all, not '\(replicasText)'")
         }
+        let kind =
+            switch breakage {
+            case .fault(let fault): fault.action.type.rawValue
+            case .deploy(let deploy): "deploy \(deploy.release)"
+            }
         return Step(
-            name: try step.string("name") ?? "step \(index + 1): \(fault.action.type.rawValue)", fault: fault,
+            name: try step.string("name") ?? "step \(index + 1): \(kind)", breakage: breakage,
             hold: try duration("hold", default: 20), detectWithin: try duration("detect_within", default: 30),
             recoverWithin: try duration("recover_within", default: 30), cause: try step.string("cause"),
             category: try step.string("category") ?? defaults?.string("category"), prevent: try step.strings("prevent"),
             severity: severity, replicas: replicas)
+    }
+
+    /// The step's fault, or its deploy: one of the two, each with only the keys that apply to it.
+    static func parseBreakage(_ step: YAMLObject, defaults: YAMLObject?) throws -> Breakage {
+        guard step.keys.contains("deploy") else {
+            for key in ["strategy", "deploy_options"] where step.keys.contains(key) {
+                throw step.problem(key, "applies to a deploy step only (deploy: RELEASE)")
+            }
+            do {
+                if let object = step.plain("fault") as? [String: Any] {
+                    return .fault(try FaultSpec(json: try JSONSerialization.data(withJSONObject: object)))
+                }
+                return .fault(try FaultSpec(text: try step.requiredString("fault")))
+            } catch let error as FaultRequestError {
+                throw step.problem("fault", error.description)
+            }
+        }
+        for key in ["fault", "hold", "replicas"] where step.keys.contains(key) {
+            throw step.problem(
+                key,
+                key == "fault"
+                    ? "a step has a fault or a deploy, not both"
+                    : "does not apply to a deploy step: the deploy rolls out to every replica, and the release "
+                        + "stays until it is rolled back")
+        }
+        let release = try step.requiredString("deploy").trimmingCharacters(in: .whitespaces)
+        guard !release.isEmpty, !release.hasPrefix("-"), release.count <= 500,
+            !release.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 32 } == true })
+        else {
+            throw step.problem("deploy", "must name a release: examples/releases/NAME.env, or NAME")
+        }
+        let strategySource = step.keys.contains("strategy") ? step : defaults ?? step
+        let strategyText = try strategySource.string("strategy") ?? "rolling"
+        guard let strategy = ReleaseDeploy.Strategy(rawValue: strategyText.lowercased()) else {
+            throw strategySource.problem("strategy", "must be rolling or canary, not '\(strategyText)'")
+        }
+        let optionsSource = step.keys.contains("deploy_options") ? step : defaults ?? step
+        let options = (try optionsSource.string("deploy_options") ?? "").split(whereSeparator: \.isWhitespace)
+            .map(String.init)
+        for reserved in ["--strategy", "--json"] where options.contains(where: { $0.hasPrefix(reserved) }) {
+            throw optionsSource.problem(
+                "deploy_options", "cannot hold \(reserved): the game day gives it (strategy: sets one)")
+        }
+        return .deploy(ReleaseDeploy(release: release, strategy: strategy, options: options))
     }
 }

@@ -29,12 +29,47 @@ public struct StepResult: Sendable, Encodable {
     public var note: String?
     /// Which replicas the fault was on, with more than one: `1 of 3`, `all`.
     public var scope: String?
+    /// A deploy step's deploy, as the tracker recorded it.
+    public var deploy: Int64?
+    /// How much of the traffic a deploy step's release served, and for how long: `none`, `5% for 4 s`.
+    public var exposure: String?
+    public var exposedS: Double?
+    /// What the step cost each SLO objective, when the game day measured it on Prometheus.
+    public var sloCost: [SLOCost] = []
+
+    /// The share of one SLO objective's error budget (over its window) a step spent.
+    public struct SLOCost: Sendable, Encodable {
+        public var slo: String
+        public var objective: String
+        /// Nil when Prometheus had no data for the step's span.
+        public var budgetSpent: Double?
+
+        public init(slo: String, objective: String, budgetSpent: Double?) {
+            self.slo = slo
+            self.objective = objective
+            self.budgetSpent = budgetSpent
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case slo, objective
+            case budgetSpent = "budget_spent"
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(slo, forKey: .slo)
+            try container.encode(objective, forKey: .objective)
+            try container.encode(budgetSpent, forKey: .budgetSpent)
+        }
+    }
 
     public var ttd: Double? { Timestamp.seconds(from: injectedAt, to: detectedAt) }
     public var ttr: Double? { Timestamp.seconds(from: injectedAt, to: recoveredAt) }
 
     enum CodingKeys: String, CodingKey {
-        case name, fault, scope, incident, outcome, recovered, note
+        case name, fault, scope, incident, outcome, recovered, note, deploy, exposure
+        case exposedS = "exposed_s"
+        case sloCost = "slo_cost"
         case ttd = "ttd_s"
         case ttr = "ttr_s"
         case injectedAt = "injected_at"
@@ -56,6 +91,10 @@ public struct StepResult: Sendable, Encodable {
         try container.encode(injectedAt, forKey: .injectedAt)
         try container.encode(detectedAt, forKey: .detectedAt)
         try container.encode(recoveredAt, forKey: .recoveredAt)
+        try container.encode(deploy, forKey: .deploy)
+        try container.encode(exposure, forKey: .exposure)
+        try container.encode(exposedS, forKey: .exposedS)
+        try container.encode(sloCost, forKey: .sloCost)
     }
 }
 
@@ -85,19 +124,33 @@ public struct Scorecard: Sendable, Encodable {
 
     /// Whether the game day broke several replicas, so that the table says which each step broke.
     private var scoped: Bool { steps.contains { $0.scope != nil } }
+    /// Whether a step deployed a release, so that the table says how much traffic each served.
+    private var deploys: Bool { steps.contains { $0.exposure != nil } }
+    /// Whether the SLO cost of the steps was measured.
+    private var costed: Bool { steps.contains { !$0.sloCost.isEmpty } }
 
     var rows: [[String]] {
         steps.map { step in
             [step.name, step.fault] + (scoped ? [step.scope ?? "-"] : []) + [
                 step.incident.map { "#\($0)" } ?? "-",
                 step.outcome.rawValue.replacingOccurrences(of: "_", with: " "),
-                DurationText.human(step.ttd), step.recovered ? DurationText.human(step.ttr) : "-", step.note ?? "",
-            ]
+                DurationText.human(step.ttd), step.recovered ? DurationText.human(step.ttr) : "-",
+            ] + (deploys ? [step.exposure ?? "-"] : []) + (costed ? [Self.cost(step.sloCost)] : []) + [step.note ?? ""]
         }
     }
 
     var header: [String] {
-        ["step", "fault"] + (scoped ? ["scope"] : []) + ["incident", "outcome", "TTD", "TTR", "note"]
+        ["step", "fault"] + (scoped ? ["scope"] : []) + ["incident", "outcome", "TTD", "TTR"]
+            + (deploys ? ["users exposed"] : []) + (costed ? ["SLO budget spent"] : []) + ["note"]
+    }
+
+    /// `availability 0.02%, latency 0.1%`: each objective's share of its window's error budget.
+    static func cost(_ costs: [StepResult.SLOCost]) -> String {
+        guard !costs.isEmpty else { return "-" }
+        return costs.map { cost in
+            "\(cost.slo) \(cost.objective): "
+                + (cost.budgetSpent.map { String(format: "%.2f%%", $0 * 100) } ?? "no data")
+        }.joined(separator: ", ")
     }
 
     /// For each step cut short by an interruption, how to close the incident it left open.

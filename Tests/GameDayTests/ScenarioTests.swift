@@ -27,7 +27,7 @@ struct ScenarioTests {
             """)
         #expect(scenario.name == "two faults" && scenario.service == "app")
         #expect(
-            scenario.steps.map(\.fault.text) == [
+            scenario.steps.map(\.text) == [
                 "latency ms=800 jitter_ms=0 route=/api/*", "error status=503 probability=0.5",
             ])
         #expect(scenario.steps.map(\.hold) == [0.5, 60])
@@ -48,6 +48,33 @@ struct ScenarioTests {
               - {fault: abort, replicas: ALL}
             """)
         #expect(scenario.steps.map(\.replicas) == [.one, .all, .all])
+    }
+
+    @Test func deployStepsNameTheReleaseTheStrategyAndTheDeployOptions() throws {
+        let scenario = try read(
+            """
+            defaults: {strategy: canary, deploy_options: "--canary-share 0.05  --bake 30", hold: 9s}
+            steps:
+              - deploy: crash-loop
+              - {deploy: examples/releases/failing-route.env, strategy: ROLLING, deploy_options: ""}
+              - fault: abort
+            """)
+        #expect(
+            scenario.steps.map(\.text) == [
+                "deploy: crash-loop (canary)", "deploy: examples/releases/failing-route.env (rolling)", "abort",
+            ])
+        #expect(scenario.steps[0].fault == nil && scenario.steps[0].name == "step 1: deploy crash-loop")
+        guard case .deploy(let first) = scenario.steps[0].breakage,
+            case .deploy(let second) = scenario.steps[1].breakage
+        else {
+            Issue.record("the first two steps are deploys")
+            return
+        }
+        #expect(first.options == ["--canary-share", "0.05", "--bake", "30"])
+        #expect(second.strategy == .rolling && second.options.isEmpty)
+        #expect(scenario.steps[2].hold == 9, "a default hold applies to the fault steps")
+        #expect(try IncidentFault.canonical(first.text) == first.text, "the incident records the step's text as is")
+        #expect(IncidentFault.type(of: first.text) == "deploy")
     }
 
     @Test(arguments: [
@@ -73,6 +100,17 @@ struct ScenarioTests {
         (
             "steps:\n  - fault: abort\n    replicas: 2\n",
             "scenario.yaml:3: steps[0].replicas: must be 1 (the first replica) or all, not '2'"
+        ),
+        ("steps:\n  - deploy: crash-loop\n    fault: abort\n", "steps[0].fault: a step has a fault or a deploy"),
+        ("steps:\n  - deploy: crash-loop\n    hold: 5s\n", "steps[0].hold: does not apply to a deploy step"),
+        ("steps:\n  - deploy: crash-loop\n    replicas: 1\n", "steps[0].replicas: does not apply to a deploy"),
+        ("steps:\n  - deploy: crash-loop\n    strategy: blue-green\n", "must be rolling or canary, not 'blue-green'"),
+        ("steps:\n  - fault: abort\n    strategy: canary\n", "steps[0].strategy: applies to a deploy step only"),
+        ("steps:\n  - deploy: ''\n", "steps[0].deploy: is required"),
+        ("steps:\n  - deploy: --json\n", "steps[0].deploy: must name a release"),
+        (
+            "steps:\n  - deploy: good\n    deploy_options: --json --bake 3\n",
+            "steps[0].deploy_options: cannot hold --json: the game day gives it"
         ),
     ])
     func malformedScenariosAreRefusedWithFileLineAndKey(text: String, message: String) {

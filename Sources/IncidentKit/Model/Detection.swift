@@ -5,7 +5,11 @@ import Foundation
 public enum Detection {
     /// A CI pipeline's own run reported the failure.
     public static let pipeline = "pipeline"
-    public static let methods = ["alert", "probe", "customer", "manual", pipeline, "other"]
+    /// A canary's analysis judged the release it was given (and rolled it back).
+    public static let canary = "canary"
+    /// A rollout's readiness gate stopped the release: a replica on it never became ready.
+    public static let rollout = "rollout"
+    public static let methods = ["alert", "probe", "customer", "manual", pipeline, canary, rollout, "other"]
 
     /// Returns the canonical spelling, or throws when the text names no known method.
     public static func validated(_ text: String) throws -> String {

@@ -6,18 +6,22 @@ import Foundation
 ///
 /// A fault of the app's catalog is its canonical text form (`latency ms=800 jitter_ms=0 route=/api/*`); a
 /// failure injected by other means, which the app's catalog does not know (a killed host, a network
-/// partition), is `other: DESCRIPTION`.
+/// partition), is `other: DESCRIPTION`; a bad release deployed on purpose (a game day's `deploy:` step) is
+/// `deploy: RELEASE (STRATEGY)`, of fault type `deploy`.
 public enum IncidentFault {
     /// The fault type of failures the app's catalog does not know.
     public static let otherType = "other"
     private static let otherPrefix = "other:"
+    /// The fault type of bad releases deployed on purpose.
+    public static let deployType = "deploy"
+    private static let deployPrefix = "deploy:"
 
     /// The canonical text of a fault given in the catalog's text form, in its JSON form (the admin API's
-    /// body), or as `other: DESCRIPTION`.
+    /// body), as `other: DESCRIPTION` or as `deploy: DESCRIPTION`.
     public static func canonical(_ text: String) throws -> String {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.lowercased().hasPrefix(otherPrefix) {
-            return try other(String(trimmed.dropFirst(otherPrefix.count)))
+        for prefix in [otherPrefix, deployPrefix] where trimmed.lowercased().hasPrefix(prefix) {
+            return try described(String(trimmed.dropFirst(prefix.count)), prefix: prefix)
         }
         do {
             let spec = trimmed.hasPrefix("{") ? try FaultSpec(json: Data(trimmed.utf8)) : try FaultSpec(text: trimmed)
@@ -32,11 +36,17 @@ public enum IncidentFault {
 
     /// The canonical text of a failure injected by means the app's catalog does not know.
     public static func other(_ description: String) throws -> String {
-        otherPrefix + " " + (try Validate.text(description.trimmingCharacters(in: .whitespaces), field: "fault"))
+        try described(description, prefix: otherPrefix)
     }
 
-    /// The type of a canonical fault text: a catalog type such as `latency`, or `other`.
+    private static func described(_ description: String, prefix: String) throws -> String {
+        prefix + " " + (try Validate.text(description.trimmingCharacters(in: .whitespaces), field: "fault"))
+    }
+
+    /// The type of a canonical fault text: a catalog type such as `latency`, `deploy` or `other`.
     public static func type(of fault: String) -> String {
-        fault.hasPrefix(otherPrefix) ? otherType : String(fault.prefix { $0 != " " })
+        if fault.hasPrefix(otherPrefix) { return otherType }
+        if fault.hasPrefix(deployPrefix) { return deployType }
+        return String(fault.prefix { $0 != " " })
     }
 }

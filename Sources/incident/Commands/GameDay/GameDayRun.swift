@@ -33,6 +33,19 @@ extension IncidentCommand {
                 all, the default; --scope sets it for every step), and the scorecard says which. Without \
                 replicas, faults go to --target.
 
+                A step may deploy a bad release instead of injecting a fault (deploy: RELEASE, strategy: \
+                rolling|canary; see examples/gameday/bad-deploys.yaml): --deploy-command (default: \
+                $INCIDENT_DEPLOY_COMMAND, which the lab's lab.env sets to scripts/deploy.sh) rolls it out. The \
+                injected incident starts with the deploy and names it as its cause; a canary or a readiness gate \
+                that stops the release detects the failure, and its rollback ends it; a release that went out stays \
+                until the failure is detected or detect_within passes, and the game day then rolls it back. The \
+                scorecard says how much of the traffic each release served, and for how long.
+
+                When Prometheus is known (--prometheus, else $PROMETHEUS_URL), the scorecard also gives what each \
+                step cost each SLO of the service in --slo-dir: its bad share from the step's start to its \
+                recovery, times that span, as a share of the window's error budget (--profile lab for the lab's \
+                windows).
+
                 Examples:
                   incident gameday run examples/gameday/all-faults.yaml --output gameday.md
                   APP_ADMIN_TOKEN=t incident gameday run examples/gameday/all-faults.yaml \\
@@ -66,9 +79,12 @@ extension IncidentCommand {
 
         @Option(
             help: ArgumentHelp(
-                "Prometheus's URL, with --detector alerts (default: $PROMETHEUS_URL): between steps the game day "
-                    + "waits until no paging alert is pending or firing.", valueName: "url"))
-        var prometheus: String?
+                "The shell command that rolls out a deploy step's release, given RELEASE --strategy S --json "
+                    + "(default: $INCIDENT_DEPLOY_COMMAND).", valueName: "command"))
+        var deployCommand: String?
+
+        @OptionGroup(title: "SLO cost (when Prometheus is known; with --detector alerts it must be)") var slo:
+            SLOOptions
 
         @OptionGroup var replicas: ReplicaOptions
 
@@ -87,7 +103,16 @@ extension IncidentCommand {
 
         /// Prometheus's URL: --prometheus, else $PROMETHEUS_URL (which the lab's `lab.env` sets).
         var prometheusURL: String? {
-            prometheus ?? ProcessInfo.processInfo.environment["PROMETHEUS_URL"].flatMap { $0.isEmpty ? nil : $0 }
+            slo.prometheus ?? Self.environment("PROMETHEUS_URL")
+        }
+
+        /// The deploy command: --deploy-command, else $INCIDENT_DEPLOY_COMMAND.
+        var deployCommandLine: String? {
+            deployCommand ?? Self.environment("INCIDENT_DEPLOY_COMMAND")
+        }
+
+        private static func environment(_ name: String) -> String? {
+            ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
         }
 
         func validate() throws {
@@ -95,6 +120,9 @@ extension IncidentCommand {
                 throw ValidationError(
                     "--detector alerts needs Prometheus's URL (--prometheus URL, or $PROMETHEUS_URL), to wait for "
                         + "alerts to end between steps")
+            }
+            if deployCommand?.trimmingCharacters(in: .whitespaces).isEmpty == true {
+                throw ValidationError("--deploy-command is empty; give the command that rolls a release out")
             }
         }
 
@@ -104,6 +132,12 @@ extension IncidentCommand {
                 for index in read.steps.indices { read.steps[index].replicas = scope }
             }
             let scenario = read
+            let deployCommand = deployCommandLine
+            if let deploying = scenario.steps.first(where: { $0.fault == nil }), deployCommand == nil {
+                throw IncidentError.invalidInput(
+                    "step '\(deploying.name)' deploys a release: pass --deploy-command (or set INCIDENT_DEPLOY_COMMAND, "
+                        + "as the lab's lab.env does) with the command that rolls it out, e.g. scripts/deploy.sh")
+            }
             let detector: Detector =
                 switch self.detector {
                 case .probe: .probe
@@ -113,8 +147,8 @@ extension IncidentCommand {
             let replicaURLs = try replicas.urls()
             let admins = try replicaURLs.isEmpty ? [target.admin()] : replicaURLs.map { try target.admin(at: $0) }
             // The lab's keeper, when a step's fault comes from outside the app; missing, that is 69 now.
-            let keeper = try scenario.steps.first { $0.fault.action.type.isOutside }.map {
-                try target.admin(for: $0.fault.action.type)
+            let keeper = try scenario.steps.compactMap(\.fault).first { $0.action.type.isOutside }.map {
+                try target.admin(for: $0.action.type)
             }
             let output = try output.map { try OutputFile(path: $0, replacing: true) }
             defer { output?.discard() }
@@ -131,7 +165,7 @@ extension IncidentCommand {
             }
             let author = options.author.name
             let json = json
-            let scorecard: Scorecard
+            var scorecard: Scorecard
             do {
                 scorecard = try await options.database.writing { store in
                     try await StopRequest.running { stop in
@@ -139,13 +173,16 @@ extension IncidentCommand {
                             scenario: scenario, replicas: admins, keeper: keeper, probes: probes, store: store,
                             author: author,
                             stop: stop,
-                            supervisor: supervisor, detector: detector,
+                            supervisor: supervisor, detector: detector, deployCommand: deployCommand,
                             progress: { line in
                                 if !json { print(line) }
                                 _ = Output.flushStandardOutput()
                             }
                         ).run()
                     }
+                }
+                if let prometheusURL, !scorecard.interrupted {
+                    try await measureCost(of: &scorecard, prometheus: prometheusURL, service: scenario.service)
                 }
             } catch {
                 await supervisor?.stop()
@@ -173,5 +210,44 @@ extension IncidentCommand {
                 throw IncidentError.unavailable("\(unhealthy); the steps after it were skipped")
             }
         }
+
+        /// Adds to each step what it cost each SLO of `service`, measured on Prometheus once it has scraped the
+        /// last step's end: the share of bad events from the step's start to its recovery, times its span,
+        /// over the window's error budget (the share of the budget a window of that traffic allows). A cost
+        /// that cannot be measured is a warning, not a failed game day.
+        private func measureCost(of scorecard: inout Scorecard, prometheus: String, service: String) async throws {
+            let ids = scorecard.steps.compactMap(\.incident)
+            guard !ids.isEmpty else { return }
+            do {
+                let slos = try slo.slos().filter { $0.service == service }
+                guard !slos.isEmpty else { return }
+                let store = try await options.database.reading()
+                var incidents: [Incident] = []
+                for id in ids { incidents.append(try await store.detail(id).incident) }
+                await pause(seconds: Self.scrapeMargin)
+                let meter = SLOMeter(
+                    prometheus: try PrometheusClient(url: prometheus, timeout: .seconds(5)),
+                    profile: slo.profile.profile)
+                for measurement in try await meter.measure(slos, incidents: incidents, now: .now) {
+                    for cost in measurement.incidents {
+                        guard let index = scorecard.steps.firstIndex(where: { $0.incident == cost.id }) else {
+                            continue
+                        }
+                        // The step's bad share over its span, against the budget of a window of such traffic: a
+                        // young lab's window holds too few events to be the measure.
+                        let spent = cost.sli.map {
+                            (1 - $0) * cost.spanS / (Double(measurement.windowS) * measurement.errorBudget)
+                        }
+                        scorecard.steps[index].sloCost.append(
+                            .init(slo: measurement.slo, objective: measurement.objective, budgetSpent: spent))
+                    }
+                }
+            } catch {
+                StandardError.print("incident: the SLO cost of the steps was not measured: \(error)")
+            }
+        }
+
+        /// How long the game day waits before measuring, so that Prometheus has scraped the last step's end.
+        static let scrapeMargin = 5.0
     }
 }
