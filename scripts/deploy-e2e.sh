@@ -83,11 +83,11 @@ fi
 start_traffic gameday
 status=0
 "$incident" gameday run examples/gameday/bad-deploys.yaml --detector alerts --profile lab --json \
-    > "$work/gameday.json" 2> "$work/gameday.err" || status=$?
+    > "$work/scorecard.json" 2> "$work/gameday.err" || status=$?
 stop_traffic
 (( status == 0 )) || fail "the game day of bad deploys exited $status: $(cat "$work/gameday.err")"
 canary_total=0 canary_failed=0
-python3 scripts/gameday_deploy_check.py "$work/gameday.json" "$work/gameday.timeline" > "$work/gameday.checks" \
+python3 scripts/gameday_deploy_check.py "$work/scorecard.json" "$work/gameday.timeline" > "$work/gameday.checks" \
     2>&1 || fail "the scorecard could not be checked: $(cat "$work/gameday.checks")"
 while read -r verdict rest; do
     case $verdict in
