@@ -82,13 +82,16 @@ fi
 
 start_traffic gameday
 status=0
-"$incident" gameday run examples/gameday/bad-deploys.yaml --detector alerts --profile lab --json \
+# At 80 requests a second a 1 % canary still gets requests enough to judge (the scenario's 5 % suits 20).
+sed 's/--canary-share 0.05/--canary-share 0.01/' examples/gameday/bad-deploys.yaml > "$work/bad-deploys.yaml"
+"$incident" gameday run "$work/bad-deploys.yaml" --detector alerts --profile lab --json \
     > "$work/scorecard.json" 2> "$work/gameday.err" || status=$?
 stop_traffic
 (( status == 0 )) || fail "the game day of bad deploys exited $status: $(cat "$work/gameday.err")"
 canary_total=0 canary_failed=0
-python3 scripts/gameday_deploy_check.py "$work/scorecard.json" "$work/gameday.timeline" > "$work/gameday.checks" \
-    2>&1 || fail "the scorecard could not be checked: $(cat "$work/gameday.checks")"
+"$incident" list --json > "$work/incidents.json"
+python3 scripts/gameday_deploy_check.py "$work/scorecard.json" "$work/gameday.timeline" "$work/incidents.json" \
+    > "$work/gameday.checks" 2>&1 || fail "the scorecard could not be checked: $(cat "$work/gameday.checks")"
 while read -r verdict rest; do
     case $verdict in
         ok) pass "$rest" ;;
@@ -96,11 +99,6 @@ while read -r verdict rest; do
         CANARIES) read -r canary_total canary_failed <<< "$rest" ;;
     esac
 done < "$work/gameday.checks"
-# How the tracker holds the game day's incidents: detected by the readiness gate, the canary and an alert.
-detections=$("$incident" list --kind injected --json | python3 -c 'import json, sys
-print(" ".join(sorted((i["detection"] or "none").split(":")[0] for i in json.load(sys.stdin))))')
-[[ $detections == "alert canary canary rollout rollout" ]] && pass "the game day's incidents detected by: $detections" \
-    || fail "the game day's incidents were detected by: $detections"
 [[ $(versions) == "0.2.0 0.2.0 0.2.0" ]] || fail "after the game day, replicas run: $(versions)"
 
 start_traffic promote

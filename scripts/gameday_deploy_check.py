@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Checks the scorecard of examples/gameday/bad-deploys.yaml for scripts/deploy-e2e.sh.
 
-    scripts/gameday_deploy_check.py SCORECARD.json TRAFFIC.timeline
+    scripts/gameday_deploy_check.py SCORECARD.json TRAFFIC.timeline INCIDENTS.json
 
 Prints one line a step, `ok …` or `FAIL …`, then `CANARIES REQUESTS FAILED`: what users sent and saw fail
 (a 5xx, or no answer) from the start of each canary step to the end of its rollback, from the timeline of
-scripts/traffic.py --timeline.
+scripts/traffic.py --timeline. INCIDENTS.json is `incident list --json`: how each step's incident was detected.
 """
 import datetime
 import json
@@ -28,6 +28,7 @@ def milliseconds(text):
 def main():
     card = json.load(open(sys.argv[1]))
     timeline = [json.loads(line) for line in open(sys.argv[2])]
+    detections = {incident["id"]: incident["detection"] or "none" for incident in json.load(open(sys.argv[3]))}
 
     def counts_at(ms):
         before = [line["counts"] for line in timeline if line["at_ms"] <= ms]
@@ -48,6 +49,9 @@ def main():
             problems.append("no deploy named as its cause")
         if exposure and not (step["exposure"] or "").startswith(exposure):
             problems.append(f"users exposed: {step['exposure']}, expected {exposure}")
+        detected = detections.get(step["incident"], "none")
+        if detection and detected.split(":")[0] != detection:
+            problems.append(f"detected by {detected}, expected {detection}")
         if not step["slo_cost"]:
             problems.append("no SLO cost measured")
         if fault.endswith("(canary)") and step["recovered_at"]:
@@ -56,8 +60,7 @@ def main():
             canary_total += sum(last.values()) - sum(first.values())
             canary_failed += failed(last) - failed(first)
         print(("FAIL " if problems else "ok ") + f"{fault}: {step['note']} (exposed {step['exposure']}, TTD "
-              f"{step['ttd_s']} s, TTR {step['ttr_s']} s, deploy #{step['deploy']}, detected as expected by "
-              f"{detection})" + (": " + "; ".join(problems) if problems else ""))
+              f"{step['ttd_s']:.1f} s, TTR {step['ttr_s']:.1f} s, deploy #{step['deploy']}, detected by {detected})" + (": " + "; ".join(problems) if problems else ""))
     print(f"CANARIES {canary_total} {canary_failed}")
 
 

@@ -165,7 +165,13 @@ public struct Scorecard: Sendable, Encodable {
     public var markdown: String {
         "# Game day: \(Markdown.escape(scenario))\n\nDetector: \(detector). \(Markdown.escape(totals)).\n\n"
             + Markdown.table(header: header, rows: rows) + "\n\nTTD and TTR are measured from the app's own "
-            + "activation time of each fault; TTR ends at the first good probe of the recovery.\n"
+            + "activation time of each fault; TTR ends at the first good probe of the recovery."
+            + (deploys
+                ? " For a deploy step both start when the deploy starts, and TTR ends when the rollback does; users "
+                    + "exposed is the largest share of the traffic the release served at once, and for how long." : "")
+            + (costed
+                ? " SLO budget spent: the step's share of bad events from its start to its recovery, times that span, "
+                    + "over the window's error budget." : "") + "\n"
     }
 
     /// The table's rows for a terminal.
