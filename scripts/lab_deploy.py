@@ -34,11 +34,13 @@ rolled back, 64 for a bad command line, 69 when the lab cannot be reached.
 epoch): `message` (`message`: what the text would say); `serving` (a replica takes traffic on a release:
 `replica`, `version`, the `share` of the traffic it gets); `draining` (`replica`: it takes no new request);
 `stopping` (`reason`, and `by`: `canary` when the canary analysis judged the release, `rollout` when a
-replica was not ready or the lab failed); first `started` (`version`, `strategy`, `before`: the release folder
+replica was not ready, `no-data` when the canary served no request to judge, `error` when Prometheus or
+HAProxy failed); first `started` (`version`, `strategy`, `before`: the release folder
 each replica ran before) and last `done` (`result`, `version`, `deploy`: the id recorded or null, `notes`).
 `incident gameday run` reads them for a scenario's `deploy:` steps.
 """
 import argparse
+import contextlib
 import csv
 import io
 import json
@@ -78,10 +80,20 @@ class Stop(Exception):
 JSON_EVENTS = False
 
 
-def event(kind, **fields):
-    """One event of the deploy; printed with --json only."""
+def event(kind, at=None, **fields):
+    """One event of the deploy, at `at` (seconds since the epoch; default now); printed with --json only."""
     if JSON_EVENTS:
-        print(json.dumps({"event": kind, "at_ms": int(time.time() * 1000), **fields}), flush=True)
+        print(json.dumps({"event": kind, "at_ms": int((at or time.time()) * 1000), **fields}), flush=True)
+
+
+@contextlib.contextmanager
+def uninterruptible():
+    """Ctrl-C waits until the block is done: a rollback or a record cut in half helps no one."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def say(message):
@@ -195,7 +207,7 @@ class Lab:
         url = f"{self.prometheus}/api/v1/query?" + urllib.parse.urlencode({"query": expression})
         status, body = self.get(url, timeout=5)
         if status != 200:
-            raise Stop(f"Prometheus did not answer the canary analysis ({url}: HTTP {status})")
+            raise Stop(f"Prometheus did not answer the canary analysis ({url}: HTTP {status})", by="error")
         return [(sample["metric"], float(sample["value"][1])) for sample in json.loads(body)["data"]["result"]]
 
 
@@ -367,7 +379,8 @@ class Rollout:
             time.sleep(1)
         served = dict((labels.get("version"), value) for labels, value in self.lab.query("version:http_requests:rate10s"))
         if not served.get(self.version):
-            return f"the canary served no request in its {self.args.bake:g} s bake; nothing to judge it by"
+            raise Stop(f"the canary served no request in its {self.args.bake:g} s bake; nothing to judge it by",
+                       by="no-data")
         return self.judge(baseline)
 
     def initial_version(self):
@@ -375,15 +388,20 @@ class Rollout:
         return json.loads(info or b"{}").get("version", "")
 
     def roll_back(self):
-        """Every replica changed goes back to its release, the weights to theirs."""
-        if self.weights:
-            self.restore_weights()
-        for number in reversed(self.changed):
-            say(f"{self.lab.names[number - 1]}: back to {self.before[number].name}")
+        """Every replica changed goes back to its release, then the weights to theirs (a canary never takes more
+        than its share); Ctrl-C waits for it."""
+        with uninterruptible():
+            for number in reversed(self.changed):
+                say(f"{self.lab.names[number - 1]}: back to {self.before[number].name}")
+                try:
+                    self.restart(number, self.before[number])
+                except (Stop, Refused) as problem:
+                    say(f"rolling back {self.lab.names[number - 1]} failed too: {problem}")
             try:
-                self.restart(number, self.before[number])
-            except Stop as problem:
-                say(f"rolling back {self.lab.names[number - 1]} failed too: {problem}")
+                if self.weights:
+                    self.restore_weights()
+            except Refused as problem:
+                say(f"restoring HAProxy's weights failed: {problem}")
 
     def run(self):
         """Returns (result, notes)."""
@@ -398,15 +416,17 @@ class Rollout:
                     raise Stop(reason, by="canary")
                 say("canary passed; promoting")
                 self.restore_weights()
+                self.serving(self.lab.names[0], self.release)
                 rest = range(2, len(self.lab.names) + 1)
             else:
                 rest = range(1, len(self.lab.names) + 1)
             for number in rest:
                 self.step(number)
             return "succeeded", None
-        except Stop as problem:
+        except (Stop, Refused) as problem:
+            by = problem.by if isinstance(problem, Stop) else "error"
             say(f"stopping: {problem}; rolling back")
-            event("stopping", reason=str(problem), by=problem.by)
+            event("stopping", reason=str(problem), by=by)
             self.roll_back()
             return "rolled-back", str(problem)
         except KeyboardInterrupt:
@@ -448,7 +468,7 @@ class Arguments(argparse.ArgumentParser):
 
 
 def main():
-    parser = Arguments(prog="scripts/deploy.sh", description=__doc__.split("\n")[0])
+    parser = Arguments(prog="scripts/deploy.sh", description=__doc__.split("\n")[0], allow_abbrev=False)
     parser.add_argument("release")
     parser.add_argument("--strategy", choices=["rolling", "canary"], default="rolling")
     parser.add_argument("--canary-share", type=float, help="the canary's share of traffic, 0.01 to 0.5 (default: 1/N)")
@@ -481,18 +501,21 @@ def main():
             raise Refused(64, f"every replica runs {version} already")
         rollout = Rollout(lab, args, release, version)
         started = time.monotonic()
-        say(f"{args.strategy} deploy of {version} to {len(lab.names)} replica(s)")
         event("started", version=version, strategy=args.strategy,
               before=[str(rollout.before[number]) for number in sorted(rollout.before)])
+        say(f"{args.strategy} deploy of {version} to {len(lab.names)} replica(s)")
         result, notes = rollout.run()
+        finished = time.time()
     except Refused as refusal:
         print(f"deploy: {refusal}", file=sys.stderr)
         return refusal.status
-    took = time.monotonic() - started
-    deploy = None if args.no_record else record(args, version, result, notes)
-    named = f"deploy #{deploy}" if deploy else "deploy"
-    say(f"{named}: {version} {result} in {took:.1f} s" + (f": {notes}" if notes else ""))
-    event("done", result=result, version=version, deploy=int(deploy) if deploy else None, notes=notes)
+    with uninterruptible():
+        took = time.monotonic() - started
+        deploy = None if args.no_record else record(args, version, result, notes)
+        named = f"deploy #{deploy}" if deploy else "deploy"
+        say(f"{named}: {version} {result} in {took:.1f} s" + (f": {notes}" if notes else ""))
+        event("done", at=finished, result=result, version=version, deploy=int(deploy) if deploy else None,
+              notes=notes)
     return 0 if result == "succeeded" else 1
 
 

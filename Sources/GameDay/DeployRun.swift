@@ -43,7 +43,7 @@ struct DeployRun {
                 errors: folder + "/errors.txt", processGroup: true)
         } catch {
             try? FileManager.default.removeItem(atPath: folder)
-            throw IncidentError.invalidInput("cannot start the deploy command `\(command)`: \(error)")
+            throw IncidentError.unavailable("cannot start the deploy command `\(command)`: \(error)")
         }
     }
 

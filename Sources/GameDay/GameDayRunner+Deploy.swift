@@ -52,7 +52,10 @@ extension GameDayRunner {
                 let running = deploy.process.isRunning
                 for event in deploy.events() { try await follow(event, &follower, &result, label: label) }
                 if follower.outcome == nil && !running {
-                    throw try await refused(deploy, incident: id)
+                    // Ended without saying how: refused before it changed anything, or cut short after.
+                    guard follower.started else { throw try await refused(deploy, incident: id) }
+                    follower.outcome = Self.unfinished
+                    progress("\(label): the deploy ended without a result: \(deploy.errors.suffix(300))")
                 }
                 if let running = rollback?.process.isRunning {
                     for event in rollback!.events() {
@@ -76,15 +79,23 @@ extension GameDayRunner {
                     result.detectedAt = detected
                     progress("\(label): detected by \(try await store.detail(id).incident.detection ?? "an alert")")
                 }
+                if let recoverBy = follower.recoverBy, Timestamp.now > recoverBy, !follower.isDone {
+                    follower.rollbackFailed =
+                        "not rolled back \(DurationText.human(step.recoverWithin)) (recover_within) after it began"
+                }
                 if follower.isDone { break }
-                if follower.outcome == "succeeded", rollback == nil,
-                    result.detectedAt != nil || Timestamp.now > follower.detectBy || stop.isStopped
-                {
+                let outThere =
+                    follower.outcome == Self.unfinished
+                    || (follower.outcome == "succeeded"
+                        && (result.detectedAt != nil || Timestamp.now > follower.detectBy || stop.isStopped))
+                if outThere, rollback == nil {
                     progress("\(label): rolling \(plan.release) back to \(follower.before)")
                     rollback = try DeployRun(
                         command: deployCommand, arguments: [follower.before, "--strategy", "rolling", "--json"])
+                    follower.recoverBy = Timestamp.now.adding(seconds: step.recoverWithin)
                 }
-                if stop.isStopped && follower.outcome == nil && !follower.interrupted {
+                // Ctrl-C asks the deploy to roll back, unless it is rolling back already.
+                if stop.isStopped && follower.outcome == nil && !follower.stopping && !follower.interrupted {
                     deploy.interrupt()
                     follower.interrupted = true
                 }
@@ -95,13 +106,16 @@ extension GameDayRunner {
             // The record failed, or the deploy went wrong: the release must not stay out.
             deploy.interrupt()
             await deploy.process.waitUntilExit()
-            if rollback == nil, follower.outcome == "succeeded" {
+            if rollback == nil, follower.started, follower.outcome != "rolled-back" {
                 rollback = try? DeployRun(
                     command: deployCommand, arguments: [follower.before, "--strategy", "rolling", "--json"])
             }
             await rollback?.process.waitUntilExit()
             throw error
         }
+        // Both have ended, or are about to: collect them.
+        if follower.outcome != Self.unfinished { await deploy.process.waitUntilExit() }
+        if follower.rolledBack != nil { await rollback?.process.waitUntilExit() }
         if let deployId = follower.deployId {
             do {
                 _ = try await store.edit(id, [(.causedBy, String(deployId))], by: author, now: .now)
@@ -117,7 +131,24 @@ extension GameDayRunner {
         result.exposure = follower.exposure.text(upTo: end)
         result.exposedS = follower.exposure.seconds(upTo: end)
         let seen = follower.exposure.text(upTo: end, ofTraffic: true)
-        return try await finish(step, result, fix: follower.fix, ended: "the release was rolled back") { _ in
+        if stop.isStopped && result.detectedAt == nil {
+            // Stopped by the operator before anything detected it: no finding either way; left open.
+            result.outcome = .interrupted
+            result.recoveredAt = nil
+            result.note =
+                "interrupted: "
+                + (follower.rollbackFailed.map { "the rollback failed: \($0)" } ?? "the release was rolled back")
+                + ", the incident left open"
+            _ = try await store.note(id, "game day interrupted; \(result.note!)", at: .now, by: author, now: .now)
+            return result
+        }
+        if result.recoveredAt == nil {
+            result.outcome = .notRecovered
+            result.note = follower.note(exposure: seen, strategy: plan.strategy) + "; left open"
+            _ = try await store.note(id, result.note!, at: .now, by: author, now: .now)
+            return result
+        }
+        return try await finish(step, result, fix: follower.fix) { _ in
             follower.note(exposure: seen, strategy: plan.strategy)
         }
     }
@@ -132,14 +163,22 @@ extension GameDayRunner {
         case "message":
             progress("\(label): \(rollingBack ? "rollback" : "deploy"): \(event.message ?? "")")
         case "started" where !rollingBack:
+            follower.started = true
             follower.before = event.before?.first ?? follower.before
         case "stopping" where !rollingBack:
-            follower.stoppedBy = event.by == Detection.canary ? Detection.canary : Detection.rollout
+            follower.stopping = true
+            follower.recoverBy = event.at.adding(seconds: follower.recoverWithin)
+            // Only a verdict on the release detects it; a failing lab (`error`) or no data (`no-data`) does not.
+            guard let by = event.by, [Detection.canary, Detection.rollout].contains(by) else {
+                follower.stopReason = event.reason
+                return
+            }
+            follower.stoppedBy = by
             if result.detectedAt == nil, event.at <= follower.detectBy,
                 try await store.detail(result.incident!).incident.detectedAt == nil
             {
-                try await detect(result.incident!, at: event.at, via: follower.stoppedBy!, &result)
-                progress("\(label): detected by the \(follower.stoppedBy!): \(event.reason ?? "")")
+                try await detect(result.incident!, at: event.at, via: by, &result)
+                progress("\(label): detected by the \(by): \(event.reason ?? "")")
             }
         case "done" where !rollingBack:
             follower.outcome = event.result ?? "unknown"
@@ -162,21 +201,38 @@ extension GameDayRunner {
         result.detectedAt = at
     }
 
-    /// The error for a deploy command that ended without a result: it refused the release or could not reach
-    /// the lab. Nothing was deployed, so the incident is cancelled.
+    /// The error for a deploy command that ended before it started a rollout: it refused the release (64),
+    /// could not reach the lab (69), or could not run at all (126, 127). Nothing was deployed, so the incident
+    /// is cancelled.
     private func refused(_ deploy: DeployRun, incident id: Int64) async throws -> IncidentError {
         let status = deploy.process.terminationStatus
         let reason = deploy.errors.isEmpty ? "it exited with status \(status)" : deploy.errors
         _ = try await store.cancel(id, reason: "the deploy did not run: \(reason)", at: .now, by: author, now: .now)
-        let message = "the deploy command refused the release: \(reason)"
-        return status == 64 ? .invalidInput(message) : .unavailable(message)
+        return switch status {
+        case 64: .invalidInput("the deploy command refused the release: \(reason)")
+        case 126: .refused("the deploy command could not be run (is it executable?): \(reason)")
+        case 127: .missingFile("the deploy command was not found: \(reason)")
+        default: .unavailable("the deploy command failed (exit \(status)): \(reason)")
+        }
     }
+
+    /// The outcome of a deploy that ended without a `done` event after it had begun changing replicas.
+    static var unfinished: String { "unfinished" }
 }
 
 /// What a game day knows of one bad deploy as it goes.
 struct DeployFollower {
     let detectBy: Timestamp
+    let recoverWithin: Double
     var exposure = Exposure()
+    /// Whether the deploy began (its `started` event): from then on, it may have changed replicas.
+    var started = false
+    /// Whether the deploy said it stops and rolls back: Ctrl-C must not cut that rollback short.
+    var stopping = false
+    /// Why the deploy stopped, when it was not a verdict on the release (the lab failed, no data).
+    var stopReason: String?
+    /// When the rollback under way must have ended.
+    var recoverBy: Timestamp?
     /// The release folder to go back to: what replica-1 ran before.
     var before = "initial"
     /// How the deploy ended: `succeeded`, `rolled-back`, `failed`; nil while it runs.
@@ -192,11 +248,13 @@ struct DeployFollower {
 
     init(step: Scenario.Step, injectedAt: Timestamp) {
         detectBy = injectedAt.adding(seconds: step.detectWithin)
+        recoverWithin = step.recoverWithin
     }
 
     /// Whether the failure has ended, or cannot be ended by the game day any more.
     var isDone: Bool {
-        (outcome != nil && outcome != "succeeded") || recoveredAt != nil || rollbackFailed != nil
+        (outcome != nil && outcome != "succeeded" && outcome != GameDayRunner.unfinished) || recoveredAt != nil
+            || rollbackFailed != nil
     }
 
     /// The incident's fix.
@@ -219,6 +277,7 @@ struct DeployFollower {
                 outcome == "succeeded"
                     ? "the \(strategy.rawValue) deploy let it through: it served \(exposure) until the rollback"
                     : "the deploy ended \(outcome ?? "unfinished") \(seen)"
+                        + (stopReason.map { " (\($0))" } ?? "")
             }
         return stopped + (rollbackFailed.map { "; the rollback failed: \($0)" } ?? "")
     }

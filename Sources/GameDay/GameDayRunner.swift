@@ -254,7 +254,7 @@ public struct GameDayRunner: Sendable {
             }
             throw error
         }
-        return try await finish(step, result, fix: "the game day cleared the fault", ended: "the fault was cleared") {
+        return try await finish(step, result, fix: "the game day cleared the fault") {
             result in
             if result.detectedAt != nil { return nil }
             if let restart = supervisor?.restartedAt.map(Timestamp.init), restart >= result.injectedAt!, !wentDown {
@@ -301,24 +301,22 @@ public struct GameDayRunner: Sendable {
     }
 
     /// Records the step's recovery and resolution, and says what the scorecard should: `fix` is the
-    /// incident's fix, `ended` how the failure was ended (`the fault was cleared`), and `note` gives the step's
-    /// note once its detection is known (nil: none).
+    /// incident's fix, and `note` gives the step's note once its detection is known (nil: none). A step cut
+    /// short, or not healthy again in time, is left open.
     func finish(
-        _ step: Scenario.Step, _ result: StepResult, fix: String, ended: String, note: (StepResult) -> String?
+        _ step: Scenario.Step, _ result: StepResult, fix: String, note: (StepResult) -> String?
     ) async throws -> StepResult {
         var result = result
         let id = result.incident!
         if stop.isStopped && result.recoveredAt == nil {
             result.outcome = .interrupted
-            result.note = "interrupted: \(ended), the incident left open"
-            _ = try await store.note(id, "game day interrupted; \(ended)", at: .now, by: author, now: .now)
+            result.note = "interrupted: the fault was cleared, the incident left open"
+            _ = try await store.note(id, "game day interrupted; fault cleared", at: .now, by: author, now: .now)
             return result
         }
         guard let recovered = result.recoveredAt else {
             result.outcome = .notRecovered
-            result.note =
-                (note(result).map { "\($0); " } ?? "")
-                + "not healthy \(DurationText.human(step.recoverWithin)) after \(ended); left open"
+            result.note = "not healthy \(DurationText.human(step.recoverWithin)) after the fault was cleared; left open"
             _ = try await store.note(id, result.note!, at: .now, by: author, now: .now)
             return result
         }

@@ -240,7 +240,8 @@ public struct Scenario: Sendable {
         let optionsSource = step.keys.contains("deploy_options") ? step : defaults ?? step
         let options = (try optionsSource.string("deploy_options") ?? "").split(whereSeparator: \.isWhitespace)
             .map(String.init)
-        for reserved in ["--strategy", "--json"] where options.contains(where: { $0.hasPrefix(reserved) }) {
+        for reserved in ["--strategy", "--json", "--no-record"]
+        where options.contains(where: { $0.hasPrefix(reserved) }) {
             throw optionsSource.problem(
                 "deploy_options", "cannot hold \(reserved): the game day gives it (strategy: sets one)")
         }

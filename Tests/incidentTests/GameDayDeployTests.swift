@@ -8,7 +8,8 @@ import Testing
 @Suite(.serialized)
 struct GameDayDeployTests {
     /// Plays scripts/deploy.sh's part: `stopped` is stopped by the canary before it takes traffic, `through`
-    /// goes out to every replica, a release folder (the rollback) goes out too, `missing` is refused.
+    /// goes out to every replica, a release folder (the rollback) goes out too, `missing` is refused, `dies`
+    /// ends without a result once a replica serves it, and `blind` is stopped because Prometheus failed.
     static let deployCommand = #"""
         #!/bin/sh
         release=$1 strategy=$3
@@ -40,6 +41,16 @@ struct GameDayDeployTests {
                 sleep 0.3
                 id=$(record 0.1.0 succeeded)
                 event done ", \"result\": \"succeeded\", \"version\": \"0.1.0\", \"deploy\": $id" ;;
+            dies)
+                event started ', "version": "0.2.9-dies", "before": ["/lab/releases/initial"]'
+                event serving ', "replica": "replica-1", "version": "0.2.9-dies", "share": 0.5'
+                echo "Traceback: KeyError" >&2
+                exit 1 ;;
+            blind)
+                event started ', "version": "0.2.8-blind", "before": ["/lab/releases/initial"]'
+                event stopping ', "reason": "Prometheus did not answer", "by": "error"'
+                id=$(record 0.2.8-blind rolled-back)
+                event done ", \"result\": \"rolled-back\", \"version\": \"0.2.8-blind\", \"deploy\": $id" ;;
             *) exit 70 ;;
         esac
         """#
@@ -96,6 +107,27 @@ struct GameDayDeployTests {
         #expect(byFault?.map { $0["fault_type"] as? String } == ["deploy"], "\(report["detection"] ?? "")")
     }
 
+    @Test func aDeployCutShortIsRolledBackAndAStopByAFailingLabDetectsNothing() async throws {
+        let app = try await AppUnderTest()
+        let (cli, scenario, command) = try setUp("  - deploy: dies\n  - {deploy: blind, strategy: canary}\n")
+        let run = try await cli.run(
+            ["gameday", "run", scenario, "--json", "--deploy-command", command, "--interval", "250ms"],
+            environment: app.cliEnvironment.merging(["INCIDENT_BIN": CLI.binary.path, "PROMETHEUS_URL": ""]) { $1 })
+        #expect(run.status == 0, "\(run.stderr)")
+        let scorecard = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let steps = try #require(scorecard["steps"] as? [[String: Any]])
+        try #require(steps.count == 2)
+        #expect(steps[0]["recovered"] as? Bool == true && steps[0]["outcome"] as? String == "undetected")
+        #expect((steps[0]["note"] as? String)?.hasPrefix("the deploy ended unfinished after it served 50%") == true)
+        #expect(steps[1]["outcome"] as? String == "undetected", "a failing Prometheus is no verdict on the release")
+        #expect((steps[1]["note"] as? String)?.contains("(Prometheus did not answer)") == true, "\(steps[1])")
+        let deploys = try #require(try await cli.json("deploy", "list") as? [[String: Any]])
+        #expect(
+            deploys.reversed().map { "\($0["version"] ?? ""):\($0["result"] ?? "")" } == [
+                "0.1.0:succeeded", "0.2.8-blind:rolled-back",
+            ], "the game day rolled the unfinished deploy back")
+    }
+
     @Test func aReleaseTheDeployCommandRefusesCancelsItsIncidentAndExits64() async throws {
         let app = try await AppUnderTest()
         let (cli, scenario, command) = try setUp("  - deploy: missing\n")
@@ -114,6 +146,10 @@ struct GameDayDeployTests {
             ["gameday", "run", scenario, "--target", "http://127.0.0.1:1"],
             environment: ["APP_ADMIN_TOKEN": "t", "INCIDENT_DEPLOY_COMMAND": ""])
         #expect(run.status == 64 && run.stderr.contains("pass --deploy-command"), "\(run.stderr)")
+        let missing = try await cli.run(
+            ["gameday", "run", scenario, "--target", "http://127.0.0.1:1", "--deploy-command", "/no/deploy.sh x"],
+            environment: ["APP_ADMIN_TOKEN": "t"])
+        #expect(missing.status == 64 && missing.stderr.contains("/no/deploy.sh is not an executable file"))
         #expect((try await cli.json("list") as? [[String: Any]])?.isEmpty == true, "nothing recorded")
     }
 }

@@ -138,6 +138,14 @@ extension IncidentCommand {
                     "step '\(deploying.name)' deploys a release: pass --deploy-command (or set INCIDENT_DEPLOY_COMMAND, "
                         + "as the lab's lab.env does) with the command that rolls it out, e.g. scripts/deploy.sh")
             }
+            // A deploy command named by its path must be there before the first step breaks anything.
+            if let program = deployCommand?.split(whereSeparator: \.isWhitespace).first.map(String.init),
+                program.contains("/"), !FileManager.default.isExecutableFile(atPath: program)
+            {
+                throw IncidentError.invalidInput(
+                    "the deploy command \(program) is not an executable file; check --deploy-command or "
+                        + "INCIDENT_DEPLOY_COMMAND")
+            }
             let detector: Detector =
                 switch self.detector {
                 case .probe: .probe
