@@ -4,7 +4,8 @@
 #   scripts/throwaway-postgres.sh start DIR   # makes DIR, starts the cluster, prints its URI (a superuser's)
 #   scripts/throwaway-postgres.sh stop DIR    # stops it and removes DIR
 #
-# POSTGRES_MAX_CONNECTIONS sets the server's max_connections (default PostgreSQL's, 100).
+# POSTGRES_MAX_CONNECTIONS sets the server's max_connections (default 300: the test suites run in parallel, each
+# test on a database of its own, and each CLI process and server they start holds its connections).
 # POSTGRES_DATA_FS_MB=N puts the data on a tmpfs of N MiB of its own (root only), so that the lab's disk_full
 # fault fills that file system and never the machine's; WAL is kept small to fit.
 #
@@ -57,6 +58,6 @@ if mountpoint -q "$dir/data"; then
     printf 'min_wal_size = 32MB\nmax_wal_size = 64MB\n' >> "$dir/data/postgresql.conf"
 fi
 as_owner "$pg_bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=${POSTGRES_MAX_CONNECTIONS:-100}" \
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=${POSTGRES_MAX_CONNECTIONS:-300}" \
     start > /dev/null
 echo "postgres://postgres:$password@127.0.0.1:$port/postgres"
