@@ -45,6 +45,11 @@ public struct GameDayRunner: Sendable {
     /// The shell command that rolls a release out (and back) for the scenario's `deploy:` steps, with
     /// `RELEASE --strategy S --json`: `scripts/deploy.sh` in the lab.
     public let deployCommand: String?
+    /// Asked every probe round while a fault step's fault is in force, with its incident and injection time:
+    /// a reason to clear it at once (the chaos guard's), or nil to go on.
+    public let halt: (@Sendable (_ incident: Int64, _ injectedAt: Timestamp) async -> String?)?
+    /// What plays the scenario, as titles, causes and fixes name it: `game day`, `chaos`.
+    public let player: String
     /// Reports progress, one line at a time.
     public let progress: @Sendable (String) -> Void
 
@@ -52,6 +57,7 @@ public struct GameDayRunner: Sendable {
         scenario: Scenario, replicas: [AdminClient], keeper: AdminClient? = nil, probes: ProbeSettings,
         store: any IncidentRepository, author: String,
         stop: StopRequest, supervisor: Supervisor? = nil, detector: Detector = .probe, deployCommand: String? = nil,
+        halt: (@Sendable (Int64, Timestamp) async -> String?)? = nil, player: String = "game day",
         progress: @escaping @Sendable (String) -> Void
     ) {
         self.scenario = scenario
@@ -65,6 +71,8 @@ public struct GameDayRunner: Sendable {
         self.supervisor = supervisor
         self.detector = detector
         self.deployCommand = deployCommand
+        self.halt = halt
+        self.player = player
         self.progress = progress
     }
 
@@ -174,7 +182,9 @@ public struct GameDayRunner: Sendable {
     {
         let (admins, scope) = targets(of: step, fault)
         let detail = try await Injection.inject(
-            fault, title: "Game day \(scenario.name): \(step.name)" + (replicas.count > 1 ? " (\(scope))" : ""),
+            fault,
+            title: "\(player.prefix(1).uppercased() + player.dropFirst()) \(scenario.name): \(step.name)"
+                + (replicas.count > 1 ? " (\(scope))" : ""),
             service: scenario.service, severity: step.severity, admin: admins[0], store: store, by: author)
         let id = detail.incident.id!
         let injectedAt = detail.incident.startedAt
@@ -231,6 +241,13 @@ public struct GameDayRunner: Sendable {
                     result.detectedAt = detected
                     progress("\(label): detected by \(try await store.detail(id).incident.detection ?? "an alert")")
                 }
+                if cleared == nil, let halt, let reason = await halt(id, injectedAt) {
+                    result.halted = reason
+                    progress("\(label): halted: \(reason)")
+                    cleared = try await clear(id)
+                    await Self.clear(others)
+                    _ = try await store.note(id, "halted: \(reason); fault cleared", at: .now, by: author, now: .now)
+                }
                 if cleared == nil && Timestamp.now >= clearAt {
                     cleared = try await clear(id)
                     await Self.clear(others)
@@ -254,7 +271,7 @@ public struct GameDayRunner: Sendable {
             }
             throw error
         }
-        return try await finish(step, result, fix: "the game day cleared the fault") {
+        return try await finish(step, result, fix: "the \(player) cleared the fault") {
             result in
             if result.detectedAt != nil { return nil }
             if let restart = supervisor?.restartedAt.map(Timestamp.init), restart >= result.injectedAt!, !wentDown {
@@ -311,7 +328,7 @@ public struct GameDayRunner: Sendable {
         if stop.isStopped && result.recoveredAt == nil {
             result.outcome = .interrupted
             result.note = "interrupted: the fault was cleared, the incident left open"
-            _ = try await store.note(id, "game day interrupted; fault cleared", at: .now, by: author, now: .now)
+            _ = try await store.note(id, "\(player) interrupted; fault cleared", at: .now, by: author, now: .now)
             return result
         }
         guard let recovered = result.recoveredAt else {
@@ -328,7 +345,7 @@ public struct GameDayRunner: Sendable {
             result.detectedAt = detected
         }
         _ = try await store.resolve(
-            id, at: .now, cause: step.cause ?? "injected by game day \(scenario.name): \(result.fault)",
+            id, at: .now, cause: step.cause ?? "injected by \(player) \(scenario.name): \(result.fault)",
             category: step.category ?? (result.deploy != nil ? "deploy" : "gameday"), fix: fix,
             prevent: step.prevent, by: author, now: .now)
         result.outcome = result.detectedAt != nil ? .detected : .undetected

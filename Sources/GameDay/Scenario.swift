@@ -97,21 +97,28 @@ public struct Scenario: Sendable {
     /// Reads the scenario in `file`; every problem is an ``IncidentError/malformed(_:)`` naming the file,
     /// the line and the key.
     public static func read(file: String) throws -> Scenario {
+        try readStrictly(file, as: "scenario", parse)
+    }
+
+    /// Reads `file` (YAML, or strict JSON when it ends in `.json`) with `parse`: an unreadable file is
+    /// ``IncidentError/missingFile(_:)``, every problem ``IncidentError/malformed(_:)`` naming the `kind` of
+    /// file, the file, the line and the key.
+    static func readStrictly<T>(_ file: String, as kind: String, _ parse: (YAMLObject) throws -> T) throws -> T {
         let text: String
         do {
             text = try String(contentsOfFile: file, encoding: .utf8)
         } catch {
-            throw IncidentError.missingFile("cannot read the scenario \(file): \(plainReason(error, path: file))")
+            throw IncidentError.missingFile("cannot read the \(kind) \(file): \(plainReason(error, path: file))")
         }
         // YAML reads JSON too, but more leniently than JSON parsers do: a .json file must be strict JSON.
         if file.lowercased().hasSuffix(".json"), let line = trailingCommaLine(in: text) {
             throw IncidentError.malformed(
-                "the scenario \(file):\(line): a trailing comma before a closing bracket is not JSON")
+                "the \(kind) \(file):\(line): a trailing comma before a closing bracket is not JSON")
         }
         do {
             return try parse(YAMLObject(text: text, file: file))
         } catch let problem as YAMLProblem {
-            throw IncidentError.malformed("the scenario \(problem)")
+            throw IncidentError.malformed("the \(kind) \(problem)")
         }
     }
 
@@ -166,12 +173,18 @@ public struct Scenario: Sendable {
             steps: try steps.enumerated().map { index, step in try parseStep(step, index: index, defaults: defaults) })
     }
 
-    static func parseStep(_ step: YAMLObject, index: Int, defaults: YAMLObject?) throws -> Step {
-        try step.refuseUnknownKeys([
-            "name", "fault", "deploy", "strategy", "deploy_options", "hold", "detect_within", "recover_within",
-            "cause", "category", "prevent", "severity", "replicas",
-        ])
+    /// One step; `ownKeys` are more keys the caller reads itself (a chaos pool's `weight` and `hold` range),
+    /// which this neither refuses nor reads.
+    static func parseStep(_ step: YAMLObject, index: Int, defaults: YAMLObject?, ownKeys: Set<String> = []) throws
+        -> Step
+    {
+        try step.refuseUnknownKeys(
+            Set([
+                "name", "fault", "deploy", "strategy", "deploy_options", "hold", "detect_within", "recover_within",
+                "cause", "category", "prevent", "severity", "replicas",
+            ]).union(ownKeys))
         func duration(_ key: String, default fallback: Double) throws -> Double {
+            guard !ownKeys.contains(key) else { return fallback }
             let source = step.keys.contains(key) ? step : defaults?.keys.contains(key) == true ? defaults! : nil
             guard let source, let text = try source.string(key) else { return fallback }
             do {

@@ -34,6 +34,8 @@ public struct StepResult: Sendable, Encodable {
     /// How much of the traffic a deploy step's release served, and for how long: `none`, `5% for 4 s`.
     public var exposure: String?
     public var exposedS: Double?
+    /// Why the chaos guard cut the step short, clearing its fault before its hold was over.
+    public var halted: String?
     /// What the step cost each SLO objective, when the game day measured it on Prometheus.
     public var sloCost: [SLOCost] = []
 

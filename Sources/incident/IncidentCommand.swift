@@ -28,7 +28,7 @@ struct IncidentCommand: AsyncParsableCommand {
             Open.self, Detect.self, Ack.self, Mitigate.self, Resolve.self, Note.self, Cancel.self, Reopen.self,
             Edit.self, Show.self, List.self, Report.self, Postmortem.self, Export.self, Import.self, Action.self,
             DB.self, Inject.self, Clear.self, Faults.self, Watch.self, GameDayCommand.self, Serve.self, CI.self,
-            SLOCommand.self, Decision.self, DeployCommand.self,
+            SLOCommand.self, Decision.self, DeployCommand.self, ChaosCommand.self,
         ]
     )
 

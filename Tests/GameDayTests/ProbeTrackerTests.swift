@@ -44,24 +44,12 @@ struct ProbeTrackerTests {
 /// Recovery on evidence that tells a partial failure from health: a round is good only when all its probes
 /// are, and only a streak of such rounds after the failure's known end recovers.
 struct PartialFailureTests {
-    /// A small deterministic generator (SplitMix64), so that a failing run can be replayed.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     let t0 = Timestamp(rfc3339: "2026-11-28T10:00:00Z")!
     /// The default prober's round: 4 paths asked 5 times each.
     let probes = ProbeSettings.defaultPaths.count * ProbeSettings(target: "http://x").samples
 
     /// Round `index` (one second apart) in which each probe fails with `probability`.
-    func round(_ index: Int, failing probability: Double, _ random: inout SplitMix) -> ProbeRound {
+    func round(_ index: Int, failing probability: Double, _ random: inout SplitMix64) -> ProbeRound {
         let failed = (0..<probes).filter { _ in Double.random(in: 0..<1, using: &random) < probability }.count
         return ProbeRound(
             at: t0.adding(seconds: Double(index)), end: t0.adding(seconds: Double(index) + 0.3),
@@ -72,7 +60,7 @@ struct PartialFailureTests {
     func aPartialFailureIsDetectedAndNeverPassesForARecovery(probability: Double) {
         let defaults = ProbeSettings(target: "http://x")
         var tracker = ProbeTracker(failAfter: defaults.failAfter, recoverAfter: defaults.recoverAfter)
-        var random = SplitMix(state: UInt64(probability * 1000))
+        var random = SplitMix64(seed: UInt64(probability * 1000))
         var changes: [ProbeTracker.Change] = []
         // Ten minutes of the failure, then the fault's end, then health.
         for index in 0..<600 {
@@ -94,7 +82,7 @@ struct PartialFailureTests {
     @Test func aFailureTakenUpWaitsForItsEndBeforeGoodRoundsCount() {
         var tracker = ProbeTracker(failAfter: 3, recoverAfter: 3)
         tracker.failureBegan(awaitingEnd: true)
-        var random = SplitMix(state: 1)
+        var random = SplitMix64(seed: 1)
         let before = (0..<20).compactMap { tracker.observe(round($0, failing: 0, &random)) }
         #expect(before.isEmpty, "a fault in force the probes cannot see is not a recovery")
         tracker.failureEnded(at: t0.adding(seconds: 19.5))
@@ -105,7 +93,7 @@ struct PartialFailureTests {
 
     @Test func goodRoundsBeforeTheEndDoNotCount() {
         var tracker = ProbeTracker(failAfter: 1, recoverAfter: 3)
-        var random = SplitMix(state: 2)
+        var random = SplitMix64(seed: 2)
         #expect(tracker.observe(round(0, failing: 1, &random)) != nil)
         _ = (1..<3).map { tracker.observe(round($0, failing: 0, &random)) }
         tracker.failureEnded(at: t0.adding(seconds: 2.5))

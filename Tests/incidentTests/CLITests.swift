@@ -261,7 +261,7 @@ struct DatabaseFileTests {
     @Test func initCreatesTheFileOnceAndRefusesANewerSchema() async throws {
         let cli = try CLI()
         let created = try await cli.run("db", "init")
-        #expect(created.status == 0 && created.stdout.contains("schema:    7 migration(s)"), "\(created.stderr)")
+        #expect(created.status == 0 && created.stdout.contains("schema:    8 migration(s)"), "\(created.stderr)")
         #expect(created.stdout.contains("contents:  0 incidents"))
         #expect(FileManager.default.fileExists(atPath: cli.database))
         try await expectSuccess(cli, "open", "x")

@@ -11,7 +11,7 @@ struct PostgresStoreTests {
         let address = try TestPostgres.freshDatabase()
         let first = try await cli.run("db", "init", "--db", address)
         #expect(first.status == 0, "\(first.stderr)")
-        #expect(first.stdout.contains("schema:    7 migration(s), latest \"v7 deploys\""), "\(first.stdout)")
+        #expect(first.stdout.contains("schema:    8 migration(s), latest \"v8 chaos experiments\""), "\(first.stdout)")
         #expect(first.stdout.contains("integrity: ok") && first.stdout.contains("database:  postgres://"))
         if let password = URLComponents(string: address)?.password {
             #expect(!first.stdout.contains(password), "the password is never shown")
@@ -34,7 +34,7 @@ struct PostgresStoreTests {
         }
         for result in results { #expect(result.status == 0, "\(result.stderr)") }
         let check = try await cli.run("db", "check", "--db", address)
-        #expect(check.status == 0 && check.stdout.contains("7 migration(s)"), "\(check.stdout)\(check.stderr)")
+        #expect(check.status == 0 && check.stdout.contains("8 migration(s)"), "\(check.stdout)\(check.stderr)")
     }
 
     @Test func aSchemaOfANewerIncidentIsRefusedUntouched() async throws {
@@ -48,7 +48,7 @@ struct PostgresStoreTests {
             #expect(refused.status == 74 && refused.stderr.contains("written by a newer version"), "\(refused.stderr)")
         }
         let count = try PostgresConnection(address).execute("SELECT count(*) FROM incident_schema_migrations")
-        #expect(count.first?[0] == "8", "the seven migrations and the newer one")
+        #expect(count.first?[0] == "9", "the eight migrations and the newer one")
     }
 
     @Test func aStoreMissingATableIsDamaged() async throws {
@@ -114,7 +114,7 @@ struct PostgresStoreTests {
         try service.write(toFile: cli.directory.path(".pg_service.conf"), atomically: true, encoding: .utf8)
         let viaService = try await cli.run(
             "db", "check", "--db", "postgres://", environment: ["PGSERVICE": "incidents"])
-        #expect(viaService.status == 0 && viaService.stdout.contains("7 migration(s)"), "\(viaService.stderr)")
+        #expect(viaService.status == 0 && viaService.stdout.contains("8 migration(s)"), "\(viaService.stderr)")
     }
 }
 

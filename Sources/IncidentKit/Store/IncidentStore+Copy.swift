@@ -7,7 +7,7 @@ extension IncidentStore {
         ("incident_source", "key"),
         ("alert", "id"), ("decision", "id"), ("decision_option", "decision_id, position"),
         ("decision_consequence", "decision_id, position"), ("decision_incident", "decision_id, incident_id"),
-        ("decision_slo", "decision_id, slo"),
+        ("decision_slo", "decision_id, slo"), ("chaos_experiment", "id"),
     ]
 
     /// How many rows one INSERT of a copy writes: well under both engines' limits on arguments (SQLite 32,766,
@@ -22,9 +22,9 @@ extension IncidentStore {
     }
 
     /// Copies every record of this store (deploys, incidents with their timelines, action items and sources,
-    /// alerts, decisions) into `destination`, keeping every id, from one consistent read to one transaction of the
-    /// destination; the destination must hold no record yet. SQLite and PostgreSQL stores copy either way.
-    /// Returns what the copy holds.
+    /// alerts, decisions, chaos experiments) into `destination`, keeping every id, from one consistent read to
+    /// one transaction of the destination; the destination must hold no record yet. SQLite and PostgreSQL
+    /// stores copy either way. Returns what the copy holds.
     public func copy(to destination: IncidentStore) async throws -> DatabaseHealth {
         let tables = try await read { db in
             try Self.copiedTables.map { table, order in
@@ -40,7 +40,8 @@ extension IncidentStore {
             let held: Int =
                 try db.value(
                     "SELECT (SELECT count(*) FROM incident) + (SELECT count(*) FROM alert) "
-                        + "+ (SELECT count(*) FROM decision) + (SELECT count(*) FROM deploy)") ?? 0
+                        + "+ (SELECT count(*) FROM decision) + (SELECT count(*) FROM deploy) "
+                        + "+ (SELECT count(*) FROM chaos_experiment)") ?? 0
             guard held == 0 else {
                 throw IncidentError.conflict(
                     "\(name) holds records already; copy into a new file or an empty database, so that ids stay as "

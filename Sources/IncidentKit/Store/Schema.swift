@@ -193,6 +193,31 @@ enum Schema {
                     CREATE INDEX incident_caused_by ON incident(caused_by);
                     """)
         }
+        migrator.registerMigration("v8 chaos experiments") { db in
+            // Every draw of `incident chaos run`: run (an injected incident), halted or skipped, with the reason
+            // (docs/contract.md, "Chaos").
+            try db.execute(
+                sql: """
+                    CREATE TABLE chaos_experiment (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        pool TEXT NOT NULL CHECK (length(pool) > 0),
+                        service TEXT NOT NULL CHECK (length(service) > 0),
+                        name TEXT NOT NULL CHECK (length(name) > 0),
+                        fault TEXT NOT NULL,
+                        scope TEXT NOT NULL,
+                        hold_s REAL NOT NULL,
+                        started_at INTEGER NOT NULL,
+                        ended_at INTEGER,
+                        outcome TEXT NOT NULL CHECK (outcome IN ('running','completed','halted','skipped')),
+                        reason TEXT,
+                        incident_id INTEGER REFERENCES incident(id),
+                        author TEXT NOT NULL,
+                        CHECK (ended_at IS NULL OR ended_at >= started_at)
+                    );
+                    CREATE INDEX chaos_experiment_pool_started ON chaos_experiment(pool, started_at);
+                    CREATE INDEX chaos_experiment_incident ON chaos_experiment(incident_id);
+                    """)
+        }
         return migrator
     }()
 }

@@ -1,6 +1,9 @@
 import ArgumentParser
 import IncidentKit
 
+/// Every record a store keeps: incidents, decisions, deploys, chaos experiments.
+typealias Store = any IncidentRepository & DecisionRepository & DeployRepository & ChaosRepository
+
 /// `--db`: which database file a command uses, and how it is opened.
 struct DatabaseOption: ParsableArguments {
     @Option(
@@ -23,13 +26,13 @@ struct DatabaseOption: ParsableArguments {
     /// With `create` false a missing file is not created: `body` works on an empty store in memory (dry
     /// runs).
     func writing<T>(
-        create: Bool = true, _ body: (any IncidentRepository & DecisionRepository & DeployRepository) async throws -> T
+        create: Bool = true, _ body: (Store) async throws -> T
     ) async throws -> T {
         try await body(IncidentStore.connect(to: path, ifMissing: create ? .create : .writeInMemory))
     }
 
     /// The store for a command that only reads: a missing file reads as an empty history.
-    func reading() async throws -> any IncidentRepository & DecisionRepository & DeployRepository {
+    func reading() async throws -> Store {
         try await IncidentStore.connect(to: path, ifMissing: .readEmpty)
     }
 

@@ -72,10 +72,16 @@ struct SLOOptions: ParsableArguments {
         }
     }
 
+    /// A meter on the Prometheus these options name, in their profile; each query may take `timeout`.
+    func meter(timeout: Duration = .seconds(30)) throws -> SLOMeter {
+        SLOMeter(
+            prometheus: try PrometheusClient(url: PrometheusClient.url(explicit: prometheus), timeout: timeout),
+            profile: profile.profile)
+    }
+
     /// Measures `slos` at `now` with the incidents of `store`.
     func measure(_ slos: [SLO], store: any IncidentRepository, now: Timestamp) async throws -> [SLOMeasurement] {
-        let meter = SLOMeter(
-            prometheus: try PrometheusClient(url: PrometheusClient.url(explicit: prometheus)), profile: profile.profile)
+        let meter = try meter()
         let longest = slos.map { profile.profile.seconds($0.window) }.max() ?? 0
         let incidents = try await store.list(IncidentFilter(since: now.adding(seconds: -Double(longest))))
         return try await meter.measure(slos, incidents: incidents, now: now)

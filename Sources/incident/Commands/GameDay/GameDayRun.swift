@@ -189,8 +189,8 @@ extension IncidentCommand {
                         ).run()
                     }
                 }
-                if let prometheusURL, !scorecard.interrupted {
-                    try await measureCost(of: &scorecard, prometheus: prometheusURL, service: scenario.service)
+                if prometheusURL != nil, !scorecard.interrupted {
+                    try await measureCost(of: &scorecard, service: scenario.service)
                 }
             } catch {
                 await supervisor?.stop()
@@ -223,7 +223,7 @@ extension IncidentCommand {
         /// last step's end: the share of bad events from the step's start to its recovery, times its span,
         /// over the window's error budget (the share of the budget a window of that traffic allows). A cost
         /// that cannot be measured is a warning, not a failed game day.
-        private func measureCost(of scorecard: inout Scorecard, prometheus: String, service: String) async throws {
+        private func measureCost(of scorecard: inout Scorecard, service: String) async throws {
             let ids = scorecard.steps.compactMap(\.incident)
             guard !ids.isEmpty else { return }
             do {
@@ -233,9 +233,7 @@ extension IncidentCommand {
                 var incidents: [Incident] = []
                 for id in ids { incidents.append(try await store.detail(id).incident) }
                 await pause(seconds: Self.scrapeMargin)
-                let meter = SLOMeter(
-                    prometheus: try PrometheusClient(url: prometheus, timeout: .seconds(5)),
-                    profile: slo.profile.profile)
+                let meter = try slo.meter(timeout: .seconds(5))
                 for measurement in try await meter.measure(slos, incidents: incidents, now: .now) {
                     for cost in measurement.incidents {
                         guard let index = scorecard.steps.firstIndex(where: { $0.incident == cost.id }) else {
