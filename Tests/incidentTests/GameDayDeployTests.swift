@@ -55,6 +55,10 @@ struct GameDayDeployTests {
         esac
         """#
 
+    /// The game day's options: its probe of the healthy app never detects a step here (100 failed rounds in a
+    /// row would take 25 s), so each detection is the deploy's own, even when a loaded machine slows a probe.
+    static let options = ["--json", "--interval", "250ms", "--fail-after", "100"]
+
     func setUp(_ steps: String) throws -> (cli: CLI, scenario: String, command: String) {
         let cli = try CLI()
         let command = cli.directory.path("deploy.sh")
@@ -71,9 +75,8 @@ struct GameDayDeployTests {
             "  - {name: stopped, deploy: stopped, strategy: canary}\n  - {name: through, deploy: through}\n")
         let run = try await cli.run(
             [
-                "gameday", "run", scenario, "--json", "--deploy-command", command, "--interval", "250ms",
-                "--fail-after", "2", "--recover-after", "2",
-            ],
+                "gameday", "run", scenario, "--deploy-command", command, "--recover-after", "2",
+            ] + Self.options,
             environment: app.cliEnvironment.merging(["INCIDENT_BIN": CLI.binary.path, "PROMETHEUS_URL": ""]) { $1 })
         #expect(run.status == 0, "\(run.stderr)")
         let scorecard = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
@@ -111,7 +114,7 @@ struct GameDayDeployTests {
         let app = try await AppUnderTest()
         let (cli, scenario, command) = try setUp("  - deploy: dies\n  - {deploy: blind, strategy: canary}\n")
         let run = try await cli.run(
-            ["gameday", "run", scenario, "--json", "--deploy-command", command, "--interval", "250ms"],
+            ["gameday", "run", scenario, "--deploy-command", command] + Self.options,
             environment: app.cliEnvironment.merging(["INCIDENT_BIN": CLI.binary.path, "PROMETHEUS_URL": ""]) { $1 })
         #expect(run.status == 0, "\(run.stderr)")
         let scorecard = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
