@@ -1,6 +1,7 @@
 import Conventions
 import Foundation
 import IncidentKit
+import Synchronization
 
 /// How results reach the user: JSON for scripts, aligned text for people.
 enum Output {
@@ -13,9 +14,36 @@ enum Output {
 
     /// The text ``json(_:snakeCase:)`` prints, without its newline.
     static func jsonText(_ value: some Encodable, snakeCase: Bool = false) throws -> String {
+        guard snakeCase else { return try StableJSONWriter(pretty: true).text(value) }
         let encoder = JSONEncoder.stable(pretty: true)
-        if snakeCase { encoder.keyEncodingStrategy = .convertToSnakeCase }
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    /// Prints the array `json(_:)` would print, one element at a time as `body` yields them (and the same
+    /// bytes), so that a whole history is never held in memory.
+    static func jsonArray<Element: Encodable>(
+        _ body: (@Sendable (Element) throws -> Void) async throws -> Void
+    ) async throws {
+        let file = OutputFile(standardOutput: ())
+        let writer = StableJSONWriter(pretty: true)
+        let count = Mutex(0)
+        do {
+            try await body { element in
+                var bytes = Array(
+                    (count.withLock {
+                        $0 += 1
+                        return $0
+                    } == 1 ? "[\n  " : ",\n  ").utf8)
+                try writer.append(element, to: &bytes, depth: 1)
+                try file.write(bytes: bytes)
+            }
+            try file.write(count.withLock { $0 } == 0 ? "[\n\n]\n" : "\n]\n")
+            try file.commit()
+        } catch {
+            file.discard()
+            throw error
+        }
     }
 
     /// True when standard output is a terminal and the user has not asked for plain text (`NO_COLOR`).

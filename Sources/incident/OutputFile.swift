@@ -75,10 +75,24 @@ final class OutputFile: Sendable {
         state = Mutex(State(descriptor: descriptor))
     }
 
+    /// Standard output, buffered the same way: for commands that print a whole history. ``commit()`` writes
+    /// what is left; nothing is replaced.
+    init(standardOutput: Void) {
+        path = "standard output"
+        temporary = nil
+        destination = path
+        state = Mutex(State(descriptor: dup(STDOUT_FILENO)))
+    }
+
     /// Adds `text` to the file; it is written out a megabyte at a time.
     func write(_ text: String) throws(IncidentError) {
+        try write(bytes: text.utf8)
+    }
+
+    /// Adds `bytes` to the file; they are written out a megabyte at a time.
+    func write(bytes: some Collection<UInt8>) throws(IncidentError) {
         try state.withLock { state throws(IncidentError) in
-            state.pending.append(contentsOf: text.utf8)
+            state.pending.append(contentsOf: bytes)
             if state.pending.count >= 1 << 20 { try flush(&state) }
         }
     }

@@ -48,6 +48,30 @@ public struct TimelineEvent: Codable, Sendable, Equatable, FetchableRecord, Muta
     }
 }
 
+extension TimelineEvent {
+    /// Reads a stored row, each column once (see ``Incident/init(row:)``).
+    public init(row: Row) throws {
+        id = try row.value(CodingKeys.id)
+        incidentId = try row.value(CodingKeys.incidentId)
+        at = try row.value(CodingKeys.at)
+        kind = try row.value(CodingKeys.kind)
+        text = try row.value(CodingKeys.text)
+        author = try row.value(CodingKeys.author)
+        recordedAt = try row.value(CodingKeys.recordedAt)
+    }
+
+    /// Writes each column (see ``Incident/encode(to:)-(PersistenceContainer)``).
+    public func encode(to container: inout PersistenceContainer) {
+        container[CodingKeys.id] = id
+        container[CodingKeys.incidentId] = incidentId
+        container[CodingKeys.at] = at
+        container[CodingKeys.kind] = kind
+        container[CodingKeys.text] = text
+        container[CodingKeys.author] = author
+        container[CodingKeys.recordedAt] = recordedAt
+    }
+}
+
 extension TimelineEvent: RecordFields {
     public static let fieldNames = Set(CodingKeys.allCases.map(\.rawValue))
 }

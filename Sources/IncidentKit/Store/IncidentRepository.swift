@@ -67,6 +67,10 @@ public protocol IncidentRepository: Sendable {
     /// Incidents matching `filter`, newest first.
     func list(_ filter: IncidentFilter) async throws -> [Incident]
 
+    /// The incidents ``list(_:)`` returns, given to `body` one at a time, so that memory does not grow with
+    /// the history.
+    func list(_ filter: IncidentFilter, each body: @Sendable (Incident) throws -> Void) async throws
+
     /// The incidents that injected a fault into `target` (`incident inject`) whose end is not on record yet,
     /// oldest first.
     func injectedFaults(target: String) async throws -> [IncidentDetail]

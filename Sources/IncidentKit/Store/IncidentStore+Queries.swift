@@ -17,18 +17,33 @@ extension IncidentStore {
 
     public func list(_ filter: IncidentFilter = IncidentFilter()) async throws -> [Incident] {
         try await read { db in
-            var conditions = SQLConditions()
-            if !filter.statuses.isEmpty {
-                conditions.add(filter.statuses.map { "(\(Self.condition(selecting: $0)))" }.joined(separator: " OR "))
-            }
-            conditions.add(service: filter.service, db)
-            conditions.add("severity = ?", filter.severity)
-            conditions.add("kind = ?", filter.kind)
-            conditions.add("started_at >= ?", filter.since)
+            let query = Self.listQuery(filter, db)
             return try db.records(
-                Incident.self, where: conditions.sql, conditions.arguments,
-                order: "started_at DESC, id DESC", limit: filter.limit)
+                Incident.self, where: query.sql, query.arguments, order: Self.listOrder, limit: filter.limit)
         }
+    }
+
+    public func list(_ filter: IncidentFilter, each body: @Sendable (Incident) throws -> Void) async throws {
+        try await read { db in
+            let query = Self.listQuery(filter, db)
+            let incidents = try db.recordCursor(
+                Incident.self, where: query.sql, query.arguments, order: Self.listOrder, limit: filter.limit)
+            while let incident = try incidents.next() { try body(incident) }
+        }
+    }
+
+    private static let listOrder = "started_at DESC, id DESC"
+
+    private static func listQuery(_ filter: IncidentFilter, _ db: any SQLSession) -> SQLConditions {
+        var conditions = SQLConditions()
+        if !filter.statuses.isEmpty {
+            conditions.add(filter.statuses.map { "(\(Self.condition(selecting: $0)))" }.joined(separator: " OR "))
+        }
+        conditions.add(service: filter.service, db)
+        conditions.add("severity = ?", filter.severity)
+        conditions.add("kind = ?", filter.kind)
+        conditions.add("started_at >= ?", filter.since)
+        return conditions
     }
 
     /// The SQL condition selecting incidents in `status`; it mirrors how ``IncidentStatus`` is derived.

@@ -7,17 +7,14 @@ extension IncidentStore {
         try await read { db in
             let codec = RecordCodec()
             if format == .csv { try write(CSV.line(CSV.columns)) }
-            func records<R: StoredRecord>(_ type: R.Type, order: String) throws -> any Cursor<R> {
-                try db.cursor("SELECT * FROM \(R.databaseTableName) ORDER BY \(order)", []).map { try $0.record() }
-            }
-            let events = try PeekableCursor(records(TimelineEvent.self, order: "incident_id, at, id"))
-            let actions = try PeekableCursor(records(ActionItem.self, order: "incident_id, id"))
+            let events = try PeekableCursor(db.recordCursor(TimelineEvent.self, order: "incident_id, at, id"))
+            let actions = try PeekableCursor(db.recordCursor(ActionItem.self, order: "incident_id, id"))
             let sources = try PeekableCursor(
                 db.cursor("SELECT incident_id, key FROM incident_source ORDER BY incident_id, key", [])
                     .map { (incidentId: $0["incident_id"] as Int64, key: $0["key"] as String) })
-            let deploys = try records(Deploy.self, order: "id")
+            let deploys = try db.recordCursor(Deploy.self)
             while let deploy = try deploys.next() { try write(codec.line(of: deploy, as: format)) }
-            let incidents = try records(Incident.self, order: "id")
+            let incidents = try db.recordCursor(Incident.self)
             while let incident = try incidents.next() {
                 let detail = IncidentDetail(
                     incident: incident,

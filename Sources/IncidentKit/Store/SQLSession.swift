@@ -80,8 +80,23 @@ extension SQLSession {
         _ type: R.Type, where condition: String = "TRUE", _ arguments: [(any DatabaseValueConvertible)?] = [],
         order: String = "id", limit: Int? = nil
     ) throws -> [R] {
-        let sql = "SELECT * FROM \(R.databaseTableName) WHERE \(condition) ORDER BY \(order)"
-        return try rows(sql + (limit.map { " LIMIT \($0)" } ?? ""), values(arguments)).map { try $0.record() }
+        try rows(Self.select(R.self, condition, order, limit), values(arguments)).map { try $0.record() }
+    }
+
+    /// The records ``records(_:where:_:order:limit:)`` returns, one at a time (see ``cursor(_:_:)``), for
+    /// scans of a whole history that must not hold it in memory.
+    func recordCursor<R: StoredRecord>(
+        _ type: R.Type, where condition: String = "TRUE", _ arguments: [(any DatabaseValueConvertible)?] = [],
+        order: String = "id", limit: Int? = nil
+    ) throws -> any Cursor<R> {
+        try cursor(Self.select(R.self, condition, order, limit), values(arguments)).map { try $0.record() }
+    }
+
+    private static func select<R: StoredRecord>(_ type: R.Type, _ condition: String, _ order: String, _ limit: Int?)
+        -> String
+    {
+        "SELECT * FROM \(R.databaseTableName) WHERE \(condition) ORDER BY \(order)"
+            + (limit.map { " LIMIT \($0)" } ?? "")
     }
 
     /// The record of `type` with `id`, if there is one.
@@ -372,5 +387,13 @@ enum Glob {
             }
         }
         return expression + (inClass ? "]$" : "$")
+    }
+}
+
+extension Row {
+    /// The value of the column named by `key`, for records that read their rows column by column; a missing
+    /// column reads as nil for an optional, and a value of another type is a `RowDecodingError`.
+    func value<Value: DatabaseValueConvertible>(_ key: some CodingKey) throws -> Value {
+        try decode(forColumn: key.stringValue)
     }
 }

@@ -25,10 +25,7 @@ extension IncidentCommand {
 
         func run() async throws {
             let store = try await database.reading()
-            guard let output else {
-                return try await store.export(format) { print($0) }
-            }
-            let file = try OutputFile(path: output, replacing: true)
+            let file = try output.map { try OutputFile(path: $0, replacing: true) } ?? OutputFile(standardOutput: ())
             do {
                 try await store.export(format) { try file.write($0 + "\n") }
                 try file.commit()

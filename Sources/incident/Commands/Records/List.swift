@@ -41,15 +41,16 @@ extension IncidentCommand {
 
         func run() async throws {
             let now = Timestamp.now
-            let incidents = try await database.reading().list(
-                IncidentFilter(
-                    statuses: unresolved ? IncidentStatus.unresolved : status, service: filter.service,
-                    severity: filter.severity, kind: filter.kind,
-                    since: try filter.since(now: now), limit: limit))
+            let store = try await database.reading()
+            let selection = IncidentFilter(
+                statuses: unresolved ? IncidentStatus.unresolved : status, service: filter.service,
+                severity: filter.severity, kind: filter.kind, since: try filter.since(now: now), limit: limit)
             if json {
-                try Output.json(incidents.map(IncidentSummary.init))
-                return
+                return try await Output.jsonArray { print in
+                    try await store.list(selection) { try print(IncidentSummary($0)) }
+                }
             }
+            let incidents = try await store.list(selection)
             Output.table(
                 header: ["id", "status", "sev", "service", "age", "ttd", "ttr", "title"],
                 rows: incidents.map { incident in
