@@ -35,6 +35,33 @@ public struct StableJSONWriter: Sendable {
     }
 }
 
+/// JSON strings as Foundation's `JSONEncoder` writes them, for every writer of JSON by hand.
+public enum JSONString {
+    /// Appends `string` quoted (RFC 8259 §7): `"` and `\` escaped, control characters as `\b \t \n \f \r` or
+    /// `\u00xx`, every other character as it is.
+    public static func append(_ string: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
+            case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
+            case 0x08: out.append(contentsOf: #"\b"#.utf8)
+            case 0x09: out.append(contentsOf: #"\t"#.utf8)
+            case 0x0A: out.append(contentsOf: #"\n"#.utf8)
+            case 0x0C: out.append(contentsOf: #"\f"#.utf8)
+            case 0x0D: out.append(contentsOf: #"\r"#.utf8)
+            case ..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: #"\u00"#.utf8)
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 0xF)])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}
+
 /// One encoded value: a scalar already rendered, or a container whose elements are rendered when it is
 /// written (an object's keys are known only once its `encode(to:)` has returned).
 private enum JSONFragment {
@@ -98,24 +125,8 @@ private enum JSONFragment {
     static func quoted(_ text: String) -> String {
         guard text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
         else { return "\"" + text + "\"" }
-        var bytes: [UInt8] = [UInt8(ascii: "\"")]
-        bytes.reserveCapacity(text.utf8.count + 8)
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes += [UInt8(ascii: "\\"), byte]
-            case UInt8(ascii: "\\"): bytes += [UInt8(ascii: "\\"), byte]
-            case 0x08: bytes += Array("\\b".utf8)
-            case 0x09: bytes += Array("\\t".utf8)
-            case 0x0A: bytes += Array("\\n".utf8)
-            case 0x0C: bytes += Array("\\f".utf8)
-            case 0x0D: bytes += Array("\\r".utf8)
-            case ..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                bytes += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
-            default: bytes.append(byte)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
+        var bytes: [UInt8] = []
+        JSONString.append(text, to: &bytes)
         return String(decoding: bytes, as: UTF8.self)
     }
 

@@ -1,3 +1,4 @@
+import Conventions
 import FaultCatalog
 import Foundation
 import Logging
@@ -33,12 +34,12 @@ public struct JSONLogHandler: LogHandler {
         line.append(contentsOf: #"","level":""#.utf8)
         line.append(contentsOf: event.level.rawValue.utf8)
         line.append(contentsOf: #"","message":"#.utf8)
-        JSONText.appendString(event.message.description, to: &line)
+        JSONString.append(event.message.description, to: &line)
         var merged = event.metadata.map { metadata.merging($0) { _, new in new } } ?? metadata
         if let error = event.error { merged["error"] = .string("\(error)") }
         for key in merged.keys.sorted() {
             line.append(UInt8(ascii: ","))
-            JSONText.appendString(key, to: &line)
+            JSONString.append(key, to: &line)
             line.append(UInt8(ascii: ":"))
             JSONText.append(merged[key]!, to: &line)
         }
@@ -52,13 +53,13 @@ enum JSONText {
     static func append(_ value: Logger.MetadataValue, to out: inout [UInt8]) {
         switch value {
         case .string(let string):
-            appendString(string, to: &out)
+            JSONString.append(string, to: &out)
         case .stringConvertible(let convertible):
             switch convertible {
             case let number as Int: out.append(contentsOf: String(number).utf8)
             case let number as Double where number.isFinite: out.append(contentsOf: String(number).utf8)
             case let flag as Bool: out.append(contentsOf: String(flag).utf8)
-            default: appendString(convertible.description, to: &out)
+            default: JSONString.append(convertible.description, to: &out)
             }
         case .array(let values):
             out.append(UInt8(ascii: "["))
@@ -71,33 +72,12 @@ enum JSONText {
             out.append(UInt8(ascii: "{"))
             for (index, key) in dictionary.keys.sorted().enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                appendString(key, to: &out)
+                JSONString.append(key, to: &out)
                 out.append(UInt8(ascii: ":"))
                 append(dictionary[key]!, to: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
-    }
-
-    /// `string` as a quoted JSON string (RFC 8259 §7): quote, backslash and control characters escaped.
-    static func appendString(_ string: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for byte in string.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
-            case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
-            case UInt8(ascii: "\n"): out.append(contentsOf: #"\n"#.utf8)
-            case UInt8(ascii: "\r"): out.append(contentsOf: #"\r"#.utf8)
-            case UInt8(ascii: "\t"): out.append(contentsOf: #"\t"#.utf8)
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: #"\u00"#.utf8)
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0xF)])
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
     }
 }
 
