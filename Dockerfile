@@ -1,14 +1,16 @@
-# The service under test (`app`) and the `incident` CLI in one small image.
+# The service under test (`app`), the `incident` CLI and its receiver (`incident-serve`) in one small image.
 #   docker build -t incident-app .
 #   docker run --rm -p 8080:8080 -e APP_ADMIN_TOKEN=change-me incident-app
-# Both binaries link the Swift standard library and Foundation statically, so the runtime image needs
-# only Debian's C and C++ runtimes and SQLite. They are stripped (216 MB to 138 MB): the slim image has no
-# Swift backtracer to symbolicate a crash with anyway.
+# The three are one multi-call binary (incident-multicall, told apart by argv[0]) that links the Swift standard
+# library and Foundation statically: the runtime and Foundation's ICU data (34 MB) are in the image once, not
+# once per program. The runtime stage starts from scratch and holds that binary, the shared libraries it and
+# libpq load (read off `ldd`), the time zone database and a user: no shell, no package manager, 231 MB to
+# 103 MB. The binary is stripped: no Swift backtracer is in the image to symbolicate a crash with anyway.
 
 # ---- build: the official Swift toolchain image ----
 FROM swift:6.3-bookworm AS build
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libsqlite3-dev \
+    && apt-get install -y --no-install-recommends libsqlite3-dev libpq5 tzdata \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Dependencies are resolved, at the pinned versions, in a layer of their own: it is rebuilt only when
@@ -18,27 +20,41 @@ RUN swift package resolve
 COPY Sources ./Sources
 COPY app ./app
 COPY Tests ./Tests
-RUN swift build -c release --static-swift-stdlib --product app \
-    && swift build -c release --static-swift-stdlib --product incident \
-    && mkdir /staging \
-    && cp "$(swift build -c release --show-bin-path)/app" "$(swift build -c release --show-bin-path)/incident" /staging/ \
-    && strip /staging/app /staging/incident
+RUN swift build -c release --static-swift-stdlib --product incident-multicall \
+    && install -D --strip "$(swift build -c release --show-bin-path)/incident-multicall" /rootfs/usr/local/bin/incident \
+    && ln -s incident /rootfs/usr/local/bin/app \
+    && ln -s incident /rootfs/usr/local/bin/incident-serve
+# The runtime's root file system: the libraries the binary needs and the ones libpq (loaded on first use of a
+# postgres:// store) needs, found by ldd, with a loader cache; zoneinfo for TZ; a user; /tmp for SQLite.
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+RUN mkdir -p /rootfs/usr/lib/x86_64-linux-gnu /rootfs/lib64 /rootfs/etc /rootfs/usr/share \
+    && { ldd /rootfs/usr/local/bin/incident; ldd /usr/lib/x86_64-linux-gnu/libpq.so.5; } \
+        | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | sort -u \
+        | xargs -I {} cp --dereference {} /rootfs/usr/lib/x86_64-linux-gnu/ \
+    && cp --dereference /usr/lib/x86_64-linux-gnu/libpq.so.5 /rootfs/usr/lib/x86_64-linux-gnu/ \
+    && cp --dereference /lib64/ld-linux-x86-64.so.2 /rootfs/lib64/ \
+    && echo /usr/lib/x86_64-linux-gnu > /rootfs/etc/ld.so.conf \
+    && ldconfig -r /rootfs \
+    && cp -a /usr/share/zoneinfo /rootfs/usr/share/ \
+    && printf 'root:x:0:0:root:/root:/usr/sbin/nologin\napp:x:10001:10001::/data:/usr/sbin/nologin\n' > /rootfs/etc/passwd \
+    && printf 'root:x:0:\napp:x:10001:\n' > /rootfs/etc/group \
+    && install -d -m 1777 /rootfs/tmp \
+    && install -d /owned/data
 
-# ---- runtime: slim Debian, non-root ----
-FROM debian:bookworm-slim
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends libsqlite3-0 libpq5 \
-    && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --user-group --uid 10001 --home-dir /data --create-home --shell /usr/sbin/nologin app
-COPY --from=build /staging/app /staging/incident /usr/local/bin/
+# ---- runtime: only what the binary loads, non-root ----
+FROM scratch
+COPY --from=build /rootfs /
+# /data, the working directory and the databases' home, belongs to the user (the contents of /owned: /data).
+COPY --from=build --chown=10001:10001 /owned /
 USER 10001:10001
 WORKDIR /data
-ENV APP_HOST=0.0.0.0 \
+ENV PATH=/usr/local/bin \
+    APP_HOST=0.0.0.0 \
     APP_PORT=8080 \
     APP_DATA=/data/app.db \
     INCIDENT_DB=/data/incidents.db
 EXPOSE 8080
-# `app healthcheck` asks /readyz on APP_PORT: no curl in the image.
+# `app healthcheck` asks /readyz on APP_PORT: no curl (and no shell) in the image.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 CMD ["app", "healthcheck"]
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["app"]

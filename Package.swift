@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "incident", targets: ["incident"]),
         .executable(name: "app", targets: ["app"]),
         .executable(name: "incident-serve", targets: ["incident-serve"]),
+        .executable(name: "incident-multicall", targets: ["incident-multicall"]),
         .library(name: "IncidentKit", targets: ["IncidentKit"]),
         .library(name: "FaultLab", targets: ["FaultLab"]),
     ],
@@ -92,23 +93,24 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .executableTarget(
-            name: "incident",
+        // The three command lines as libraries, so that the container image can carry them in one binary.
+        .target(
+            name: "IncidentCLI",
             dependencies: [
                 "Conventions", "FaultCatalog", "GameDay", "IncidentKit", "PostgresSupport", "SLOKit", "SLOStatus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(
-            name: "incident-serve",
+        .target(
+            name: "ServeCLI",
             dependencies: [
                 "Conventions", "IncidentKit", "IncidentServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .executableTarget(
-            name: "app",
+        .target(
+            name: "AppCLI",
             dependencies: [
                 "Conventions", "FaultLab", "LabHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -116,6 +118,11 @@ let package = Package(
             ],
             path: "app"
         ),
+        // Each executable is one line over its library; incident-multicall is all three, told apart by argv[0].
+        .executableTarget(name: "incident", dependencies: ["IncidentCLI"]),
+        .executableTarget(name: "incident-serve", dependencies: ["ServeCLI"]),
+        .executableTarget(name: "app", dependencies: ["AppCLI"]),
+        .executableTarget(name: "incident-multicall", dependencies: ["AppCLI", "IncidentCLI", "ServeCLI"]),
         .target(
             name: "TestSupport",
             dependencies: ["Conventions", "PostgresSupport", .product(name: "GRDB", package: "GRDB.swift")],

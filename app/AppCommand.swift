@@ -2,7 +2,6 @@ import ArgumentParser
 import FaultLab
 
 /// `app`: the HTTP service that game days break on purpose (docs/contract.md, "The service").
-@main
 struct AppCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "app",
@@ -11,4 +10,10 @@ struct AppCommand: AsyncParsableCommand {
         subcommands: [Serve.self, Healthcheck.self],
         defaultSubcommand: Serve.self
     )
+}
+
+/// Runs `app`: its executable and the container image's multi-call binary.
+public enum AppMain {
+    /// Parses the process's arguments, runs the subcommand (`serve` by default) and exits with its status.
+    public static func main() async { await AppCommand.main() }
 }

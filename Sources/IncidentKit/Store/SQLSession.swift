@@ -393,7 +393,39 @@ enum Glob {
 extension Row {
     /// The value of the column named by `key`, for records that read their rows column by column; a missing
     /// column reads as nil for an optional, and a value of another type is a `RowDecodingError`.
-    func value<Value: DatabaseValueConvertible>(_ key: some CodingKey) throws -> Value {
+    func value<Value: DatabaseValueConvertible>(_ key: any CodingKey) throws -> Value {
         try decode(forColumn: key.stringValue)
+    }
+
+    // The types records are made of, read without GRDB's generic decoding, which looks up the metadata of
+    // `Optional<T>` at run time for every value (a fifth of a listing): the column's raw value, converted here.
+
+    func value(_ key: any CodingKey) throws -> String { try value(key, String.fromDatabaseValue) }
+    func value(_ key: any CodingKey) throws -> String? { try optional(key, String.fromDatabaseValue) }
+    func value(_ key: any CodingKey) throws -> Int64 { try value(key, Int64.fromDatabaseValue) }
+    func value(_ key: any CodingKey) throws -> Int64? { try optional(key, Int64.fromDatabaseValue) }
+    func value(_ key: any CodingKey) throws -> Bool { try value(key, Bool.fromDatabaseValue) }
+    func value(_ key: any CodingKey) throws -> Timestamp { try value(key, Timestamp.fromDatabaseValue) }
+    func value(_ key: any CodingKey) throws -> Timestamp? { try optional(key, Timestamp.fromDatabaseValue) }
+
+    func value<Value: RawRepresentable & DatabaseValueConvertible>(_ key: any CodingKey) throws -> Value
+    where Value.RawValue == String {
+        try value(key) { String.fromDatabaseValue($0).flatMap(Value.init(rawValue:)) }
+    }
+
+    /// Column `key` as `convert` reads its raw value; a value `convert` refuses (or a missing column) is read
+    /// again by GRDB, for its error.
+    private func value<Value: DatabaseValueConvertible>(
+        _ key: any CodingKey, _ convert: (DatabaseValue) -> Value?
+    ) throws -> Value {
+        // The untyped subscript reads the value without generics: NULL and a missing column are both nil.
+        if let value = convert(self[key.stringValue]?.databaseValue ?? .null) { return value }
+        return try decode(forColumn: key.stringValue)
+    }
+
+    private func optional<Value: DatabaseValueConvertible>(
+        _ key: any CodingKey, _ convert: (DatabaseValue) -> Value?
+    ) throws -> Value? {
+        try value(key) { raw in raw.isNull ? .some(nil) : convert(raw).map(Optional.some) }
     }
 }

@@ -5,7 +5,6 @@ import IncidentKit
 import PostgresSupport
 
 /// The `incident` command: records failures and what they taught.
-@main
 struct IncidentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "incident",
@@ -137,4 +136,10 @@ struct IncidentCommand: AsyncParsableCommand {
         rest.insert(contentsOf: arguments.prefix(count), at: rest.firstIndex(of: "--") ?? rest.endIndex)
         return rest
     }
+}
+
+/// Runs the `incident` command line: the `incident` executable and the container image's multi-call binary.
+public enum IncidentMain {
+    /// Parses the process's arguments, runs the command and exits with its status.
+    public static func main() async { await IncidentCommand.main() }
 }

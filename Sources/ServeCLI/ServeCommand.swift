@@ -7,7 +7,6 @@ import Logging
 
 /// `incident-serve`: the Alertmanager webhook receiver, started by `incident serve`. It is an executable of
 /// its own so that the server library is never loaded by the lifecycle commands, which start in milliseconds.
-@main
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "incident serve",
@@ -75,4 +74,10 @@ struct ServeCommand: AsyncParsableCommand {
             missing: "no token: set INCIDENT_SERVE_TOKEN or pass --token-file; the receiver never runs open to anyone"
         ).value
     }
+}
+
+/// Runs `incident-serve`: its executable and the container image's multi-call binary.
+public enum ServeMain {
+    /// Parses the process's arguments, serves until SIGTERM and exits with its status.
+    public static func main() async { await ServeCommand.main() }
 }

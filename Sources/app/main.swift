@@ -1,0 +1,3 @@
+import AppCLI
+
+await AppMain.main()

@@ -1,0 +1,3 @@
+import ServeCLI
+
+await ServeMain.main()

@@ -1,0 +1,3 @@
+import IncidentCLI
+
+await IncidentMain.main()
