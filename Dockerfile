@@ -10,7 +10,7 @@
 # ---- build: the official Swift toolchain image ----
 FROM swift:6.3-bookworm AS build
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libsqlite3-dev libpq5 tzdata \
+    && apt-get install -y --no-install-recommends libsqlite3-dev libpq5 tzdata ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Dependencies are resolved, at the pinned versions, in a layer of their own: it is rebuilt only when
@@ -25,16 +25,23 @@ RUN swift build -c release --static-swift-stdlib --product incident-multicall \
     && ln -s incident /rootfs/usr/local/bin/app \
     && ln -s incident /rootfs/usr/local/bin/incident-serve
 # The runtime's root file system: the libraries the binary needs and the ones libpq (loaded on first use of a
-# postgres:// store) needs, found by ldd, with a loader cache; zoneinfo for TZ; a user; /tmp for SQLite.
+# postgres:// store) needs, found by ldd (a library it cannot find fails the build), with a loader cache; name
+# lookup through /etc/hosts, then DNS; CA certificates (for libpq's sslrootcert); zoneinfo for TZ; a user;
+# /tmp for SQLite. Paths follow the build machine's architecture.
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-RUN mkdir -p /rootfs/usr/lib/x86_64-linux-gnu /rootfs/lib64 /rootfs/etc /rootfs/usr/share \
-    && { ldd /rootfs/usr/local/bin/incident; ldd /usr/lib/x86_64-linux-gnu/libpq.so.5; } \
-        | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | sort -u \
-        | xargs -I {} cp --dereference {} /rootfs/usr/lib/x86_64-linux-gnu/ \
-    && cp --dereference /usr/lib/x86_64-linux-gnu/libpq.so.5 /rootfs/usr/lib/x86_64-linux-gnu/ \
-    && cp --dereference /lib64/ld-linux-x86-64.so.2 /rootfs/lib64/ \
-    && echo /usr/lib/x86_64-linux-gnu > /rootfs/etc/ld.so.conf \
+RUN LIBS=/usr/lib/"$(uname -m)"-linux-gnu \
+    && { ldd /rootfs/usr/local/bin/incident && ldd "$LIBS"/libpq.so.5; } > /tmp/needed \
+    && if grep 'not found' /tmp/needed; then echo "ldd: a library is missing" >&2; exit 1; fi \
+    && LOADER=$(awk '$1 ~ /^\/.*ld-linux/ { print $1; exit }' /tmp/needed) \
+    && mkdir -p /rootfs"$LIBS" /rootfs"$(dirname "$LOADER")" /rootfs/etc/ssl/certs /rootfs/usr/share \
+    && awk '$2 == "=>" && $3 ~ /^\// { print $3 }' /tmp/needed | sort -u \
+        | xargs -I {} cp --dereference {} /rootfs"$LIBS"/ \
+    && cp --dereference "$LIBS"/libpq.so.5 /rootfs"$LIBS"/ \
+    && cp --dereference "$LOADER" /rootfs"$LOADER" \
+    && echo "$LIBS" > /rootfs/etc/ld.so.conf \
     && ldconfig -r /rootfs \
+    && printf 'passwd: files\ngroup: files\nhosts: files dns\n' > /rootfs/etc/nsswitch.conf \
+    && cp /etc/ssl/certs/ca-certificates.crt /rootfs/etc/ssl/certs/ \
     && cp -a /usr/share/zoneinfo /rootfs/usr/share/ \
     && printf 'root:x:0:0:root:/root:/usr/sbin/nologin\napp:x:10001:10001::/data:/usr/sbin/nologin\n' > /rootfs/etc/passwd \
     && printf 'root:x:0:\napp:x:10001:\n' > /rootfs/etc/group \

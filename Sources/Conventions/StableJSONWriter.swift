@@ -28,7 +28,13 @@ public struct StableJSONWriter: Sendable {
             var json = JSONOutput(bytes: [], pretty: pretty, depth: depth)
             swap(&json.bytes, &output)
             defer { swap(&json.bytes, &output) }
-            return try json.object(record)
+            let start = json.bytes.count
+            do {
+                return try json.object(record)
+            } catch {
+                json.bytes.removeSubrange(start...)  // nothing of a value that failed, as on the other path
+                throw error
+            }
         }
         let fragment = try JSONFragment.of(value)
         fragment.write(to: &output, depth: depth, pretty: pretty, orders: orders)

@@ -118,5 +118,12 @@ struct RecordJSONTests {
         #expect(try keys(detail) == Set(IncidentDetail.jsonMembers.keys))
         #expect(try keys(IncidentSummary(detail.incident)) == Set(IncidentSummary.jsonMembers.keys))
         #expect(try keys(detail.incident) == Set(Incident.jsonMembers.keys))
+        #expect(try keys(detail.incident.durations) == Set(Durations.jsonMembers.keys))
+        let event = TimelineEvent(
+            id: 1, incidentId: 1, at: Self.time(), kind: TimelineEventKind.allCases[0], text: "t", author: "a",
+            recordedAt: Self.time())
+        #expect(try keys(event) == Set(TimelineEvent.jsonMembers.keys))
+        #expect(
+            try keys(ActionItem(incidentId: 1, title: "t", createdAt: Self.time())) == Set(ActionItem.jsonMembers.keys))
     }
 }
