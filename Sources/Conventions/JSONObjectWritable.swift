@@ -80,13 +80,10 @@ public struct JSONOutput {
         bytes.append(UInt8(ascii: "{"))
         var written = 0
         for (key, member) in Value.jsonMembers.members where member.isAbsent?(value) != true {
-            if written > 0 { bytes.append(UInt8(ascii: ",")) }
-            newline(depth + 1)
-            bytes += key
-            bytes.append(contentsOf: (pretty ? " : " : ":").utf8)
-            depth += 1
+            beginElement(written)
+            self.key(key)
             try member.write(value, &self)
-            depth -= 1
+            endElement()
             written += 1
         }
         close(UInt8(ascii: "}"), empty: written == 0)
@@ -100,14 +97,32 @@ public struct JSONOutput {
     {
         bytes.append(UInt8(ascii: "["))
         for (index, element) in elements.enumerated() {
-            if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            newline(depth + 1)
-            depth += 1
+            beginElement(index)
             try write(&self, element)
-            depth -= 1
+            endElement()
         }
         close(UInt8(ascii: "]"), empty: elements.isEmpty)
     }
+
+    /// Begins element `index` of the container being written (after its opening bracket): a comma after the
+    /// first, its own line when pretty, and one level deeper until ``endElement()``.
+    @inlinable
+    mutating func beginElement(_ index: Int) {
+        if index > 0 { bytes.append(UInt8(ascii: ",")) }
+        newline(depth + 1)
+        depth += 1
+    }
+
+    /// An object member's key, already quoted, and the separator before its value. Inlined, so that the
+    /// append is specialized for the bytes given.
+    @inlinable
+    mutating func key(_ quoted: some Sequence<UInt8>) {
+        bytes.append(contentsOf: quoted)
+        bytes.append(contentsOf: (pretty ? " : " : ":").utf8)
+    }
+
+    @inlinable
+    mutating func endElement() { depth -= 1 }
 
     /// Ends a container as Foundation does: pretty, an empty one is an empty line (`{\n\n}`).
     @usableFromInline

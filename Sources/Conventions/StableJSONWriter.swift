@@ -24,10 +24,10 @@ public struct StableJSONWriter: Sendable {
     /// Appends `value` as JSON to `output`, indented as if it stood `depth` levels deep (pretty output only: an
     /// array written element by element gives each element depth 1).
     public func append(_ value: some Encodable, to output: inout [UInt8], depth: Int = 0) throws {
+        var json = JSONOutput(bytes: [], pretty: pretty, depth: depth)
+        swap(&json.bytes, &output)
+        defer { swap(&json.bytes, &output) }
         if let record = value as? any JSONObjectWritable {
-            var json = JSONOutput(bytes: [], pretty: pretty, depth: depth)
-            swap(&json.bytes, &output)
-            defer { swap(&json.bytes, &output) }
             let start = json.bytes.count
             do {
                 return try json.object(record)
@@ -36,8 +36,7 @@ public struct StableJSONWriter: Sendable {
                 throw error
             }
         }
-        let fragment = try JSONFragment.of(value)
-        fragment.write(to: &output, depth: depth, pretty: pretty, orders: orders)
+        try JSONFragment.of(value).write(to: &json, orders: orders)
     }
 
     /// `value` as JSON text.
@@ -162,18 +161,12 @@ private enum JSONFragment {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    func write(to output: inout [UInt8], depth: Int, pretty: Bool, orders: KeyOrders) {
+    /// Writes the value, containers framed by `json` as records that write themselves are.
+    func write(to json: inout JSONOutput, orders: KeyOrders) {
         switch self {
-        case .scalar(let text): output += text.utf8
-        case .deferred(let encoder):
-            (encoder.fragment ?? .object(JSONObject())).write(to: &output, depth: depth, pretty: pretty, orders: orders)
-        case .array(let array):
-            Self.writeContainer(
-                array.elements.count, open: UInt8(ascii: "["), close: UInt8(ascii: "]"), to: &output, depth: depth,
-                pretty: pretty, orders: orders
-            ) {
-                (nil, array.elements[$0])
-            }
+        case .scalar(let text): json.bytes += text.utf8
+        case .deferred(let encoder): (encoder.fragment ?? .object(JSONObject())).write(to: &json, orders: orders)
+        case .array(let array): json.array(array.elements) { $1.write(to: &$0, orders: orders) }
         case .object(let object):
             let fields = object.fields
             let kept = orders.order(of: fields.map(\.key)) { keys in
@@ -184,40 +177,15 @@ private enum JSONFragment {
                 return sorted.indices.filter { $0 + 1 == sorted.count || keys[sorted[$0 + 1]] != keys[sorted[$0]] }
                     .map { sorted[$0] }
             }
-            Self.writeContainer(
-                kept.count, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"), to: &output, depth: depth,
-                pretty: pretty,
-                orders: orders
-            ) {
-                fields[kept[$0]]
+            json.bytes.append(UInt8(ascii: "{"))
+            for (index, position) in kept.enumerated() {
+                json.beginElement(index)
+                json.key(Self.quoted(fields[position].key).utf8)
+                fields[position].value.write(to: &json, orders: orders)
+                json.endElement()
             }
+            json.close(UInt8(ascii: "}"), empty: kept.isEmpty)
         }
-    }
-
-    /// Writes a container of `count` elements, asking `element` for each one's key (nil in an array) and value.
-    private static func writeContainer(
-        _ count: Int, open: UInt8, close: UInt8, to output: inout [UInt8], depth: Int, pretty: Bool,
-        orders: KeyOrders, element: (Int) -> (key: String?, value: JSONFragment)
-    ) {
-        output.append(open)
-        func newline(_ depth: Int) {
-            guard pretty else { return }
-            output.append(UInt8(ascii: "\n"))
-            output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * depth))
-        }
-        if count == 0, pretty { output.append(UInt8(ascii: "\n")) }
-        for index in 0..<count {
-            if index > 0 { output.append(UInt8(ascii: ",")) }
-            newline(depth + 1)
-            let (key, value) = element(index)
-            if let key {
-                output.append(contentsOf: quoted(key).utf8)
-                if pretty { output.append(contentsOf: " : ".utf8) } else { output.append(UInt8(ascii: ":")) }
-            }
-            value.write(to: &output, depth: depth + 1, pretty: pretty, orders: orders)
-        }
-        if count > 0 || pretty { newline(depth) }
-        output.append(close)
     }
 }
 

@@ -1,5 +1,6 @@
 import Conventions
 import Foundation
+import TestSupport
 import Testing
 
 /// `StableJSONWriter` promises Foundation's bytes: every check compares it with `JSONEncoder.stable(pretty:)`
@@ -67,16 +68,6 @@ struct StableJSONWriterTests {
         }
     }
 
-    static func randomText(_ random: inout some RandomNumberGenerator) -> String {
-        let pool: [ClosedRange<UInt32>] = [0...0x7F, 0x80...0x7FF, 0x2000...0x206F, 0xE000...0xFFFD, 0x1F600...0x1F64F]
-        var text = ""
-        for _ in 0..<Int.random(in: 0...24, using: &random) {
-            let range = pool.randomElement(using: &random)!
-            text.unicodeScalars.append(Unicode.Scalar(UInt32.random(in: range, using: &random))!)
-        }
-        return text
-    }
-
     static func randomDouble(_ random: inout some RandomNumberGenerator) -> Double {
         switch Int.random(in: 0..<4, using: &random) {
         case 0: Double(Int64.random(in: -1_000_000_000...1_000_000_000, using: &random)) / 1000
@@ -90,17 +81,18 @@ struct StableJSONWriterTests {
 
     static func randomSample(_ random: inout some RandomNumberGenerator) -> Sample {
         Sample(
-            text: randomText(&random), number: randomDouble(&random), float: Float(randomDouble(&random) / 1e280),
+            text: randomText(using: &random), number: randomDouble(&random),
+            float: Float(randomDouble(&random) / 1e280),
             integers: (0..<Int.random(in: 0...3, using: &random)).map { _ in
                 Int64.random(in: .min ... .max, using: &random)
             },
             small: Int8.random(in: .min ... .max, using: &random),
             unsigned: UInt64.random(in: 0...UInt64.max, using: &random),
-            flag: Bool.random(using: &random), missing: Bool.random(using: &random) ? randomText(&random) : nil,
+            flag: Bool.random(using: &random), missing: Bool.random(using: &random) ? randomText(using: &random) : nil,
             present: Bool.random(using: &random) ? Int.random(in: -9...9, using: &random) : nil,
-            nested: [Dictionary([(randomText(&random), 1), (randomText(&random), 2)]) { $1 }, [:]],
+            nested: [Dictionary([(randomText(using: &random), 1), (randomText(using: &random), 2)]) { $1 }, [:]],
             keyedByNumber: Dictionary([
-                (Int.random(in: -99...99, using: &random), randomText(&random)), (10, "ten"), (9, "nine"),
+                (Int.random(in: -99...99, using: &random), randomText(using: &random)), (10, "ten"), (9, "nine"),
             ]) { $1 })
     }
 

@@ -1,5 +1,6 @@
 import Conventions
 import Foundation
+import TestSupport
 import Testing
 
 @testable import IncidentKit
@@ -9,13 +10,8 @@ import Testing
 /// records, pretty and compact, at the top level and as array elements.
 struct RecordJSONTests {
     static func text() -> String {
-        let pool: [ClosedRange<UInt32>] = [0...0x7F, 0x80...0x7FF, 0x2000...0x206F, 0x1F600...0x1F64F]
-        var text = ""
-        for _ in 0..<Int.random(in: 0...16) {
-            let range = pool.randomElement()!
-            text.unicodeScalars.append(Unicode.Scalar(UInt32.random(in: range))!)
-        }
-        return text
+        var random = SystemRandomNumberGenerator()
+        return randomText(maxLength: 16, using: &random)
     }
 
     static func maybe<T>(_ value: () -> T) -> T? { Bool.random() ? value() : nil }

@@ -100,3 +100,16 @@ public func runProcess(
         String(decoding: try Data(contentsOf: URL(fileURLWithPath: errorFile)), as: UTF8.self)
     )
 }
+
+/// Random text for property tests of escaping: ASCII with its control characters, two-byte letters,
+/// punctuation and invisible characters (U+2000–U+206F), the private-use area and emoji; up to `maxLength`
+/// characters.
+public func randomText(maxLength: Int = 24, using random: inout some RandomNumberGenerator) -> String {
+    let pool: [ClosedRange<UInt32>] = [0...0x7F, 0x80...0x7FF, 0x2000...0x206F, 0xE000...0xFFFD, 0x1F600...0x1F64F]
+    var text = ""
+    for _ in 0..<Int.random(in: 0...maxLength, using: &random) {
+        let range = pool.randomElement(using: &random)!
+        text.unicodeScalars.append(Unicode.Scalar(UInt32.random(in: range, using: &random))!)
+    }
+    return text
+}

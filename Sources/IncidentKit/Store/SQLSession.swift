@@ -390,16 +390,11 @@ enum Glob {
     }
 }
 
+/// The value of the column named by `key`, for records that read their rows column by column: a missing
+/// column reads as nil for an optional, and a value of another type is a `RowDecodingError`. One function per
+/// type records are made of, reading the column's raw value without GRDB's generic decoding, which looks up the
+/// metadata of `Optional<T>` at run time for every value (a fifth of a listing).
 extension Row {
-    /// The value of the column named by `key`, for records that read their rows column by column; a missing
-    /// column reads as nil for an optional, and a value of another type is a `RowDecodingError`.
-    func value<Value: DatabaseValueConvertible>(_ key: any CodingKey) throws -> Value {
-        try decode(forColumn: key.stringValue)
-    }
-
-    // The types records are made of, read without GRDB's generic decoding, which looks up the metadata of
-    // `Optional<T>` at run time for every value (a fifth of a listing): the column's raw value, converted here.
-
     func value(_ key: any CodingKey) throws -> String { try value(key, String.fromDatabaseValue) }
     func value(_ key: any CodingKey) throws -> String? { try optional(key, String.fromDatabaseValue) }
     func value(_ key: any CodingKey) throws -> Int64 { try value(key, Int64.fromDatabaseValue) }
