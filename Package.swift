@@ -35,7 +35,11 @@ let package = Package(
         // PostgreSQL through libpq, loaded when first used: connections, queries, errors sorted by exit status.
         .target(name: "PostgresSupport"),
         // How both stores open and migrate their SQLite files.
-        .target(name: "SQLiteSupport", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
+            name: "SQLiteSupport",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]),
         // The fault types, parameters and bounds, their JSON and text forms; no server or CLI code.
         .target(name: "FaultCatalog", dependencies: ["Conventions", "RFC3339"]),
         // The facts the app's metrics and the alerting rules share (bucket bounds, profiles), kept once in a

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Load-tests `GET /` of the service with wrk and prints requests per second and p50/p99 latency.
 
-Five servers on the same machine, one at a time, each measured `--rounds` times (interleaved, median kept):
+Six servers on the same machine, one at a time, each measured `--rounds` times (interleaved, median kept):
 
 - python:    `python3 -m http.server` serving a static JSON file as `/` (the stack this project started
              from): HTTP/1.0, a connection per request;
@@ -9,10 +9,12 @@ Five servers on the same machine, one at a time, each measured `--rounds` times 
              threading server, HTTP/1.1 keep-alive, Nagle off;
 - app-off:   the service with APP_FAULT_INJECTION=off (no fault middleware): the baseline of the fault cost;
 - app:       the service as shipped, fault injection on and no fault in force;
-- app-error: the service with an `error` fault of probability 0.1 on every route.
+- app-error: the service with an `error` fault of probability 0.1 on every route;
+- nginx:     nginx (Debian package nginx) with one worker process returning the same reply, its access log on
+             in a JSON format like the service's request log.
 
-Per-request log lines go to /dev/null for every server. Targets (issue #4): app at least 10 times python;
-app within 5 % of app-off. Build first:
+Per-request log lines go to /dev/null for every server. Targets: app at least 10 times python (issue #4);
+app within 5 % of app-off; app at least 0.8 times nginx (issue #24). Build first:
 
     swift build -c release --static-swift-stdlib --product app
     bench/app_bench.py [--app .build/release/app] [--duration 10] [--connections 32] [--rounds 3]
@@ -53,6 +55,32 @@ PYTHON_SERVER = textwrap.dedent("""
     ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Static).serve_forever()
 """)
 
+NGINX_CONFIG = textwrap.dedent("""
+    worker_processes 1;
+    daemon off;
+    pid {dir}/nginx.pid;
+    error_log {dir}/nginx-error.log;
+    events {{ worker_connections 1024; }}
+    http {{
+        client_body_temp_path {dir}/body;
+        proxy_temp_path {dir}/proxy;
+        fastcgi_temp_path {dir}/fastcgi;
+        uwsgi_temp_path {dir}/uwsgi;
+        scgi_temp_path {dir}/scgi;
+        log_format json escape=json '{{"time":"$time_iso8601","level":"info","method":"$request_method",'
+                                    '"path":"$uri","status":$status,"bytes":$body_bytes_sent,'
+                                    '"duration_ms":$request_time,"request_id":"$request_id"}}';
+        access_log /dev/null json;
+        server {{
+            listen 127.0.0.1:{port};
+            location / {{
+                default_type application/json;
+                return 200 '{{"name":"app","version":"0.1.0"}}';
+            }}
+        }}
+    }}
+""")
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -77,6 +105,12 @@ def start(kind: str, app: str, data_dir: str):
             reply.write('{"name":"app","version":"0.1.0"}')
         process = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
                                     "--directory", data_dir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    elif kind == "nginx":
+        config = os.path.join(data_dir, "nginx.conf")
+        with open(config, "w") as file:
+            file.write(NGINX_CONFIG.format(dir=data_dir, port=port))
+        process = subprocess.Popen(["nginx", "-c", config, "-p", data_dir], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
     elif kind == "py-tuned":
         process = subprocess.Popen([sys.executable, "-c", PYTHON_SERVER, str(port)],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -120,10 +154,12 @@ def main() -> None:
     arguments = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("needs wrk (Debian package wrk)")
+    if not shutil.which("nginx"):
+        sys.exit("needs nginx (Debian package nginx), the floor the app is measured against")
     if not os.access(arguments.app, os.X_OK):
         sys.exit(f"{arguments.app} not found: swift build -c release --static-swift-stdlib --product app")
 
-    kinds = ["python", "py-tuned", "app-off", "app", "app-error"]
+    kinds = ["python", "py-tuned", "app-off", "app", "app-error", "nginx"]
     results = {kind: [] for kind in kinds}
     with tempfile.TemporaryDirectory() as data_dir:
         for _ in range(arguments.rounds):
@@ -145,6 +181,7 @@ def main() -> None:
         print(f"{kind:<10} {row['rps']:>10.0f} {row['p50']:>8.2f} {row['p99']:>8.2f} {row['errors']:>8.1%}")
     print(f"app / python throughput: {median['app']['rps'] / median['python']['rps']:.1f}x (target >= 10x); "
           f"app / py-tuned: {median['app']['rps'] / median['py-tuned']['rps']:.1f}x")
+    print(f"app / nginx throughput: {median['app']['rps'] / median['nginx']['rps']:.2f}x (target >= 0.8x)")
     cost = 1 - median['app']['rps'] / median['app-off']['rps']
     print(f"fault middleware cost with no fault in force: {cost:.1%} of throughput (target < 5 %)")
 

@@ -4,7 +4,8 @@ import Testing
 @testable import IncidentKit
 
 /// Incidents and timeline events read and write their columns by hand (for speed): every column of the
-/// record must be written, and read back to the same record.
+/// record must be written, and read back to the same record. Inserts and updates write the columns each
+/// record lists (`storedColumns`): the same as GRDB's `Encodable` columns, for the records that have those.
 struct RecordColumnsTests {
     static let at = Timestamp(milliseconds: 1_764_000_000_123)
 
@@ -52,5 +53,53 @@ struct RecordColumnsTests {
         var columns = try! Self.incident.databaseDictionary
         columns["severity"] = "sev9".databaseValue
         #expect(throws: RowDecodingError.self) { try Incident(row: Row(columns)) }
+    }
+
+    /// Requires that `record`'s stored columns are its GRDB columns, names and values.
+    static func requireStoredColumnsMatch<R: StoredRecord>(_ record: R) throws {
+        let columns = try record.databaseDictionary
+        let stored = record.storedValues
+        #expect(Set(stored.names) == Set(columns.keys), "\(R.self)")
+        for (name, value) in zip(stored.names, stored.values) {
+            #expect(columns[name] == value, "\(R.self).\(name)")
+        }
+        #expect(columns.values.allSatisfy { !$0.isNull }, "every field of the \(R.self) was set")
+    }
+
+    @Test func everyRecordListsItsStoredColumns() throws {
+        var action = ActionItem(
+            incidentId: 7, title: "t", kind: .detect, owner: "o", due: "2026-12-01", url: "u", createdAt: Self.at)
+        (action.id, action.status, action.closedAt, action.closeReason) = (2, .dropped, Self.at, "r")
+        try Self.requireStoredColumnsMatch(action)
+        try Self.requireStoredColumnsMatch(
+            Alert(
+                id: 3, fingerprint: "f", name: "n", service: "s", status: .resolved, startsAt: Self.at,
+                endsAt: Self.at, labels: "{}", annotations: "{}", receivedAt: Self.at, incidentId: 7, outcome: .late))
+        var deploy = Deploy(
+            service: "s", version: "v", commitSha: "c", committedAt: Self.at, deployedAt: Self.at, result: .failed,
+            strategy: "canary", notes: "n", source: "x", author: "a", recordedAt: Self.at)
+        deploy.id = 4
+        try Self.requireStoredColumnsMatch(deploy)
+        var experiment = ChaosExperiment(
+            pool: "p", service: "s", name: "n", fault: "abort", scope: "one", holdS: 1.5, startedAt: Self.at,
+            outcome: .halted, reason: "r", author: "a")
+        (experiment.id, experiment.endedAt, experiment.incidentId) = (5, Self.at, 7)
+        try Self.requireStoredColumnsMatch(experiment)
+    }
+
+    @Test func theStoredColumnsAreTheTablesColumns() throws {
+        let database = try DatabaseQueue()
+        try Schema.migrator.migrate(database)
+        func check<R: StoredRecord>(_: R.Type) throws {
+            let table = try database.read { try $0.columns(in: R.databaseTableName).map(\.name) }
+            #expect(Set(table) == Set(["id"] + R.storedColumns.map(\.name)), "\(R.databaseTableName)")
+            #expect(table.count == R.storedColumns.count + 1, "\(R.databaseTableName): no column listed twice")
+        }
+        try check(Incident.self)
+        try check(TimelineEvent.self)
+        try check(ActionItem.self)
+        try check(Alert.self)
+        try check(Deploy.self)
+        try check(ChaosExperiment.self)
     }
 }

@@ -113,6 +113,23 @@ struct TransferTests {
         #expect(single.stdout.contains("imported 1 incident, 1 timeline event, 0 action items"), "\(single.stdout)")
     }
 
+    /// Two records of one file that give a timeline entry the same id: the second insert's refusal by SQLite
+    /// is a conflict naming the entry, and nothing is imported.
+    @Test func aRowIdTakenTwiceInOneFileIsAConflictAndNothingIsImported() async throws {
+        let cli = try await history()
+        let lines = try await cli.run("export").stdout.split(separator: "\n").map(String.init)
+        let file = cli.directory.path("clash.jsonl")
+        let firstEvent = try #require(lines[2].firstRange(of: #/"id":\d+,"incident_id":3/#))
+        try [lines[0], lines[2].replacingCharacters(in: firstEvent, with: #""id":1,"incident_id":3"#)]
+            .joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let target = cli.directory.path("clash.db")
+        let refused = try await cli.run("import", file, "--db", target)
+        #expect(refused.status == 65, "\(refused.stderr)")
+        #expect(
+            refused.stderr.contains("line 2: timeline event #1 exists already in the database"), "\(refused.stderr)")
+        #expect(try await cli.run("list", "--json", "--db", target).stdout.filter { !$0.isWhitespace } == "[]")
+    }
+
     /// Every key an export writes is required, and the derived `status` and `durations` must agree with the
     /// record: a record that lost its fault or claims a resolution it lacks is refused, never imported half.
     @Test func aRecordMissingAKeyOrContradictingItselfIsRefusedNamingLineAndField() async throws {

@@ -92,34 +92,6 @@ public struct Incident: Codable, Sendable, Equatable, FetchableRecord, MutablePe
         cancelReason = try row.value(CodingKeys.cancelReason)
     }
 
-    /// Writes each column (GRDB's `Encodable` path took an eighth of an import).
-    public func encode(to container: inout PersistenceContainer) {
-        container[CodingKeys.id] = id
-        container[CodingKeys.title] = title
-        container[CodingKeys.service] = service
-        container[CodingKeys.severity] = severity
-        container[CodingKeys.kind] = kind
-        container[CodingKeys.fault] = fault
-        container[CodingKeys.target] = target
-        container[CodingKeys.faultId] = faultId
-        container[CodingKeys.causedBy] = causedBy
-        container[CodingKeys.startedAt] = startedAt
-        container[CodingKeys.detectedAt] = detectedAt
-        container[CodingKeys.acknowledgedAt] = acknowledgedAt
-        container[CodingKeys.mitigatedAt] = mitigatedAt
-        container[CodingKeys.resolvedAt] = resolvedAt
-        container[CodingKeys.detection] = detection
-        container[CodingKeys.cause] = cause
-        container[CodingKeys.causeCategory] = causeCategory
-        container[CodingKeys.fix] = fix
-        container[CodingKeys.summary] = summary
-        container[CodingKeys.impact] = impact
-        container[CodingKeys.trigger] = trigger
-        container[CodingKeys.lessons] = lessons
-        container[CodingKeys.cancelled] = cancelled
-        container[CodingKeys.cancelReason] = cancelReason
-    }
-
     /// Writes every field, absent ones as explicit `null`, so that JSON readers see the whole shape.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)

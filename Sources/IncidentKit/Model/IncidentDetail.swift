@@ -67,9 +67,7 @@ public struct IncidentDetail: Codable, Sendable, Equatable {
     private static func checkDurations(
         in container: KeyedDecodingContainer<ExtraKeys>, agreeWith derived: Durations
     ) throws {
-        let expected: [(Durations.CodingKeys, Double?)] = [
-            (.ttd, derived.ttd), (.tta, derived.tta), (.ttr, derived.ttr), (.ttc, derived.ttc),
-        ]
+        let expected = derived.keyed
         let keys = try container.nestedContainer(keyedBy: AnyKey.self, forKey: .durations).allKeys
         if let unknown = keys.first(where: { key in !expected.contains { $0.0.rawValue == key.stringValue } }) {
             throw DecodingError.dataCorrupted(
@@ -78,7 +76,7 @@ public struct IncidentDetail: Codable, Sendable, Equatable {
         let stated = try container.nestedContainer(keyedBy: Durations.CodingKeys.self, forKey: .durations)
         for (key, value) in expected {
             let given = try stated.decode(Double?.self, forKey: key)
-            guard (given == nil) == (value == nil), abs((given ?? 0) - (value ?? 0)) < 0.001 else {
+            guard Durations.agree(given, value) else {
                 throw DecodingError.dataCorrupted(
                     .init(
                         codingPath: [ExtraKeys.durations, key],
@@ -95,5 +93,21 @@ public struct IncidentDetail: Codable, Sendable, Equatable {
         try container.encode(timeline, forKey: .timeline)
         try container.encode(actions, forKey: .actions)
         try container.encode(sources, forKey: .sources)
+    }
+}
+
+extension Durations {
+    /// The four durations by key.
+    var keyed: [(key: CodingKeys, value: Double?)] { [(.ttd, ttd), (.tta, tta), (.ttr, ttr), (.ttc, ttc)] }
+
+    /// Whether a stated duration agrees with the one the times give: both undefined, or equal to the
+    /// millisecond.
+    static func agree(_ stated: Double?, _ derived: Double?) -> Bool {
+        (stated == nil) == (derived == nil) && abs((stated ?? 0) - (derived ?? 0)) < 0.001
+    }
+
+    /// Whether each of these durations, as stated in a record, agrees with the one its times give.
+    func agrees(with derived: Durations) -> Bool {
+        zip(keyed, derived.keyed).allSatisfy { Self.agree($0.value, $1.value) }
     }
 }

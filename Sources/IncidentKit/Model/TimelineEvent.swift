@@ -59,17 +59,6 @@ extension TimelineEvent {
         author = try row.value(CodingKeys.author)
         recordedAt = try row.value(CodingKeys.recordedAt)
     }
-
-    /// Writes each column (see ``Incident/encode(to:)-(PersistenceContainer)``).
-    public func encode(to container: inout PersistenceContainer) {
-        container[CodingKeys.id] = id
-        container[CodingKeys.incidentId] = incidentId
-        container[CodingKeys.at] = at
-        container[CodingKeys.kind] = kind
-        container[CodingKeys.text] = text
-        container[CodingKeys.author] = author
-        container[CodingKeys.recordedAt] = recordedAt
-    }
 }
 
 extension TimelineEvent: RecordFields {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import PostgresSupport
+import SQLiteSupport
 
 /// One transaction of a store, on SQLite or on PostgreSQL: the store's operations are written once over it,
 /// in SQL both engines understand, with `?` for each argument, and read rows as ``SQLRow``. What the engines
@@ -14,6 +15,9 @@ protocol SQLSession {
     func cursor(_ sql: String, _ arguments: [DatabaseValue]) throws -> AnyCursor<SQLRow>
 
     func execute(_ sql: String, _ arguments: [DatabaseValue]) throws
+
+    /// Inserts `record`, with its id when it has one, and sets its id to the stored row's.
+    func insert<R: StoredRecord>(_ record: inout R) throws
 
     /// An SQL condition true when `column` matches the glob `pattern` (`*`, `?`, `[…]`, as SQLite's `GLOB`),
     /// and the argument it takes.
@@ -29,6 +33,8 @@ protocol SQLSession {
 /// A record kept in a table of its own with an `id` the database assigns.
 protocol StoredRecord: FetchableRecord, MutablePersistableRecord {
     var id: Int64? { get set }
+    /// Every column of its table but `id`, listed once for inserts and updates (StoredColumns.swift).
+    static var storedColumns: [StoredColumn<Self>] { get }
 }
 
 extension Incident: StoredRecord {}
@@ -108,24 +114,21 @@ extension SQLSession {
         try value("SELECT count(*) FROM \(R.databaseTableName) WHERE id = ?", id) != 0
     }
 
-    /// Inserts `record` and sets its id: the one it has, else the one the database assigns.
+    /// Inserts `record` with SQL built from its columns (PostgreSQL's session).
     func insert<R: StoredRecord>(_ record: inout R) throws {
-        var columns = try record.databaseDictionary
-        if record.id == nil { columns["id"] = nil }
-        let names = columns.keys.sorted()
+        let (names, values) = record.storedValues
         let sql =
             "INSERT INTO \(R.databaseTableName) (\(names.map(\.quotedDatabaseIdentifier).joined(separator: ", "))) "
             + "VALUES (\(names.map { _ in "?" }.joined(separator: ", "))) RETURNING id"
-        record.id = try rows(sql, names.map { columns[$0]! }).first.flatMap { Int64.fromDatabaseValue($0[0]) }
+        record.id = try rows(sql, values).first.flatMap { Int64.fromDatabaseValue($0[0]) }
     }
 
     /// Writes every column of `record`, which is stored already.
     func update<R: StoredRecord>(_ record: R) throws {
-        let columns = try record.databaseDictionary.filter { $0.key != "id" }
-        let names = columns.keys.sorted()
+        let columns = R.storedColumns
         try execute(
-            "UPDATE \(R.databaseTableName) SET \(names.map { "\($0.quotedDatabaseIdentifier) = ?" }.joined(separator: ", ")) "
-                + "WHERE id = ?", names.map { columns[$0]! } + [record.id.databaseValue])
+            "UPDATE \(R.databaseTableName) SET \(columns.map { "\($0.name.quotedDatabaseIdentifier) = ?" }.joined(separator: ", ")) "
+                + "WHERE id = ?", columns.map { $0.value(record) } + [record.id.databaseValue])
     }
 }
 
@@ -159,20 +162,29 @@ struct SQLConditions {
 /// SQLite's session: a GRDB connection inside its transaction.
 extension Database: SQLSession {
     func rows(_ sql: String, _ arguments: [DatabaseValue]) throws -> [SQLRow] {
-        try Row.fetchAll(cachedStatement(sql: sql), arguments: StatementArguments(arguments)).map(SQLRow.init)
+        try Row.fetchAll(cachedStatement(sql: sql), arguments: StatementArguments(values: arguments)).map(SQLRow.init)
     }
 
     func cursor(_ sql: String, _ arguments: [DatabaseValue]) throws -> AnyCursor<SQLRow> {
-        AnyCursor(
-            try Row.fetchCursor(makeStatement(sql: sql), arguments: StatementArguments(arguments)).map(SQLRow.init))
+        let rows = try Row.fetchCursor(makeStatement(sql: sql), arguments: StatementArguments(values: arguments))
+        return AnyCursor(rows.map(SQLRow.init))
     }
 
     func execute(_ sql: String, _ arguments: [DatabaseValue]) throws {
-        try cachedStatement(sql: sql).execute(arguments: StatementArguments(arguments))
+        try cachedStatement(sql: sql).execute(arguments: StatementArguments(values: arguments))
     }
 
     func condition(_ column: String, matchingGlob pattern: String) -> (sql: String, argument: DatabaseValue) {
         ("\(column) GLOB ?", pattern.databaseValue)
+    }
+
+    /// One prepared statement per table, bound and run without GRDB's per-statement work (its own insert
+    /// cost a third of an import); `id` is given as NULL when the record has none, which SQLite reads as
+    /// "assign one".
+    func insert<R: StoredRecord>(_ record: inout R) throws {
+        record.id = try insertRow(
+            sql: SQLiteInserts.sql(for: R.self),
+            values: [record.id.databaseValue] + R.storedColumns.map { $0.value(record) })
     }
 
     func advanceIdGenerators() throws {}  // SQLite's next rowid is always past the largest
@@ -180,6 +192,15 @@ extension Database: SQLSession {
     func isDuplicateKey(_ error: any Error) -> Bool {
         guard let error = error as? DatabaseError else { return false }
         return [.SQLITE_CONSTRAINT_PRIMARYKEY, .SQLITE_CONSTRAINT_UNIQUE].contains(error.extendedResultCode)
+    }
+}
+
+extension StatementArguments {
+    /// Arguments from database values. Where a parameter takes optional arguments (`execute(arguments:)`),
+    /// `StatementArguments(values)` is GRDB's failable initializer from `[Any]`, which casts each value
+    /// dynamically.
+    init(values: [DatabaseValue]) {
+        self.init(values.map { $0 as (any DatabaseValueConvertible)? })
     }
 }
 

@@ -63,7 +63,11 @@ struct RecordCodec {
         case .jsonl:
             for line in lines {
                 guard let (number, content) = try readable(line), !content.allSatisfy(\.isWhitespace) else { continue }
-                try handle(number, decode(TransferLine.self, from: Data(content.utf8)).map(\.record))
+                if let detail = IncidentDetail.exported(content) {
+                    try handle(number, .success(.incident(detail)))
+                } else {
+                    try handle(number, decode(TransferLine.self, from: Data(content.utf8)).map(\.record))
+                }
             }
         case .csv:
             for line in lines { if let readable = try readable(line) { text.append(readable) } }
