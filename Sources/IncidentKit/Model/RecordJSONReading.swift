@@ -78,10 +78,7 @@ extension TimelineEvent {
     /// An entry of an exported timeline: every field, no other.
     fileprivate init(reading reader: inout JSONReader) throws {
         self.init(incidentId: 0, at: .epoch, kind: .note, text: "", author: "", recordedAt: .epoch)
-        var keys = MemberSet(Self.jsonKeys)
-        try reader.object { reader, name in
-            guard let key = CodingKeys(rawValue: name) else { throw JSONReader.Mismatch() }
-            try keys.insert(key)
+        try reader.object(exactly: Self.jsonKeys) { reader, key in
             switch key {
             case .id: id = try reader.optional { try $0.integer() }
             case .incidentId: incidentId = try reader.integer()
@@ -92,7 +89,6 @@ extension TimelineEvent {
             case .recordedAt: recordedAt = try reader.time()
             }
         }
-        guard keys.isComplete else { throw JSONReader.Mismatch() }
     }
 }
 
@@ -100,10 +96,7 @@ extension ActionItem {
     /// An exported action item: every field, no other.
     fileprivate init(reading reader: inout JSONReader) throws {
         self.init(incidentId: 0, title: "", createdAt: .epoch)
-        var keys = MemberSet(Self.jsonKeys)
-        try reader.object { reader, name in
-            guard let key = CodingKeys(rawValue: name) else { throw JSONReader.Mismatch() }
-            try keys.insert(key)
+        try reader.object(exactly: Self.jsonKeys) { reader, key in
             switch key {
             case .id: id = try reader.optional { try $0.integer() }
             case .incidentId: incidentId = try reader.integer()
@@ -118,7 +111,6 @@ extension ActionItem {
             case .closeReason: closeReason = try reader.optional { try $0.string() }
             }
         }
-        guard keys.isComplete else { throw JSONReader.Mismatch() }
     }
 }
 
@@ -126,10 +118,7 @@ extension Durations {
     /// The four durations an export states: each key once, each a number or null.
     fileprivate init(reading reader: inout JSONReader) throws {
         self.init(ttd: nil, tta: nil, ttr: nil, ttc: nil)
-        var keys = MemberSet(Self.jsonKeys)
-        try reader.object { reader, name in
-            guard let key = CodingKeys(rawValue: name) else { throw JSONReader.Mismatch() }
-            try keys.insert(key)
+        try reader.object(exactly: Self.jsonKeys) { reader, key in
             let value = try reader.optional { try $0.number() }
             switch key {
             case .ttd: ttd = value
@@ -138,7 +127,6 @@ extension Durations {
             case .ttc: ttc = value
             }
         }
-        guard keys.isComplete else { throw JSONReader.Mismatch() }
     }
 }
 
@@ -187,6 +175,19 @@ extension Timestamp {
 }
 
 extension JSONReader {
+    /// Reads an object whose keys are `keys`, each once and none missing, calling `member` with each.
+    fileprivate mutating func object<Key: RawRepresentable<String> & Equatable>(
+        exactly keys: [Key], _ member: (inout JSONReader, Key) throws -> Void
+    ) throws {
+        var read = MemberSet(keys)
+        try object { reader, name in
+            guard let key = Key(rawValue: name) else { throw Mismatch() }
+            try read.insert(key)
+            try member(&reader, key)
+        }
+        guard read.isComplete else { throw Mismatch() }
+    }
+
     /// A time as `Timestamp` decodes one: an RFC 3339 string.
     fileprivate mutating func time() throws -> Timestamp {
         guard let time = Timestamp(rfc3339: try string()) else { throw Mismatch() }
