@@ -225,9 +225,13 @@ grep -E '^http_requests_total\{method="GET",route="/api/notes",status="503"\} [1
     || fail "the 503 is not in http_requests_total"
 
 step "incident and incident-serve run inside the image"
-"${PODMAN[@]}" exec "$CONTAINER" incident --help | head -3 || fail "incident --help failed"
+# Each output is read whole before a line of it is shown: `| head` would close the pipe while the command
+# still writes, and under pipefail its SIGPIPE would fail the check now and then.
+HELP=$("${PODMAN[@]}" exec "$CONTAINER" incident --help) || fail "incident --help failed"
+head -3 <<<"$HELP"
 "${PODMAN[@]}" exec "$CONTAINER" incident --version || fail "incident --version failed"
-"${PODMAN[@]}" exec "$CONTAINER" incident-serve --help | head -1 || fail "incident-serve --help failed"
+HELP=$("${PODMAN[@]}" exec "$CONTAINER" incident-serve --help) || fail "incident-serve --help failed"
+head -1 <<<"$HELP"
 # The image's own store, and libpq loaded with what it needs to find a host: a postgres:// store that is not
 # there, by address and by a name from /etc/hosts, is refused as unreachable (69: connection refused), not
 # as a missing library or an unknown host.
