@@ -113,49 +113,58 @@ public struct JSONReader {
     /// A string, its escapes undone; a `\u` escape of a surrogate is left to `JSONDecoder`.
     public mutating func string() throws -> String {
         try expect(UInt8(ascii: "\""))
-        let start = index
+        var start = index
+        try skipPlainText()
+        guard bytes[index] == UInt8(ascii: "\\") else {
+            index += 1
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index - 1]), as: UTF8.self)
+        }
+        var text: [UInt8] = []
+        repeat {
+            text += UnsafeBufferPointer(rebasing: bytes[start..<index])
+            try unescape(into: &text)
+            start = index
+            try skipPlainText()
+        } while bytes[index] == UInt8(ascii: "\\")
+        text += UnsafeBufferPointer(rebasing: bytes[start..<index])
+        index += 1
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Moves to the next quote or backslash of a string; a control character or the end of the text before
+    /// either is a mismatch.
+    private mutating func skipPlainText() throws {
         while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\") {
             guard bytes[index] >= 0x20 else { throw Mismatch() }
             index += 1
         }
         guard index < bytes.count else { throw Mismatch() }
-        if bytes[index] == UInt8(ascii: "\"") {
-            index += 1
-            return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index - 1]), as: UTF8.self)
-        }
-        var text = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
-        while bytes[index] == UInt8(ascii: "\\") {
-            index += 1
-            guard index < bytes.count else { throw Mismatch() }
-            let escaped = bytes[index]
-            index += 1
-            switch escaped {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): text.append(escaped)
-            case UInt8(ascii: "b"): text.append(0x08)
-            case UInt8(ascii: "f"): text.append(0x0C)
-            case UInt8(ascii: "n"): text.append(0x0A)
-            case UInt8(ascii: "r"): text.append(0x0D)
-            case UInt8(ascii: "t"): text.append(0x09)
-            case UInt8(ascii: "u"):
-                var code: UInt32 = 0
-                for _ in 0..<4 {
-                    guard index < bytes.count, let digit = Self.hexDigit(bytes[index]) else { throw Mismatch() }
-                    code = code << 4 | digit
-                    index += 1
-                }
-                guard let scalar = Unicode.Scalar(code) else { throw Mismatch() }
-                text.append(contentsOf: String(Character(scalar)).utf8)
-            default: throw Mismatch()
-            }
-            while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\") {
-                guard bytes[index] >= 0x20 else { throw Mismatch() }
-                text.append(bytes[index])
+    }
+
+    /// Reads the escape at the backslash here, appending the bytes it stands for.
+    private mutating func unescape(into text: inout [UInt8]) throws {
+        index += 1
+        guard index < bytes.count else { throw Mismatch() }
+        let escaped = bytes[index]
+        index += 1
+        switch escaped {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): text.append(escaped)
+        case UInt8(ascii: "b"): text.append(0x08)
+        case UInt8(ascii: "f"): text.append(0x0C)
+        case UInt8(ascii: "n"): text.append(0x0A)
+        case UInt8(ascii: "r"): text.append(0x0D)
+        case UInt8(ascii: "t"): text.append(0x09)
+        case UInt8(ascii: "u"):
+            var code: UInt32 = 0
+            for _ in 0..<4 {
+                guard index < bytes.count, let digit = Self.hexDigit(bytes[index]) else { throw Mismatch() }
+                code = code << 4 | digit
                 index += 1
             }
-            guard index < bytes.count else { throw Mismatch() }
+            guard let scalar = Unicode.Scalar(code) else { throw Mismatch() }
+            text += String(scalar).utf8
+        default: throw Mismatch()
         }
-        index += 1
-        return String(decoding: text, as: UTF8.self)
     }
 
     private mutating func skipWhitespace() {
