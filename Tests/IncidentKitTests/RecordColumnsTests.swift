@@ -49,6 +49,38 @@ struct RecordColumnsTests {
         #expect(try TimelineEvent(row: Row(columns)) == event)
     }
 
+    /// Records read their columns expecting the table's order (a comparison of names instead of a lookup):
+    /// rows in that order, in another order, and with other columns among them all read the same record.
+    @Test func aStoredRowReadsTheSameInAnyColumnOrder() throws {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = false  // the incident's fault and deploy rows are not there
+        let database = try DatabaseQueue(configuration: configuration)
+        try Schema.migrator.migrate(database)
+        let event = TimelineEvent(
+            id: 9, incidentId: 7, at: Self.at, kind: .detected, text: "x", author: "a",
+            recordedAt: Self.at.adding(seconds: 5))
+        try database.write { db in
+            var incident = Self.incident
+            try incident.insert(db)
+            var stored = event
+            try stored.insert(db)
+        }
+        try database.read { db in
+            func columns(_ table: String) throws -> [String] { try db.columns(in: table).map(\.name) }
+            for order in [
+                try columns("incident"), try columns("incident").reversed(),
+                try ["'extra' AS extra"] + columns("incident"),
+            ] {
+                let sql = "SELECT \(order.joined(separator: ", ")) FROM incident"
+                #expect(try Incident.fetchOne(db, sql: sql) == Self.incident, "\(sql)")
+            }
+            for order in [try columns("timeline_event"), try columns("timeline_event").reversed()] {
+                let sql = "SELECT \(order.joined(separator: ", ")) FROM timeline_event"
+                #expect(try TimelineEvent.fetchOne(db, sql: sql) == event, "\(sql)")
+            }
+        }
+    }
+
     @Test func aValueOfAnotherTypeIsAnErrorNotACrash() {
         var columns = try! Self.incident.databaseDictionary
         columns["severity"] = "sev9".databaseValue

@@ -371,12 +371,18 @@ struct PercentileTests {
         var generator = SystemRandomNumberGenerator()
         let values = (0..<count).map { _ in Double(Int.random(in: 0..<50, using: &generator)) }
         let sorted = values.sorted()
-        for p in [0.0, 0.1, 0.5, 0.9, 0.99, 1.0] {
+        func expected(_ p: Double) -> Double {
             let rank = Double(count - 1) * p
             let lower = Int(rank.rounded(.down))
-            let expected = sorted[lower] + (rank - Double(lower)) * (sorted[min(lower + 1, count - 1)] - sorted[lower])
-            var copy = values
-            #expect(abs(Aggregate.percentile(p, of: &copy) - expected) < 1e-9, "p\(p) of \(values)")
+            return sorted[lower] + (rank - Double(lower)) * (sorted[min(lower + 1, count - 1)] - sorted[lower])
         }
+        for p in [0.0, 0.1, 0.5, 0.9, 0.99, 1.0] {
+            var copy = values
+            #expect(abs(Aggregate.percentile(p, of: &copy) - expected(p)) < 1e-9, "p\(p) of \(values)")
+        }
+        // The aggregate selects p90 only above the median's rank, after selecting the median.
+        let aggregate = Aggregate(values)
+        #expect(aggregate.median == Aggregate.milliseconds(expected(0.5)), "median of \(values)")
+        #expect(aggregate.p90 == Aggregate.milliseconds(expected(0.9)), "p90 of \(values)")
     }
 }

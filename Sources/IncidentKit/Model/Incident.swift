@@ -63,33 +63,34 @@ public struct Incident: Codable, Sendable, Equatable, FetchableRecord, MutablePe
         cancelled = false
     }
 
-    /// Reads a stored row, each column once (GRDB's `Decodable` path looks each one up three times: a listing
-    /// of a whole history spent a fifth of its time there).
+    /// Reads a stored row, each column once and in the table's order (GRDB's `Decodable` path looks each one
+    /// up by name three times: a listing of a whole history spent a fifth of its time there).
     public init(row: Row) throws {
-        id = try row.value(CodingKeys.id)
-        title = try row.value(CodingKeys.title)
-        service = try row.value(CodingKeys.service)
-        severity = try row.value(CodingKeys.severity)
-        kind = try row.value(CodingKeys.kind)
-        fault = try row.value(CodingKeys.fault)
-        target = try row.value(CodingKeys.target)
-        faultId = try row.value(CodingKeys.faultId)
-        causedBy = try row.value(CodingKeys.causedBy)
-        startedAt = try row.value(CodingKeys.startedAt)
-        detectedAt = try row.value(CodingKeys.detectedAt)
-        acknowledgedAt = try row.value(CodingKeys.acknowledgedAt)
-        mitigatedAt = try row.value(CodingKeys.mitigatedAt)
-        resolvedAt = try row.value(CodingKeys.resolvedAt)
-        detection = try row.value(CodingKeys.detection)
-        cause = try row.value(CodingKeys.cause)
-        causeCategory = try row.value(CodingKeys.causeCategory)
-        fix = try row.value(CodingKeys.fix)
-        summary = try row.value(CodingKeys.summary)
-        impact = try row.value(CodingKeys.impact)
-        trigger = try row.value(CodingKeys.trigger)
-        lessons = try row.value(CodingKeys.lessons)
-        cancelled = try row.value(CodingKeys.cancelled)
-        cancelReason = try row.value(CodingKeys.cancelReason)
+        var columns = RowReader(row)
+        id = try columns.value(CodingKeys.id)
+        title = try columns.value(CodingKeys.title)
+        service = try columns.value(CodingKeys.service)
+        severity = try columns.value(CodingKeys.severity)
+        kind = try columns.value(CodingKeys.kind)
+        fault = try columns.value(CodingKeys.fault)
+        startedAt = try columns.value(CodingKeys.startedAt)
+        detectedAt = try columns.value(CodingKeys.detectedAt)
+        acknowledgedAt = try columns.value(CodingKeys.acknowledgedAt)
+        mitigatedAt = try columns.value(CodingKeys.mitigatedAt)
+        resolvedAt = try columns.value(CodingKeys.resolvedAt)
+        detection = try columns.value(CodingKeys.detection)
+        cause = try columns.value(CodingKeys.cause)
+        causeCategory = try columns.value(CodingKeys.causeCategory)
+        fix = try columns.value(CodingKeys.fix)
+        summary = try columns.value(CodingKeys.summary)
+        impact = try columns.value(CodingKeys.impact)
+        trigger = try columns.value(CodingKeys.trigger)
+        lessons = try columns.value(CodingKeys.lessons)
+        cancelled = try columns.value(CodingKeys.cancelled)
+        cancelReason = try columns.value(CodingKeys.cancelReason)
+        target = try columns.value(CodingKeys.target)
+        faultId = try columns.value(CodingKeys.faultId)
+        causedBy = try columns.value(CodingKeys.causedBy)
     }
 
     /// Writes every field, absent ones as explicit `null`, so that JSON readers see the whole shape.

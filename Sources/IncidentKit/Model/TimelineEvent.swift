@@ -51,13 +51,14 @@ public struct TimelineEvent: Codable, Sendable, Equatable, FetchableRecord, Muta
 extension TimelineEvent {
     /// Reads a stored row, each column once (see ``Incident/init(row:)``).
     public init(row: Row) throws {
-        id = try row.value(CodingKeys.id)
-        incidentId = try row.value(CodingKeys.incidentId)
-        at = try row.value(CodingKeys.at)
-        kind = try row.value(CodingKeys.kind)
-        text = try row.value(CodingKeys.text)
-        author = try row.value(CodingKeys.author)
-        recordedAt = try row.value(CodingKeys.recordedAt)
+        var columns = RowReader(row)
+        id = try columns.value(CodingKeys.id)
+        incidentId = try columns.value(CodingKeys.incidentId)
+        at = try columns.value(CodingKeys.at)
+        kind = try columns.value(CodingKeys.kind)
+        text = try columns.value(CodingKeys.text)
+        author = try columns.value(CodingKeys.author)
+        recordedAt = try columns.value(CodingKeys.recordedAt)
     }
 }
 

@@ -16,24 +16,27 @@ public struct Aggregate: Encodable, Sendable, Equatable {
         mean = Self.milliseconds(values.reduce(0, +) / Double(n))
         max = values.max()
         median = Self.milliseconds(Self.percentile(0.5, of: &values))
-        p90 = Self.milliseconds(Self.percentile(0.9, of: &values))
+        // The median's selection left every rank above it in the upper half: p90 is selected there alone.
+        p90 = Self.milliseconds(Self.percentile(0.9, of: &values, above: (values.count - 1) / 2))
     }
 
     /// The `p`-th quantile (0…1) of `values`, by linear interpolation between closest ranks. It reorders
-    /// `values` partly, finding the two ranks by selection in linear time instead of sorting.
-    public static func percentile(_ p: Double, of values: inout [Double]) -> Double {
+    /// `values` partly, finding the two ranks by selection in linear time instead of sorting. When a
+    /// selection has already put every value of a rank above `start` at `start` or after, `above: start`
+    /// searches only there.
+    public static func percentile(_ p: Double, of values: inout [Double], above start: Int = 0) -> Double {
         let rank = Double(values.count - 1) * p
         let lower = Int(rank.rounded(.down))
-        select(lower, in: &values)
+        select(lower, in: &values, from: start)
         // After selection everything above `lower` is at least values[lower]: the next rank is their minimum.
         let upper = values[(lower + 1)...].min() ?? values[lower]
         return values[lower] + (rank - Double(lower)) * (upper - values[lower])
     }
 
     /// Moves the `k`-th smallest element to index `k`, smaller ones before it and larger ones after it
-    /// (Hoare's quickselect, middle pivot).
-    static func select(_ k: Int, in values: inout [Double]) {
-        var low = 0
+    /// (Hoare's quickselect, middle pivot), looking only at `start...` (`k` at least `start`).
+    static func select(_ k: Int, in values: inout [Double], from start: Int) {
+        var low = start
         var high = values.count - 1
         while low < high {
             let pivot = values[(low + high) / 2]

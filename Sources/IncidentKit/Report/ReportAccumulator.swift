@@ -76,13 +76,17 @@ struct ReportAccumulator {
     private var durations = Array(repeating: Array(repeating: [Double](), count: 4), count: 2)
     /// Gaps between starts of one service: for all incidents, for real ones, for injected ones.
     private var gaps: [[Double]] = [[], [], []]
-    private var lastStart: [[String: Timestamp]] = [[:], [:], [:]]
+    /// The last start of each service (by its position in `groups[0]`): for all, real and injected incidents.
+    private var lastStart: [[Timestamp?]] = [[], [], []]
     private var closedPeriods: [MetricsReport.PeriodRow] = []
     private var period: (start: Date, end: Date, tally: Tally)?
-    private var groups: [[String?: Tally]] = Array(repeating: [:], count: 5)
-    private var injectedByFault: [String?: Tally] = [:]
-    private var detectedByMethod: [String: [Double]] = [:]
-    private var lastOfCause: [String: (id: Int64, start: Timestamp)] = [:]
+    /// By service, severity, fault type, detection and cause category.
+    private var groups = Array(repeating: Groups<Tally>(), count: 5)
+    /// By fault type and by detection method, at the positions of `groups[2]` and `groups[3]`.
+    private var injectedByFault: [Tally] = []
+    private var detectedByMethod: [[Double]] = []
+    /// The last real incident of each service and cause category (their positions in `groups`).
+    private var lastOfCause: [SIMD2<Int>: (id: Int64, start: Timestamp)] = [:]
     /// The newest recurrences, oldest first, at most ``MetricsReport/listLimit``.
     private(set) var recurrences: [Repeat] = []
 
@@ -101,10 +105,6 @@ struct ReportAccumulator {
         }
     }
 
-    static func causeKey(_ service: String, _ category: String) -> String {
-        service + "\u{0}" + category
-    }
-
     mutating func add(_ facts: Facts) {
         count(facts)
         guard !facts.cancelled else { return }
@@ -113,30 +113,36 @@ struct ReportAccumulator {
         let ttr = Timestamp.seconds(from: facts.start, to: facts.mitigated ?? facts.resolved)
         let kind = facts.injected ? 1 : 0
         if counted {
-            for (metric, value) in [
-                ttd, Timestamp.seconds(from: facts.detected, to: facts.acknowledged), ttr,
-                Timestamp.seconds(from: facts.start, to: facts.resolved),
-            ].enumerated() {
+            func append(_ metric: Int, _ value: Double?) {
                 if let value { durations[kind][metric].append(value) }
             }
-        }
-        for set in [0, kind + 1] {
-            if let last = lastStart[set][facts.service] { gaps[set].append(last.seconds(until: facts.start)) }
-            lastStart[set][facts.service] = facts.start
+            append(0, ttd)
+            append(1, Timestamp.seconds(from: facts.detected, to: facts.acknowledged))
+            append(2, ttr)
+            append(3, Timestamp.seconds(from: facts.start, to: facts.resolved))
         }
         addToPeriod(facts.start, ttd: ttd, ttr: ttr, counted: counted)
-        for (dimension, key) in [
-            facts.service, facts.severity, facts.faultType, facts.detection,
-            facts.causeCategory,
-        ].enumerated() {
-            groups[dimension][key, default: Tally()].add(ttd: ttd, ttr: ttr, counted: counted)
+        var positions = SIMD8<Int>()  // each dimension's group; a fixed-size vector, no allocation per incident
+        for dimension in groups.indices {
+            positions[dimension] = groups[dimension].position(of: facts.key(dimension))
+            groups[dimension].values[positions[dimension]].add(ttd: ttd, ttr: ttr, counted: counted)
+        }
+        let service = positions[0]
+        for set in [0, kind + 1] {
+            lastStart[set].pad(to: service + 1, with: nil)
+            if let last = lastStart[set][service] { gaps[set].append(last.seconds(until: facts.start)) }
+            lastStart[set][service] = facts.start
         }
         if facts.injected && counted {
-            injectedByFault[facts.faultType, default: Tally()].add(ttd: ttd, ttr: nil, counted: true)
-            if let method = facts.detection, let ttd { detectedByMethod[method, default: []].append(ttd) }
+            injectedByFault.pad(to: positions[2] + 1, with: Tally())
+            injectedByFault[positions[2]].add(ttd: ttd, ttr: nil, counted: true)
+            if facts.detection != nil, let ttd {
+                detectedByMethod.pad(to: positions[3] + 1, with: [])
+                detectedByMethod[positions[3]].append(ttd)
+            }
         }
         if !facts.injected, let category = facts.causeCategory {
-            let key = Self.causeKey(facts.service, category)
+            let key = SIMD2(service, positions[4])
             if let earlier = lastOfCause[key] {
                 recurrences.append(
                     Repeat(
@@ -216,10 +222,9 @@ struct ReportAccumulator {
 
     var breakdowns: MetricsReport.Breakdowns {
         let sorted = groups.map { tallies in
-            tallies.sorted { Self.precedes($0.key, $1.key) }.map {
+            tallies.sorted().map {
                 MetricsReport.Group(
-                    key: $0.key, count: $0.value.count, ttd: Aggregate($0.value.ttd),
-                    ttr: Aggregate($0.value.ttr))
+                    key: $0.key, count: $0.value.count, ttd: Aggregate($0.value.ttd), ttr: Aggregate($0.value.ttr))
             }
         }
         return MetricsReport.Breakdowns(
@@ -230,21 +235,22 @@ struct ReportAccumulator {
     func detection(undetected: [MetricsReport.IncidentReference], detectedAfterRecovery: Int)
         -> MetricsReport.DetectionScorecard
     {
-        let byFault = injectedByFault.sorted { Self.precedes($0.key, $1.key) }.map {
-            MetricsReport.FaultDetection(
-                faultType: $0.key, injected: $0.value.count, detected: $0.value.ttd.count,
-                rate: Double($0.value.ttd.count) / Double($0.value.count),
-                medianTtdS: Aggregate($0.value.ttd).median)
+        let byFault = groups[2].sorted().compactMap { group -> MetricsReport.FaultDetection? in
+            guard let tally = injectedByFault.at(group.position), tally.count > 0 else { return nil }
+            return MetricsReport.FaultDetection(
+                faultType: group.key, injected: tally.count, detected: tally.ttd.count,
+                rate: Double(tally.ttd.count) / Double(tally.count), medianTtdS: Aggregate(tally.ttd).median)
         }
         let injected = byFault.reduce(0) { $0 + $1.injected }
         let detected = byFault.reduce(0) { $0 + $1.detected }
         return MetricsReport.DetectionScorecard(
             injected: injected, detected: detected, rate: injected == 0 ? nil : Double(detected) / Double(injected),
             byFaultType: byFault,
-            byMethod: detectedByMethod.sorted { $0.key < $1.key }.map {
-                MetricsReport.MethodDetection(
-                    method: $0.key, detected: $0.value.count,
-                    medianTtdS: Aggregate($0.value).median)
+            byMethod: groups[3].sorted().compactMap { group in
+                guard let method = group.key, let ttds = detectedByMethod.at(group.position), !ttds.isEmpty
+                else { return nil }
+                return MetricsReport.MethodDetection(
+                    method: method, detected: ttds.count, medianTtdS: Aggregate(ttds).median)
             },
             undetected: undetected, detectedAfterRecovery: detectedAfterRecovery)
     }
@@ -253,4 +259,57 @@ struct ReportAccumulator {
 private func difference(_ current: Double?, _ previous: Double?) -> Double? {
     guard let current, let previous else { return nil }
     return current - previous
+}
+
+extension ReportAccumulator.Facts {
+    /// The value of breakdown `dimension`: service, severity, fault type, detection, cause category.
+    func key(_ dimension: Int) -> String? {
+        switch dimension {
+        case 0: service
+        case 1: severity
+        case 2: faultType
+        case 3: detection
+        default: causeCategory
+        }
+    }
+}
+
+/// A value per distinct key, each key given a position when first seen, so that an incident's other
+/// figures keyed by the same value index arrays by that position instead of hashing the text again.
+struct Groups<Value> {
+    private var positions: [String?: Int] = [:]
+    private(set) var keys: [String?] = []
+    var values: [Value] = []
+    private let initial: Value
+
+    init(_ initial: Value) {
+        self.initial = initial
+    }
+
+    /// The position of `key`, a new one (with the initial value) when it is first seen.
+    mutating func position(of key: String?) -> Int {
+        if let position = positions[key] { return position }
+        positions[key] = keys.count
+        keys.append(key)
+        values.append(initial)
+        return keys.count - 1
+    }
+
+    /// Every key with its value and position, no key first, then alphabetically (SQL's order).
+    func sorted() -> [(key: String?, value: Value, position: Int)] {
+        keys.indices.sorted { ReportAccumulator.precedes(keys[$0], keys[$1]) }.map { (keys[$0], values[$0], $0) }
+    }
+}
+
+extension Groups where Value == ReportAccumulator.Tally {
+    init() { self.init(ReportAccumulator.Tally()) }
+}
+
+extension Array {
+    /// Grows the array to `count` elements with `value` (figures kept only for some groups' positions).
+    fileprivate mutating func pad(to count: Int, with value: Element) {
+        if self.count < count { append(contentsOf: repeatElement(value, count: count - self.count)) }
+    }
+
+    fileprivate func at(_ index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
 }
