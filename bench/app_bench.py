@@ -11,13 +11,17 @@ Six servers on the same machine, one at a time, each measured `--rounds` times (
 - app:       the service as shipped, fault injection on and no fault in force;
 - app-error: the service with an `error` fault of probability 0.1 on every route;
 - nginx:     nginx (Debian package nginx) with one worker process returning the same reply, its access log on
-             in a JSON format like the service's request log.
+             in a JSON format like the service's request log;
+- hummingbird: Hummingbird alone (bench/hello: one route, the same reply, no middleware, no log, no metrics),
+             the framework's own ceiling, to tell it from what the app adds; measured when `--hello` is built.
 
 Per-request log lines go to /dev/null for every server. Targets: app at least 10 times python (issue #4);
 app within 5 % of app-off; app at least 0.8 times nginx (issue #24). Build first:
 
     swift build -c release --static-swift-stdlib --product app
-    bench/app_bench.py [--app .build/release/app] [--duration 10] [--connections 32] [--rounds 3]
+    (cd bench/hello && swift build -c release --static-swift-stdlib)   # optional: the hummingbird row
+    bench/app_bench.py [--app .build/release/app] [--hello bench/hello/.build/release/hello] [--duration 10]
+                       [--connections 32] [--rounds 3]
 """
 import argparse
 import json
@@ -98,7 +102,7 @@ def wait_until_up(port: int) -> None:
     sys.exit(f"server on port {port} did not start")
 
 
-def start(kind: str, app: str, data_dir: str):
+def start(kind: str, app: str, hello: str, data_dir: str):
     port = free_port()
     if kind == "python":
         with open(os.path.join(data_dir, "index.html"), "w") as reply:
@@ -111,6 +115,8 @@ def start(kind: str, app: str, data_dir: str):
             file.write(NGINX_CONFIG.format(dir=data_dir, port=port))
         process = subprocess.Popen(["nginx", "-c", config, "-p", data_dir], stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
+    elif kind == "hummingbird":
+        process = subprocess.Popen([hello, str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     elif kind == "py-tuned":
         process = subprocess.Popen([sys.executable, "-c", PYTHON_SERVER, str(port)],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -148,6 +154,7 @@ def wrk(port: int, duration: int, connections: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--app", default=".build/release/app")
+    parser.add_argument("--hello", default=os.path.join(os.path.dirname(__file__), "hello/.build/release/hello"))
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=3)
@@ -160,11 +167,16 @@ def main() -> None:
         sys.exit(f"{arguments.app} not found: swift build -c release --static-swift-stdlib --product app")
 
     kinds = ["python", "py-tuned", "app-off", "app", "app-error", "nginx"]
+    if os.access(arguments.hello, os.X_OK):
+        kinds.append("hummingbird")
+    else:
+        print(f"no hummingbird row: {arguments.hello} not built "
+              "(cd bench/hello && swift build -c release --static-swift-stdlib)")
     results = {kind: [] for kind in kinds}
     with tempfile.TemporaryDirectory() as data_dir:
         for _ in range(arguments.rounds):
             for kind in kinds:
-                process, port = start(kind, arguments.app, data_dir)
+                process, port = start(kind, arguments.app, arguments.hello, data_dir)
                 try:
                     results[kind].append(wrk(port, arguments.duration, arguments.connections))
                 finally:
@@ -173,15 +185,18 @@ def main() -> None:
 
     print(f"wrk -t2 -c{arguments.connections} -d{arguments.duration}s GET /, median of {arguments.rounds} rounds "
           f"({os.cpu_count()} cores, wrk on the same machine)")
-    print(f"{'server':<10} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
+    print(f"{'server':<11} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
     median = {kind: {key: statistics.median(run[key] for run in runs) for key in runs[0]}
               for kind, runs in results.items()}
     for kind in kinds:
         row = median[kind]
-        print(f"{kind:<10} {row['rps']:>10.0f} {row['p50']:>8.2f} {row['p99']:>8.2f} {row['errors']:>8.1%}")
+        print(f"{kind:<11} {row['rps']:>10.0f} {row['p50']:>8.2f} {row['p99']:>8.2f} {row['errors']:>8.1%}")
     print(f"app / python throughput: {median['app']['rps'] / median['python']['rps']:.1f}x (target >= 10x); "
           f"app / py-tuned: {median['app']['rps'] / median['py-tuned']['rps']:.1f}x")
     print(f"app / nginx throughput: {median['app']['rps'] / median['nginx']['rps']:.2f}x (target >= 0.8x)")
+    if "hummingbird" in median:
+        print(f"hummingbird alone / nginx: {median['hummingbird']['rps'] / median['nginx']['rps']:.2f}x; "
+              f"app / hummingbird alone: {median['app']['rps'] / median['hummingbird']['rps']:.2f}x")
     cost = 1 - median['app']['rps'] / median['app-off']['rps']
     print(f"fault middleware cost with no fault in force: {cost:.1%} of throughput (target < 5 %)")
 

@@ -3,7 +3,7 @@ import Testing
 
 @testable import IncidentKit
 
-/// Incidents and timeline events read and write their columns by hand (for speed): every column of the
+/// Incidents, timeline events and action items read (and the first two write) their columns by hand (for speed): every column of the
 /// record must be written, and read back to the same record. Inserts and updates write the columns each
 /// record lists (`storedColumns`): the same as GRDB's `Encodable` columns, for the records that have those.
 struct RecordColumnsTests {
@@ -49,8 +49,9 @@ struct RecordColumnsTests {
         #expect(try TimelineEvent(row: Row(columns)) == event)
     }
 
-    /// Records read their columns expecting the table's order (a comparison of names instead of a lookup):
-    /// rows in that order, in another order, and with other columns among them all read the same record.
+    /// Incidents, timeline events and action items read their columns expecting the table's order (a
+    /// comparison of names instead of a lookup): rows in that order, in another order, and with other columns
+    /// among them all read the same record.
     @Test func aStoredRowReadsTheSameInAnyColumnOrder() throws {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = false  // the incident's fault and deploy rows are not there
@@ -64,6 +65,8 @@ struct RecordColumnsTests {
             try incident.insert(db)
             var stored = event
             try stored.insert(db)
+            var action = Self.action
+            try action.insert(db)
         }
         try database.read { db in
             func columns(_ table: String) throws -> [String] { try db.columns(in: table).map(\.name) }
@@ -77,6 +80,10 @@ struct RecordColumnsTests {
             for order in [try columns("timeline_event"), try columns("timeline_event").reversed()] {
                 let sql = "SELECT \(order.joined(separator: ", ")) FROM timeline_event"
                 #expect(try TimelineEvent.fetchOne(db, sql: sql) == event, "\(sql)")
+            }
+            for order in [try columns("action_item"), try columns("action_item").reversed()] {
+                let sql = "SELECT \(order.joined(separator: ", ")) FROM action_item"
+                #expect(try ActionItem.fetchOne(db, sql: sql) == Self.action, "\(sql)")
             }
         }
     }
@@ -98,11 +105,16 @@ struct RecordColumnsTests {
         #expect(columns.values.allSatisfy { !$0.isNull }, "every field of the \(R.self) was set")
     }
 
-    @Test func everyRecordListsItsStoredColumns() throws {
+    /// An action item with every field set.
+    static var action: ActionItem {
         var action = ActionItem(
             incidentId: 7, title: "t", kind: .detect, owner: "o", due: "2026-12-01", url: "u", createdAt: Self.at)
         (action.id, action.status, action.closedAt, action.closeReason) = (2, .dropped, Self.at, "r")
-        try Self.requireStoredColumnsMatch(action)
+        return action
+    }
+
+    @Test func everyRecordListsItsStoredColumns() throws {
+        try Self.requireStoredColumnsMatch(Self.action)
         try Self.requireStoredColumnsMatch(
             Alert(
                 id: 3, fingerprint: "f", name: "n", service: "s", status: .resolved, startsAt: Self.at,

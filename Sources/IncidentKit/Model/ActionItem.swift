@@ -60,6 +60,24 @@ public struct ActionItem: Codable, Sendable, Equatable, FetchableRecord, Mutable
     }
 }
 
+extension ActionItem {
+    /// Reads a stored row, each column once (see ``Incident/init(row:)``).
+    public init(row: Row) throws {
+        var columns = RowReader(row)
+        id = try columns.value(CodingKeys.id)
+        incidentId = try columns.value(CodingKeys.incidentId)
+        title = try columns.value(CodingKeys.title)
+        kind = try columns.value(CodingKeys.kind)
+        owner = try columns.value(CodingKeys.owner)
+        due = try columns.value(CodingKeys.due)
+        url = try columns.value(CodingKeys.url)
+        status = try columns.value(CodingKeys.status)
+        createdAt = try columns.value(CodingKeys.createdAt)
+        closedAt = try columns.value(CodingKeys.closedAt)
+        closeReason = try columns.value(CodingKeys.closeReason)
+    }
+}
+
 extension ActionItem: RecordFields {
     public static let fieldNames = Set(CodingKeys.allCases.map(\.rawValue))
 }
