@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Load-tests `GET /` of the service with wrk and prints requests per second and p50/p99 latency.
 
-Six servers on the same machine, one at a time, each measured `--rounds` times (interleaved, median kept):
+Seven servers on the same machine (the last only when built), one at a time, each measured `--rounds` times
+(interleaved, median kept):
 
 - python:    `python3 -m http.server` serving a static JSON file as `/` (the stack this project started
              from): HTTP/1.0, a connection per request;

@@ -36,6 +36,7 @@ public struct Aggregate: Encodable, Sendable, Equatable {
     /// Moves the `k`-th smallest element to index `k`, smaller ones before it and larger ones after it
     /// (Hoare's quickselect, middle pivot), looking only at `start...` (`k` at least `start`).
     static func select(_ k: Int, in values: inout [Double], from start: Int) {
+        precondition(k >= start, "the rank to select lies below the part searched")
         var low = start
         var high = values.count - 1
         while low < high {

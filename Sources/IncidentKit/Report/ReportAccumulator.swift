@@ -82,9 +82,11 @@ struct ReportAccumulator {
     private var period: (start: Date, end: Date, tally: Tally)?
     /// By service, severity, fault type, detection and cause category.
     private var groups = Array(repeating: Groups<Tally>(), count: 5)
-    /// By fault type and by detection method, at the positions of `groups[2]` and `groups[3]`.
+    /// By fault type, at the positions of `groups[2]`.
     private var injectedByFault: [Tally] = []
-    private var detectedByMethod: [[Double]] = []
+    /// Keyed by the method's text as the injected incidents spell it (not by `groups[3]`, which real incidents
+    /// may have first spelled in another Unicode form of the same text).
+    private var detectedByMethod: [String: [Double]] = [:]
     /// The last real incident of each service and cause category (their positions in `groups`).
     private var lastOfCause: [SIMD2<Int>: (id: Int64, start: Timestamp)] = [:]
     /// The newest recurrences, oldest first, at most ``MetricsReport/listLimit``.
@@ -136,10 +138,7 @@ struct ReportAccumulator {
         if facts.injected && counted {
             injectedByFault.pad(to: positions[2] + 1, with: Tally())
             injectedByFault[positions[2]].add(ttd: ttd, ttr: nil, counted: true)
-            if facts.detection != nil, let ttd {
-                detectedByMethod.pad(to: positions[3] + 1, with: [])
-                detectedByMethod[positions[3]].append(ttd)
-            }
+            if let method = facts.detection, let ttd { detectedByMethod[method, default: []].append(ttd) }
         }
         if !facts.injected, let category = facts.causeCategory {
             let key = SIMD2(service, positions[4])
@@ -246,11 +245,9 @@ struct ReportAccumulator {
         return MetricsReport.DetectionScorecard(
             injected: injected, detected: detected, rate: injected == 0 ? nil : Double(detected) / Double(injected),
             byFaultType: byFault,
-            byMethod: groups[3].sorted().compactMap { group in
-                guard let method = group.key, let ttds = detectedByMethod.at(group.position), !ttds.isEmpty
-                else { return nil }
-                return MetricsReport.MethodDetection(
-                    method: method, detected: ttds.count, medianTtdS: Aggregate(ttds).median)
+            byMethod: detectedByMethod.sorted { $0.key < $1.key }.map {
+                MetricsReport.MethodDetection(
+                    method: $0.key, detected: $0.value.count, medianTtdS: Aggregate($0.value).median)
             },
             undetected: undetected, detectedAfterRecovery: detectedAfterRecovery)
     }
