@@ -10,23 +10,31 @@ written as JSONL and imported; then, with hyperfine (wall time, mean of `--runs`
                                             | `sqlite3`'s `.import` of the same rows as CSV, into the same schema
 - open:   `incident open TITLE -q`          | `sqlite3 FILE 'INSERT …'` (a process that opens SQLite, writes a row)
 - report: `incident report --json`          | one SQLite scan that only averages the durations
+- app:    `app` answering `GET /` (wrk -t2 -c32, median of `--app-rounds` rounds of 10 s, app_bench.py's way)
+                                            | nginx with one worker, the same reply, its access log on
+                                              (with `--app PATH`; needs wrk and nginx)
+- image:  the container image scripts/container-test.sh builds (`--image`, if podman has it), against 120 MB
 
 Peak resident memory (one run each, `/usr/bin/time`-style via wait4) is printed for list, export and import;
 `--memory-incidents 1000000` adds a run of those three on a million incidents (several minutes).
-Targets: list, export, import within 3x; open within 2.5x; report within 3x; peak memory under 100 MB.
-Build first, then run:
+Targets: list, export, import within 3x; open within 2.5x; report within 3x; peak memory under 100 MB; the
+app at least 0.8x nginx; the image under 120 MB. Build first, then run:
 
     swift build -c release --static-swift-stdlib --product incident
+    swift build -c release --static-swift-stdlib --product app          # for the app row
     bench/floors.py [--incident .build/release/incident] [--incidents 100000] [--runs 5]
+                    [--app .build/release/app] [--app-rounds 3] [--image localhost/incident-app:ci]
 """
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
+import app_bench
 from benchlib import incident_arguments, require_binary
 from report_bench import write_history
 
@@ -59,6 +67,33 @@ def peak_mb(command: str, environment: dict) -> float:
     return usage.ru_maxrss / 1024
 
 
+def served(app: str, rounds: int) -> tuple:
+    """Requests per second of the app and of nginx on `GET /`, medians of `rounds` interleaved rounds."""
+    for tool in ["wrk", "nginx"]:
+        if shutil.which(tool) is None:
+            sys.exit(f"floors: the app row needs {tool} (apt-get install -y {tool})")
+    results = {"app": [], "nginx": []}
+    with tempfile.TemporaryDirectory() as data_dir:
+        for _ in range(rounds):
+            for kind in results:
+                process, port = app_bench.start(kind, app, "", data_dir)
+                try:
+                    results[kind].append(app_bench.wrk(port, 10, 32)["rps"])
+                finally:
+                    process.terminate()
+                    process.wait(timeout=15)
+    return statistics.median(results["app"]), statistics.median(results["nginx"])
+
+
+def image_mb(image: str):
+    """The size of `image` in podman's store in MB, or None when podman or the image is not here."""
+    if shutil.which("podman") is None:
+        return None
+    inspected = subprocess.run(["podman", "image", "inspect", "--format", "{{.Size}}", image],
+                               capture_output=True, text=True)
+    return int(inspected.stdout) / 1e6 if inspected.returncode == 0 else None
+
+
 def build(folder: str, count: int, incident: str, environment: dict) -> tuple:
     """Writes a history of `count` incidents, imports it, exports it; returns the database and the export."""
     history, database = os.path.join(folder, "history.jsonl"), os.path.join(folder, "bench.db")
@@ -75,12 +110,18 @@ def main() -> int:
     parser = incident_arguments(__doc__, runs=5)
     parser.add_argument("--incidents", type=int, default=100_000)
     parser.add_argument("--memory-incidents", type=int, default=None)
+    parser.add_argument("--app", default=None, help="the release build of app, for the row against nginx")
+    parser.add_argument("--app-rounds", type=int, default=3)
+    parser.add_argument("--image", default="localhost/incident-app:ci")
     args = parser.parse_args()
     require_binary(args.incident, "floors")
     for tool in ["hyperfine", "sqlite3"]:
         if shutil.which(tool) is None:
             sys.exit(f"floors: {tool} is not installed (apt-get install -y {tool})")
     incident = os.path.abspath(args.incident)
+    if args.app and not os.access(args.app, os.X_OK):
+        sys.exit(f"floors: no app at {args.app}; build it with "
+                 "`swift build -c release --static-swift-stdlib --product app`")
     environment = {"PATH": "/usr/bin:/bin", "INCIDENT_AUTHOR": "bench", "TZ": "UTC"}
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
@@ -144,7 +185,19 @@ def main() -> int:
             verdict = "ok" if ratio <= TARGETS[key] else "MISSED"
             print(f"| {name} | {figure * 1000:,.0f} ms | {floor_name} {floor * 1000:,.0f} ms | {ratio:.1f}× | "
                   f"≤ {TARGETS[key]:g}×: {verdict} |")
+        if args.app:
+            app_rps, nginx_rps = served(os.path.abspath(args.app), args.app_rounds)
+            ratio = app_rps / nginx_rps
+            print(f"| `app` `GET /` (wrk -t2 -c32) | {app_rps:,.0f} req/s | nginx, one worker, access log on "
+                  f"{nginx_rps:,.0f} req/s | {ratio:.2f}× | ≥ 0.8×: {'ok' if ratio >= 0.8 else 'MISSED'} |")
+        size = image_mb(args.image)
+        if size is not None:
+            print(f"| image `{args.image}` | {size:,.0f} MB | | | < 120 MB: {'ok' if size < 120 else 'MISSED'} |")
         print()
+        if not args.app:
+            print("no app row: pass --app .build/release/app (needs wrk and nginx)")
+        if size is None:
+            print(f"no image row: podman has no {args.image} (scripts/container-test.sh builds it)")
         print(f"beneath open: `incident --version` (start-up alone) {started * 1000:.1f} ms; beneath report: "
               f"SQLite reading the 13 columns `report` reads, in start order, {scanned * 1000:.0f} ms")
         print(f"peak memory at {args.incidents:,} incidents: " + ", ".join(
