@@ -152,6 +152,22 @@ def wrk(port: int, duration: int, connections: int) -> dict:
             "errors": int(non_2xx.group(1)) / requests if non_2xx else 0.0}
 
 
+def measure(kinds: list, app: str, hello: str, rounds: int, duration: int, connections: int) -> dict:
+    """Each server of `kinds` under wrk, `rounds` interleaved rounds: the median of each figure, by kind."""
+    results = {kind: [] for kind in kinds}
+    with tempfile.TemporaryDirectory() as data_dir:
+        for _ in range(rounds):
+            for kind in kinds:
+                process, port = start(kind, app, hello, data_dir)
+                try:
+                    results[kind].append(wrk(port, duration, connections))
+                finally:
+                    process.terminate()
+                    process.wait(timeout=15)
+    return {kind: {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+            for kind, runs in results.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--app", default=".build/release/app")
@@ -173,22 +189,12 @@ def main() -> None:
     else:
         print(f"no hummingbird row: {arguments.hello} not built "
               "(cd bench/hello && swift build -c release --static-swift-stdlib)")
-    results = {kind: [] for kind in kinds}
-    with tempfile.TemporaryDirectory() as data_dir:
-        for _ in range(arguments.rounds):
-            for kind in kinds:
-                process, port = start(kind, arguments.app, arguments.hello, data_dir)
-                try:
-                    results[kind].append(wrk(port, arguments.duration, arguments.connections))
-                finally:
-                    process.terminate()
-                    process.wait(timeout=15)
+    median = measure(kinds, arguments.app, arguments.hello, arguments.rounds, arguments.duration,
+                     arguments.connections)
 
     print(f"wrk -t2 -c{arguments.connections} -d{arguments.duration}s GET /, median of {arguments.rounds} rounds "
           f"({os.cpu_count()} cores, wrk on the same machine)")
     print(f"{'server':<11} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
-    median = {kind: {key: statistics.median(run[key] for run in runs) for key in runs[0]}
-              for kind, runs in results.items()}
     for kind in kinds:
         row = median[kind]
         print(f"{kind:<11} {row['rps']:>10.0f} {row['p50']:>8.2f} {row['p99']:>8.2f} {row['errors']:>8.1%}")

@@ -28,7 +28,6 @@ app at least 0.8x nginx; the image under 120 MB. Build first, then run:
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -72,17 +71,8 @@ def served(app: str, rounds: int) -> tuple:
     for tool in ["wrk", "nginx"]:
         if shutil.which(tool) is None:
             sys.exit(f"floors: the app row needs {tool} (apt-get install -y {tool})")
-    results = {"app": [], "nginx": []}
-    with tempfile.TemporaryDirectory() as data_dir:
-        for _ in range(rounds):
-            for kind in results:
-                process, port = app_bench.start(kind, app, "", data_dir)
-                try:
-                    results[kind].append(app_bench.wrk(port, 10, 32)["rps"])
-                finally:
-                    process.terminate()
-                    process.wait(timeout=15)
-    return statistics.median(results["app"]), statistics.median(results["nginx"])
+    median = app_bench.measure(["app", "nginx"], app, "", rounds, 10, 32)
+    return median["app"]["rps"], median["nginx"]["rps"]
 
 
 def image_mb(image: str):

@@ -3,8 +3,8 @@ import Testing
 
 @testable import IncidentKit
 
-/// Incidents, timeline events and action items read (and the first two write) their columns by hand (for speed): every column of the
-/// record must be written, and read back to the same record. Inserts and updates write the columns each
+/// Incidents, timeline events and action items read (and the first two write) their columns by hand (for
+/// speed): every column of the record must be written, and read back to the same record. Inserts and updates write the columns each
 /// record lists (`storedColumns`): the same as GRDB's `Encodable` columns, for the records that have those.
 struct RecordColumnsTests {
     static let at = Timestamp(milliseconds: 1_764_000_000_123)

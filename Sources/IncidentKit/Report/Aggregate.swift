@@ -17,7 +17,7 @@ public struct Aggregate: Encodable, Sendable, Equatable {
         max = values.max()
         median = Self.milliseconds(Self.percentile(0.5, of: &values))
         // The median's selection left every rank above it in the upper half: p90 is selected there alone.
-        p90 = Self.milliseconds(Self.percentile(0.9, of: &values, above: (values.count - 1) / 2))
+        p90 = Self.milliseconds(Self.percentile(0.9, of: &values, above: Self.lowerRank(0.5, count: n)))
     }
 
     /// The `p`-th quantile (0…1) of `values`, by linear interpolation between closest ranks. It reorders
@@ -26,11 +26,16 @@ public struct Aggregate: Encodable, Sendable, Equatable {
     /// searches only there.
     public static func percentile(_ p: Double, of values: inout [Double], above start: Int = 0) -> Double {
         let rank = Double(values.count - 1) * p
-        let lower = Int(rank.rounded(.down))
+        let lower = lowerRank(p, count: values.count)
         select(lower, in: &values, from: start)
         // After selection everything above `lower` is at least values[lower]: the next rank is their minimum.
         let upper = values[(lower + 1)...].min() ?? values[lower]
         return values[lower] + (rank - Double(lower)) * (upper - values[lower])
+    }
+
+    /// The closest rank at or below the `p`-th quantile's of `count` sorted values.
+    static func lowerRank(_ p: Double, count: Int) -> Int {
+        Int((Double(count - 1) * p).rounded(.down))
     }
 
     /// Moves the `k`-th smallest element to index `k`, smaller ones before it and larger ones after it

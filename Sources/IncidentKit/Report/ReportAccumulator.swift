@@ -81,7 +81,7 @@ struct ReportAccumulator {
     private var closedPeriods: [MetricsReport.PeriodRow] = []
     private var period: (start: Date, end: Date, tally: Tally)?
     /// By service, severity, fault type, detection and cause category.
-    private var groups = Array(repeating: Groups<Tally>(), count: 5)
+    private var groups = Array(repeating: Groups(), count: 5)
     /// By fault type, at the positions of `groups[2]`.
     private var injectedByFault: [Tally] = []
     /// Keyed by the method's text as the injected incidents spell it (not by `groups[3]`, which real incidents
@@ -127,7 +127,7 @@ struct ReportAccumulator {
         var positions = SIMD8<Int>()  // each dimension's group; a fixed-size vector, no allocation per incident
         for dimension in groups.indices {
             positions[dimension] = groups[dimension].position(of: facts.key(dimension))
-            groups[dimension].values[positions[dimension]].add(ttd: ttd, ttr: ttr, counted: counted)
+            groups[dimension].tallies[positions[dimension]].add(ttd: ttd, ttr: ttr, counted: counted)
         }
         let service = positions[0]
         for set in [0, kind + 1] {
@@ -271,35 +271,27 @@ extension ReportAccumulator.Facts {
     }
 }
 
-/// A value per distinct key, each key given a position when first seen, so that an incident's other
-/// figures keyed by the same value index arrays by that position instead of hashing the text again.
-struct Groups<Value> {
+/// A tally per distinct key of one breakdown, each key given a position when first seen, so that an
+/// incident's other figures keyed by the same value index arrays by that position instead of hashing the
+/// text again.
+struct Groups {
     private var positions: [String?: Int] = [:]
     private(set) var keys: [String?] = []
-    var values: [Value] = []
-    private let initial: Value
+    var tallies: [ReportAccumulator.Tally] = []
 
-    init(_ initial: Value) {
-        self.initial = initial
-    }
-
-    /// The position of `key`, a new one (with the initial value) when it is first seen.
+    /// The position of `key`, a new one with an empty tally when it is first seen.
     mutating func position(of key: String?) -> Int {
         if let position = positions[key] { return position }
         positions[key] = keys.count
         keys.append(key)
-        values.append(initial)
+        tallies.append(ReportAccumulator.Tally())
         return keys.count - 1
     }
 
-    /// Every key with its value and position, no key first, then alphabetically (SQL's order).
-    func sorted() -> [(key: String?, value: Value, position: Int)] {
-        keys.indices.sorted { ReportAccumulator.precedes(keys[$0], keys[$1]) }.map { (keys[$0], values[$0], $0) }
+    /// Every key with its tally and position, no key first, then alphabetically (SQL's order).
+    func sorted() -> [(key: String?, value: ReportAccumulator.Tally, position: Int)] {
+        keys.indices.sorted { ReportAccumulator.precedes(keys[$0], keys[$1]) }.map { (keys[$0], tallies[$0], $0) }
     }
-}
-
-extension Groups where Value == ReportAccumulator.Tally {
-    init() { self.init(ReportAccumulator.Tally()) }
 }
 
 extension Array {
