@@ -91,7 +91,11 @@ struct RecordColumnsTests {
     @Test func aValueOfAnotherTypeIsAnErrorNotACrash() {
         var columns = try! Self.incident.databaseDictionary
         columns["severity"] = "sev9".databaseValue
-        #expect(throws: RowDecodingError.self) { try Incident(row: Row(columns)) }
+        let error = #expect(throws: UnreadableValue.self) { try Incident(row: Row(columns)) }
+        #expect(error?.column == "severity")
+        #expect(
+            error?.error(in: "x.db").description.hasPrefix(
+                "x.db holds a value incident cannot read (column severity holds 'sev9')") == true)
     }
 
     /// Requires that `record`'s stored columns are its GRDB columns, names and values.

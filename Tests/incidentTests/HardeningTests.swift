@@ -218,6 +218,34 @@ struct HardeningTests {
         #expect(folder.status == 66 && folder.stderr.contains("is a folder"))
     }
 
+    @Test(
+        .disabled(if: TestPostgres.storesOnPostgres, "PostgreSQL's typed columns refuse these values: SQLite only"),
+        arguments: [
+            ("UPDATE incident SET title = X'C328'", "column title holds a blob of 2 bytes", Self.everyReading),
+            ("UPDATE incident SET started_at = 'yesterday'", "column started_at holds 'yesterday'", Self.everyReading),
+            ("UPDATE timeline_event SET at = 'noon'", "column at holds 'noon'", ["show 1", "export", "postmortem 1"]),
+            ("UPDATE deploy SET service = X'C328'", "could not decode String from database value", ["deploy list"]),
+        ])
+    func aValueChangedOutsideIncidentIsNamedNotCrashedOn(change: String, named: String, reading: [String])
+        async throws
+    {
+        let cli = try CLI()
+        try await expectSuccess(cli, "open", "x", "--at", "2026-11-28T10:00:00Z")
+        try await expectSuccess(cli, "deploy", "record", "--version", "7.0", "-q")
+        try execute(on: cli.database, change)
+        let before = try databaseContents(cli.database)
+        for command in reading {
+            let result = try await cli.run(command.split(separator: " ").map(String.init))
+            #expect(!result.crashed && result.status == 74, "\(command): \(result.stderr)")
+            #expect(result.stderr.contains("holds a value incident cannot read (\(named)"), "\(result.stderr)")
+            #expect(result.stderr.contains("`incident db backup`") && !result.stderr.contains("row: ["))
+        }
+        #expect(try databaseContents(cli.database) == before, "a command that cannot read changes nothing")
+    }
+
+    /// The commands that read every incident's own columns.
+    static let everyReading = ["show 1", "list", "export", "report --json", "postmortem 1"]
+
     /// A file system of 256 KiB, for running out of disk; nil where it cannot be mounted.
     static func smallDisk() async -> TemporaryDirectory? {
         guard isRoot, let directory = try? TemporaryDirectory() else { return nil }

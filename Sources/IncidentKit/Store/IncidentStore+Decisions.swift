@@ -131,9 +131,9 @@ extension IncidentStore: DecisionRepository {
             throw IncidentError.notFound("no decision #\(id); run `incident decision list` to see the ids that exist")
         }
         let options = try db.rows("SELECT * FROM decision_option WHERE decision_id = ? ORDER BY position", id).map {
-            DecisionOption(name: $0["name"], time: $0["time"], cost: $0["cost"], reliability: $0["reliability"])
+            try DecisionOption(name: $0["name"], time: $0["time"], cost: $0["cost"], reliability: $0["reliability"])
         }
-        var record = DecisionRecord(
+        var record = try DecisionRecord(
             title: row["title"], context: row["context"], options: options, chosen: row["chosen"],
             rationale: row["rationale"],
             consequences: try db.values(
@@ -143,8 +143,8 @@ extension IncidentStore: DecisionRepository {
             slos: try db.values("SELECT slo FROM decision_slo WHERE decision_id = ? ORDER BY slo", [id]),
             revisit: row["revisit"], decidedAt: row["decided_at"], author: row["author"])
         record.id = id
-        record.supersededBy = row["superseded_by"]
-        record.supersededAt = row["superseded_at"]
+        record.supersededBy = try row["superseded_by"]
+        record.supersededAt = try row["superseded_at"]
         record.supersedes = try db.values("SELECT id FROM decision WHERE superseded_by = ? ORDER BY id", [id])
         return record
     }

@@ -39,8 +39,10 @@ struct ReportBuilder {
             """, scope.arguments.map { $0?.databaseValue ?? .null })
         while let row = try cursor.next() {
             // By position, in the order of the SELECT: the fast path of GRDB's row decoding.
-            func time(_ index: Int) -> Timestamp? { (row[index] as Int64?).map(Timestamp.init(milliseconds:)) }
-            accumulator.add(
+            func time(_ index: Int) throws -> Timestamp? {
+                try (row[index] as Int64?).map(Timestamp.init(milliseconds:))
+            }
+            try accumulator.add(
                 ReportAccumulator.Facts(
                     id: row[0], start: Timestamp(milliseconds: row[1]), injected: row[2], service: row[3],
                     severity: row[4], faultType: (row[5] as String?).map(IncidentFault.type(of:)), detection: row[6],
@@ -76,8 +78,8 @@ struct ReportBuilder {
             "SELECT id, service, deployed_at, committed_at, result FROM deploy WHERE \(scope.sql) "
                 + "ORDER BY deployed_at, id", scope.arguments
         ).map { row in
-            let deployed: Timestamp = row["deployed_at"]
-            return DeliveryReport.DeployFacts(
+            let deployed: Timestamp = try row["deployed_at"]
+            return try DeliveryReport.DeployFacts(
                 id: row["id"], service: row["service"], deployedAt: deployed,
                 leadTime: (row["committed_at"] as Timestamp?).map { $0.seconds(until: deployed) },
                 failedByResult: DeployResult(rawValue: row["result"])?.isFailure ?? true)
@@ -87,8 +89,8 @@ struct ReportBuilder {
                 + "incident.resolved_at FROM incident JOIN deploy ON deploy.id = incident.caused_by "
                 + "WHERE \(scope.sql) AND NOT incident.cancelled", scope.arguments
         ).map { row in
-            let started: Timestamp = row["started_at"]
-            return DeliveryReport.CausedIncident(
+            let started: Timestamp = try row["started_at"]
+            return try DeliveryReport.CausedIncident(
                 deploy: row["deploy_id"], failureLead: (row["deployed_at"] as Timestamp).seconds(until: started),
                 ttr: Timestamp.seconds(from: started, to: row["mitigated_at"] ?? row["resolved_at"]))
         }
@@ -101,12 +103,12 @@ struct ReportBuilder {
                 + "FROM incident WHERE \(scope.sql) AND NOT cancelled AND resolved_at IS NULL "
                 + "ORDER BY started_at DESC, id DESC LIMIT \(MetricsReport.listLimit)", scope.arguments
         ).map { row in
-            let started: Timestamp = row["started_at"]
-            let status = IncidentStatus(
+            let started: Timestamp = try row["started_at"]
+            let status = try IncidentStatus(
                 cancelled: false, detected: row["detected_at"],
                 acknowledged: row["acknowledged_at"], mitigated: row["mitigated_at"],
                 resolved: nil)
-            return MetricsReport.OpenIncident(
+            return try MetricsReport.OpenIncident(
                 id: row["id"], title: row["title"], service: row["service"], severity: row["severity"],
                 status: status, startedAt: started, ageS: started.seconds(until: request.now))
         }
@@ -118,7 +120,7 @@ struct ReportBuilder {
                 + "AND NOT cancelled AND resolved_at IS NOT NULL AND detected_at IS NULL "
                 + "ORDER BY started_at DESC, id DESC LIMIT \(MetricsReport.listLimit)", scope.arguments
         ).map {
-            MetricsReport.IncidentReference(
+            try MetricsReport.IncidentReference(
                 id: $0["id"], title: $0["title"], fault: $0["fault"], startedAt: $0["started_at"])
         }
     }
@@ -138,7 +140,7 @@ struct ReportBuilder {
         let titles = try Dictionary(
             uniqueKeysWithValues: db.rows(
                 "SELECT id, title FROM incident WHERE id IN (\(found.map { String($0.id) }.joined(separator: ",")))"
-            ).map { ($0["id"] as Int64, $0["title"] as String) })
+            ).map { try ($0["id"] as Int64, $0["title"] as String) })
         let preventions = try db.rows(
             """
             SELECT service, cause_category, started_at, action_item.id AS action_id, incident_id,
@@ -148,7 +150,7 @@ struct ReportBuilder {
               AND cause_category IS NOT NULL
             """
         ).map { row in
-            ReportAccumulator.DonePrevention(
+            try ReportAccumulator.DonePrevention(
                 service: row["service"], causeCategory: row["cause_category"], incidentStart: row["started_at"],
                 action: MetricsReport.Prevention(
                     actionId: row["action_id"], incidentId: row["incident_id"], title: row["action_title"],

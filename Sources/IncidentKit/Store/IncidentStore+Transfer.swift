@@ -11,7 +11,7 @@ extension IncidentStore {
             let actions = try PeekableCursor(db.recordCursor(ActionItem.self, order: "incident_id, id"))
             let sources = try PeekableCursor(
                 db.cursor("SELECT incident_id, key FROM incident_source ORDER BY incident_id, key", [])
-                    .map { (incidentId: $0["incident_id"] as Int64, key: $0["key"] as String) })
+                    .map { try (incidentId: $0["incident_id"] as Int64, key: $0["key"] as String) })
             let deploys = try db.recordCursor(Deploy.self)
             while let deploy = try deploys.next() { try write(codec.line(of: deploy, as: format)) }
             let incidents = try db.recordCursor(Incident.self)

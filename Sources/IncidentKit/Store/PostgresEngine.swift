@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import PostgresSupport
 import Synchronization
 
@@ -97,7 +98,7 @@ final class PostgresEngine: StoreEngine {
     /// Runs `body` with the connection, alone, after connecting again if the server dropped it; PostgreSQL's
     /// errors become the ``IncidentError`` of their exit status.
     private func withConnection<T: Sendable>(_ body: (inout State) throws -> T) throws -> T {
-        try Self.translating {
+        try translating {
             try state.withLock { state in
                 if !state.connection.isConnected {
                     state.connection = try PostgresConnection(address)
@@ -197,12 +198,17 @@ final class PostgresEngine: StoreEngine {
         try connection.execute("SELECT to_regclass($1) IS NOT NULL", [table]).first?.first == "t"
     }
 
-    /// Runs `body`, turning a ``PostgresError`` into the ``IncidentError`` of its exit status.
-    private static func translating<T>(_ body: () throws -> T) throws -> T {
+    /// Runs `body`, turning a ``PostgresError`` or an unreadable stored value into the ``IncidentError`` of its
+    /// exit status.
+    private func translating<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as PostgresError {
-            throw translated(error)
+            throw Self.translated(error)
+        } catch let error as UnreadableValue {
+            throw error.error(in: name ?? "the database")
+        } catch let error as RowDecodingError {
+            throw UnreadableValue.error(error, in: name ?? "the database")
         }
     }
 

@@ -358,23 +358,25 @@ struct SQLRow {
         }
     }
 
-    /// The value of a column that is never NULL, such as a primary key or a `NOT NULL` column.
+    /// The value of a column that is never NULL, such as a primary key or a `NOT NULL` column; a NULL or a value
+    /// `T` cannot be made from is ``UnreadableValue``.
     @_disfavoredOverload
     subscript<T: DatabaseValueConvertible>(_ column: String) -> T {
-        T.fromDatabaseValue(self[column])!
+        get throws { try UnreadableValue.required(self[column], column: column) }
     }
 
+    /// The value of a column that may be NULL; a value `T` cannot be made from is ``UnreadableValue``.
     subscript<T: DatabaseValueConvertible>(_ column: String) -> T? {
-        T.fromDatabaseValue(self[column])
+        get throws { try UnreadableValue.optional(self[column], column: column) }
     }
 
     @_disfavoredOverload
     subscript<T: DatabaseValueConvertible>(_ index: Int) -> T {
-        T.fromDatabaseValue(self[index])!
+        get throws { try UnreadableValue.required(self[index], column: columnNames[index]) }
     }
 
     subscript<T: DatabaseValueConvertible>(_ index: Int) -> T? {
-        T.fromDatabaseValue(self[index])
+        get throws { try UnreadableValue.optional(self[index], column: columnNames[index]) }
     }
 
     /// The row decoded as a record, by column name.
@@ -458,18 +460,75 @@ struct RowReader {
         return row[key.stringValue]?.databaseValue ?? .null
     }
 
-    /// Column `key` as `convert` reads its raw value; a value `convert` refuses (or a missing column) is read
-    /// again by GRDB, for its error.
+    /// Column `key` as `convert` reads its raw value; a value `convert` refuses (or a missing column) is
+    /// ``UnreadableValue``.
     private mutating func value<Value: DatabaseValueConvertible>(
         _ key: any CodingKey, _ convert: (DatabaseValue) -> Value?
     ) throws -> Value {
-        if let value = convert(raw(key)) { return value }
-        return try row.decode(forColumn: key.stringValue)
+        let raw = raw(key)
+        guard let value = convert(raw) else { throw UnreadableValue(column: key.stringValue, value: raw) }
+        return value
     }
 
     private mutating func optional<Value: DatabaseValueConvertible>(
         _ key: any CodingKey, _ convert: (DatabaseValue) -> Value?
     ) throws -> Value? {
         try value(key) { raw in raw.isNull ? .some(nil) : convert(raw).map(Optional.some) }
+    }
+}
+
+/// A stored value incident cannot read as its column's type: a NULL in a column that is never NULL, text where a
+/// number belongs, an unknown severity, text that is not UTF-8. Only a change made outside incident stores one;
+/// each engine turns it into ``IncidentError/database(_:)`` naming the database.
+struct UnreadableValue: Error {
+    let column: String
+    let value: DatabaseValue
+
+    /// `value` as `T`, or this error for a value that is not one (NULL included).
+    /// `column` is named only for the error: a row's column names are an array made on request.
+    static func required<T: DatabaseValueConvertible>(
+        _ value: DatabaseValue, column: @autoclosure () -> String
+    ) throws -> T {
+        guard let converted = T.fromDatabaseValue(value) else { throw UnreadableValue(column: column(), value: value) }
+        return converted
+    }
+
+    /// `value` as `T`, nil for NULL, or this error for a value that is not a `T`.
+    static func optional<T: DatabaseValueConvertible>(
+        _ value: DatabaseValue, column: @autoclosure () -> String
+    ) throws -> T? {
+        value.isNull ? nil : try required(value, column: column()) as T
+    }
+
+    /// The error a command reports for this value in `database`.
+    func error(in database: String) -> IncidentError {
+        .database(Self.message(database, "column \(column) holds \(Self.shown(value))"))
+    }
+
+    /// The error a command reports for a value GRDB could not decode into a record in `database`.
+    static func error(_ error: RowDecodingError, in database: String) -> IncidentError {
+        // GRDB's description goes on to print the whole row and the query: the value and column are enough.
+        let description = String(describing: error)
+        let detail = description.range(of: ", row: ").map { String(description[..<$0.lowerBound]) } ?? description
+        return .database(message(database, detail.count > 200 ? detail.prefix(199) + "…" : detail))
+    }
+
+    /// The message for an unreadable value in `database`, described by `detail`.
+    private static func message(_ database: String, _ detail: String) -> String {
+        "\(database) holds a value incident cannot read (\(detail)); it was changed outside incident: restore it "
+            + "from a backup made with `incident db backup`, or correct that row"
+    }
+
+    /// The value as SQL would write it, cut short: the message must stay readable for a value of megabytes.
+    private static func shown(_ value: DatabaseValue) -> String {
+        let text: String
+        switch value.storage {
+        case .null: return "NULL where a value is required"
+        case .blob(let data): return "a blob of \(data.count) bytes"
+        case .int64(let number): text = String(number)
+        case .double(let number): text = String(number)
+        case .string(let string): text = "'" + string.replacingOccurrences(of: "'", with: "''") + "'"
+        }
+        return text.count > 60 ? text.prefix(57) + "…" : text
     }
 }

@@ -334,11 +334,12 @@ final class SQLiteEngine: StoreEngine {
         try connection.withLock { $0.writer }.backup(to: copy)
     }
 
-    /// Turns SQLite's errors into ``IncidentError/database(_:)`` with advice; other errors pass through.
+    /// Turns SQLite's errors and unreadable stored values into ``IncidentError/database(_:)`` with advice;
+    /// other errors pass through.
     static func translatingDatabaseErrors<T>(path: String?, _ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
-        } catch let error as DatabaseError {
+        } catch {
             throw translated(error, path: path)
         }
     }
@@ -347,13 +348,22 @@ final class SQLiteEngine: StoreEngine {
     static func translatingDatabaseErrors<T>(path: String?, _ body: () throws -> T) throws -> T {
         do {
             return try body()
-        } catch let error as DatabaseError {
+        } catch {
             throw translated(error, path: path)
         }
     }
 
-    private static func translated(_ error: DatabaseError, path: String?) -> IncidentError {
+    private static func translated(_ error: any Error, path: String?) -> any Error {
         let file = path ?? "the in-memory database"
+        switch error {
+        case let error as DatabaseError: return translated(error, file: file)
+        case let error as UnreadableValue: return error.error(in: file)
+        case let error as RowDecodingError: return UnreadableValue.error(error, in: file)
+        default: return error
+        }
+    }
+
+    private static func translated(_ error: DatabaseError, file: String) -> IncidentError {
         // SQLite's backup reports its failures with the message of a connection that had none.
         let detail = error.message.flatMap { $0 == "not an error" ? nil : $0 } ?? "\(error.resultCode)"
         switch error.resultCode {
