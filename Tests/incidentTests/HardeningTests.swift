@@ -241,6 +241,8 @@ struct HardeningTests {
             #expect(result.stderr.contains("`incident db backup`") && !result.stderr.contains("row: ["))
         }
         #expect(try databaseContents(cli.database) == before, "a command that cannot read changes nothing")
+        let check = try await cli.run("db", "check")
+        #expect(check.status == 74 && check.stdout.contains(" row 1: \(named)"), "\(check.stdout)")
     }
 
     /// The commands that read every incident's own columns.

@@ -44,6 +44,8 @@ extension SQLiteEngine {
         problems += try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").map { row in
             "\(row[0] as String? ?? "?") row \(row[1] as Int64? ?? 0) points to a missing \(row[2] as String? ?? "?")"
         }
+        // A file SQLite finds damaged may fail reading too: its own findings are what to act on first.
+        if problems.isEmpty { problems = try db.unreadableRows() }
         return DatabaseHealth(
             path: path,
             schema: try Schema.migrator.appliedMigrations(db),

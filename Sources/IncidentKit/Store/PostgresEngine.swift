@@ -160,7 +160,9 @@ final class PostgresEngine: StoreEngine {
                 return DatabaseHealth(
                     path: name ?? "", schema: applied, incidents: try count("incident"),
                     actionItems: try count("action_item"), timelineEvents: try count("timeline_event"),
-                    problems: missing.map { "the table \($0) is missing" })
+                    problems: missing.isEmpty
+                        ? try PostgresSession(connection).unreadableRows()
+                        : missing.map { "the table \($0) is missing" })
             }
         }
     }

@@ -305,6 +305,37 @@ final class PostgresSession: SQLSession {
     }
 }
 
+extension SQLSession {
+    /// Each row of the record tables that incident cannot read, as `TABLE row ID: what is wrong`: a value
+    /// changed outside incident, which every command reading the row refuses.
+    func unreadableRows() throws -> [String] {
+        var problems: [String] = []
+        func check<R: StoredRecord>(_: R.Type) throws {
+            let rows = try cursor("SELECT * FROM \(R.databaseTableName) ORDER BY id", [])
+            while let row = try rows.next() {
+                let detail: String
+                do {
+                    _ = try row.copied().record() as R
+                    continue
+                } catch let error as UnreadableValue {
+                    detail = error.detail
+                } catch let error as RowDecodingError {
+                    detail = UnreadableValue.detail(of: error)
+                }
+                let id = (try? row["id"] as Int64?).flatMap { $0.map(String.init) } ?? "?"
+                problems.append("\(R.databaseTableName) row \(id): \(detail)")
+            }
+        }
+        try check(Incident.self)
+        try check(TimelineEvent.self)
+        try check(ActionItem.self)
+        try check(Alert.self)
+        try check(Deploy.self)
+        try check(ChaosExperiment.self)
+        return problems
+    }
+}
+
 /// A row read by a ``SQLSession``: a GRDB row on SQLite, the values of a PostgreSQL result on PostgreSQL.
 /// Values are read by position (the order of the `SELECT`) or by column name.
 struct SQLRow {
@@ -377,6 +408,16 @@ struct SQLRow {
 
     subscript<T: DatabaseValueConvertible>(_ index: Int) -> T? {
         get throws { try UnreadableValue.optional(self[index], column: columnNames[index]) }
+    }
+
+    /// The row with its values copied out of the statement. GRDB decodes a record from a row still in its
+    /// statement through SQLite's own conversions, which turn bytes that are not UTF-8 into U+FFFD where a
+    /// copied row refuses them.
+    func copied() -> SQLRow {
+        switch storage {
+        case .sqlite(let row): SQLRow(row.copy())
+        case .postgres: self
+        }
     }
 
     /// The row decoded as a record, by column name.
@@ -500,23 +541,30 @@ struct UnreadableValue: Error {
         value.isNull ? nil : try required(value, column: column()) as T
     }
 
-    /// The error a command reports for this value in `database`.
-    func error(in database: String) -> IncidentError {
-        .database(Self.message(database, "column \(column) holds \(Self.shown(value))"))
+    /// What is wrong, as `column NAME holds VALUE`.
+    var detail: String { "column \(column) holds \(Self.shown(value))" }
+
+    /// What is wrong with a value GRDB could not decode into a record: GRDB's description up to the row and
+    /// query it goes on to print.
+    static func detail(of error: RowDecodingError) -> String {
+        let description = String(describing: error)
+        let detail = description.range(of: ", row: ").map { String(description[..<$0.lowerBound]) } ?? description
+        return detail.count > 200 ? detail.prefix(199) + "…" : detail
     }
+
+    /// The error a command reports for this value in `database`.
+    func error(in database: String) -> IncidentError { .database(Self.message(database, detail)) }
 
     /// The error a command reports for a value GRDB could not decode into a record in `database`.
     static func error(_ error: RowDecodingError, in database: String) -> IncidentError {
-        // GRDB's description goes on to print the whole row and the query: the value and column are enough.
-        let description = String(describing: error)
-        let detail = description.range(of: ", row: ").map { String(description[..<$0.lowerBound]) } ?? description
-        return .database(message(database, detail.count > 200 ? detail.prefix(199) + "…" : detail))
+        .database(message(database, detail(of: error)))
     }
 
     /// The message for an unreadable value in `database`, described by `detail`.
     private static func message(_ database: String, _ detail: String) -> String {
-        "\(database) holds a value incident cannot read (\(detail)); it was changed outside incident: restore it "
-            + "from a backup made with `incident db backup`, or correct that row"
+        "\(database) holds a value incident cannot read (\(detail)); it was changed outside incident: "
+            + "`incident db check` names every such row; restore the database from a backup made with "
+            + "`incident db backup`, or correct those rows"
     }
 
     /// The value as SQL would write it, cut short: the message must stay readable for a value of megabytes.

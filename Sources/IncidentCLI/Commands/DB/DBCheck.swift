@@ -8,8 +8,10 @@ extension IncidentCommand {
             commandName: "check",
             abstract: "Check the database's integrity and print its schema version.",
             discussion: """
-                Exits 74 when the store is damaged (SQLite's integrity check; a PostgreSQL store missing a table); \
-                restore it from a backup then. --db also takes a postgres:// URI.
+                Exits 74 when the store is damaged (SQLite's integrity check; a PostgreSQL store missing a table) \
+                or holds a value incident cannot read, which only a change made outside incident stores (text in \
+                a time column, bytes that are not UTF-8): each such row is named by its table and id. Restore \
+                the store from a backup then, or correct the rows named. --db also takes a postgres:// URI.
                 """)
 
         @Flag(help: "Print the findings as JSON.")
