@@ -92,7 +92,7 @@ struct RecordColumnsTests {
         var columns = try! Self.incident.databaseDictionary
         columns["severity"] = "sev9".databaseValue
         let error = #expect(throws: UnreadableValue.self) { try Incident(row: Row(columns)) }
-        #expect(error?.column == "severity")
+        #expect(error?.detail == "column severity holds 'sev9'")
         #expect(
             error?.error(in: "x.db").description.hasPrefix(
                 "x.db holds a value incident cannot read (column severity holds 'sev9')") == true)

@@ -6,7 +6,7 @@ import GRDB
 /// refused is kept too, with the reason, so that the chaos record counts what it did not do.
 public struct ChaosExperiment: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
     /// What became of a draw.
-    public enum Outcome: String, Codable, Sendable, CaseIterable {
+    public enum Outcome: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
         /// The fault is in force, or the runner stopped before it said how the experiment ended.
         case running
         /// The fault was held, cleared, and the service recovered.

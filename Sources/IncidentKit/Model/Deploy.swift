@@ -113,7 +113,7 @@ public struct Deploy: Codable, Sendable, Equatable, FetchableRecord, MutablePers
 }
 
 /// How a deploy ended.
-public enum DeployResult: String, Codable, CaseIterable, Sendable {
+public enum DeployResult: String, Codable, CaseIterable, Sendable, DatabaseValueConvertible {
     /// The release runs in production.
     case succeeded
     /// It never fully reached production (a replica never became ready, the rollout stopped).

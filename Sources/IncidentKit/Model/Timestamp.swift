@@ -69,8 +69,12 @@ public struct Timestamp: Comparable, Hashable, Sendable, Codable, DatabaseValueC
 
     public var databaseValue: DatabaseValue { milliseconds.databaseValue }
 
+    /// A stored time; nil for one outside ``supportedRange``, which incident never stores and whose durations
+    /// would overflow.
     public static func fromDatabaseValue(_ dbValue: DatabaseValue) -> Timestamp? {
-        Int64.fromDatabaseValue(dbValue).map(Timestamp.init(milliseconds:))
+        Int64.fromDatabaseValue(dbValue).map(Timestamp.init(milliseconds:)).flatMap {
+            supportedRange.contains($0) ? $0 : nil
+        }
     }
 
     public init(from decoder: any Decoder) throws {

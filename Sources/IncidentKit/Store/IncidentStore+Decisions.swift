@@ -145,6 +145,13 @@ extension IncidentStore: DecisionRepository {
         record.id = id
         record.supersededBy = try row["superseded_by"]
         record.supersededAt = try row["superseded_at"]
+        // The record's own rules, which a change outside incident can break and its readers rely on.
+        guard options.indices.contains(record.chosen - 1) else {
+            throw UnreadableValue(column: "chosen", value: record.chosen.databaseValue)
+        }
+        guard (record.supersededBy == nil) == (record.supersededAt == nil) else {
+            throw UnreadableValue(column: "superseded_at", value: row["superseded_at"])
+        }
         record.supersedes = try db.values("SELECT id FROM decision WHERE superseded_by = ? ORDER BY id", [id])
         return record
     }

@@ -35,17 +35,18 @@ extension SQLiteEngine {
     /// Runs SQLite's integrity and foreign-key checks.
     func check() async throws -> DatabaseHealth {
         let path = path
-        return try await readDatabase { db in try Self.health(db, path: path) }
+        return try await readDatabase { db in try Self.health(db, path: path, readingEveryRow: true) }
     }
 
-    /// The integrity checks' findings and the contents of the database `db` is connected to.
-    private static func health(_ db: Database, path: String?) throws -> DatabaseHealth {
+    /// The integrity checks' findings and the contents of the database `db` is connected to; with
+    /// `readingEveryRow`, also every row incident cannot read (a scan as long as an export's).
+    private static func health(_ db: Database, path: String?, readingEveryRow: Bool) throws -> DatabaseHealth {
         var problems = try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
         problems += try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").map { row in
             "\(row[0] as String? ?? "?") row \(row[1] as Int64? ?? 0) points to a missing \(row[2] as String? ?? "?")"
         }
         // A file SQLite finds damaged may fail reading too: its own findings are what to act on first.
-        if problems.isEmpty { problems = try db.unreadableRows() }
+        if problems.isEmpty && readingEveryRow { problems = try db.unreadableRows() }
         return DatabaseHealth(
             path: path,
             schema: try Schema.migrator.appliedMigrations(db),
@@ -72,7 +73,8 @@ extension SQLiteEngine {
             do {
                 let copy = try DatabaseQueue(path: destination)
                 try backup(into: copy)
-                let health = try copy.read { try Self.health($0, path: destination) }
+                // Only the page-level checks: a backup copies rows as they are, readable or not.
+                let health = try copy.read { try Self.health($0, path: destination, readingEveryRow: false) }
                 try copy.close()
                 return health
             } catch {

@@ -39,15 +39,12 @@ struct ReportBuilder {
             """, scope.arguments.map { $0?.databaseValue ?? .null })
         while let row = try cursor.next() {
             // By position, in the order of the SELECT: the fast path of GRDB's row decoding.
-            func time(_ index: Int) throws -> Timestamp? {
-                try (row[index] as Int64?).map(Timestamp.init(milliseconds:))
-            }
             try accumulator.add(
                 ReportAccumulator.Facts(
-                    id: row[0], start: Timestamp(milliseconds: row[1]), injected: row[2], service: row[3],
+                    id: row[0], start: row[1], injected: row[2], service: row[3],
                     severity: row[4], faultType: (row[5] as String?).map(IncidentFault.type(of:)), detection: row[6],
                     causeCategory: row[7], cancelled: row[8],
-                    detected: time(9), acknowledged: time(10), mitigated: time(11), resolved: time(12)))
+                    detected: row[9], acknowledged: row[10], mitigated: row[11], resolved: row[12]))
         }
         return MetricsReport(
             generatedAt: request.now,

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PostgresSupport
 import Synchronization
 
@@ -209,8 +208,6 @@ final class PostgresEngine: StoreEngine {
             throw Self.translated(error)
         } catch let error as UnreadableValue {
             throw error.error(in: name ?? "the database")
-        } catch let error as RowDecodingError {
-            throw UnreadableValue.error(error, in: name ?? "the database")
         }
     }
 

@@ -35,11 +35,28 @@ protocol StoredRecord: FetchableRecord, MutablePersistableRecord {
     var id: Int64? { get set }
     /// Every column of its table but `id`, listed once for inserts and updates (StoredColumns.swift).
     static var storedColumns: [StoredColumn<Self>] { get }
+    /// Whether `init(row:)` reads its columns with ``RowReader``, which refuses a value it cannot read even
+    /// in a row still in its statement. GRDB's own decoding reads bytes that are not UTF-8 there as U+FFFD:
+    /// cursors copy the rows of the other records first (``SQLRow/copied()``).
+    static var readsRowsStrictly: Bool { get }
 }
 
-extension Incident: StoredRecord {}
-extension TimelineEvent: StoredRecord {}
-extension ActionItem: StoredRecord {}
+extension StoredRecord {
+    static var readsRowsStrictly: Bool { false }
+}
+
+extension Incident: StoredRecord {
+    static var readsRowsStrictly: Bool { true }
+}
+
+extension TimelineEvent: StoredRecord {
+    static var readsRowsStrictly: Bool { true }
+}
+
+extension ActionItem: StoredRecord {
+    static var readsRowsStrictly: Bool { true }
+}
+
 extension Alert: StoredRecord {}
 extension Deploy: StoredRecord {}
 
@@ -70,14 +87,14 @@ extension SQLSession {
     func value<T: DatabaseValueConvertible>(_ sql: String, _ arguments: [(any DatabaseValueConvertible)?]) throws
         -> T?
     {
-        try rows(sql, values(arguments)).first.flatMap { T.fromDatabaseValue($0[0]) }
+        try rows(sql, values(arguments)).first.flatMap { try $0[0] }
     }
 
     /// The first column of every row.
     func values<T: DatabaseValueConvertible>(_ sql: String, _ arguments: [(any DatabaseValueConvertible)?] = [])
         throws -> [T]
     {
-        try rows(sql, values(arguments)).compactMap { T.fromDatabaseValue($0[0]) }
+        try rows(sql, values(arguments)).map { try $0[0] }
     }
 
     /// The records of `type` that `SELECT * FROM` its table `WHERE condition` finds, in `order`, the first
@@ -95,7 +112,9 @@ extension SQLSession {
         _ type: R.Type, where condition: String = "TRUE", _ arguments: [(any DatabaseValueConvertible)?] = [],
         order: String = "id", limit: Int? = nil
     ) throws -> any Cursor<R> {
-        try cursor(Self.select(R.self, condition, order, limit), values(arguments)).map { try $0.record() }
+        try cursor(Self.select(R.self, condition, order, limit), values(arguments)).map {
+            try (R.readsRowsStrictly ? $0 : $0.copied()).record()
+        }
     }
 
     private static func select<R: StoredRecord>(_ type: R.Type, _ condition: String, _ order: String, _ limit: Int?)
@@ -306,24 +325,24 @@ final class PostgresSession: SQLSession {
 }
 
 extension SQLSession {
-    /// Each row of the record tables that incident cannot read, as `TABLE row ID: what is wrong`: a value
-    /// changed outside incident, which every command reading the row refuses.
+    /// Each row incident cannot read, as `TABLE row ID: what is wrong`: a value changed outside incident,
+    /// which every command reading the row refuses.
     func unreadableRows() throws -> [String] {
         var problems: [String] = []
-        func check<R: StoredRecord>(_: R.Type) throws {
-            let rows = try cursor("SELECT * FROM \(R.databaseTableName) ORDER BY id", [])
+        /// Reads each row `sql` selects with `read`, noting by `name` and its first column each one it cannot.
+        func check(_ name: String, _ sql: String, _ read: (SQLRow) throws -> Void) throws {
+            let rows = try cursor(sql, [])
             while let row = try rows.next() {
-                let detail: String
                 do {
-                    _ = try row.copied().record() as R
-                    continue
+                    try read(row)
                 } catch let error as UnreadableValue {
-                    detail = error.detail
-                } catch let error as RowDecodingError {
-                    detail = UnreadableValue.detail(of: error)
+                    problems.append("\(name) \(row[0] as DatabaseValue): \(error.detail)")
                 }
-                let id = (try? row["id"] as Int64?).flatMap { $0.map(String.init) } ?? "?"
-                problems.append("\(R.databaseTableName) row \(id): \(detail)")
+            }
+        }
+        func check<R: StoredRecord>(_: R.Type) throws {
+            try check("\(R.databaseTableName) row", "SELECT * FROM \(R.databaseTableName) ORDER BY id") { row in
+                _ = try (R.readsRowsStrictly ? row : row.copied()).record() as R
             }
         }
         try check(Incident.self)
@@ -332,6 +351,17 @@ extension SQLSession {
         try check(Alert.self)
         try check(Deploy.self)
         try check(ChaosExperiment.self)
+        try check("incident_source of incident", "SELECT incident_id, key FROM incident_source ORDER BY 1, 2") {
+            _ = try ($0[1] as String)
+        }
+        // A decision is read with its options, consequences, incidents and SLOs, one at a time.
+        for id: Int64 in try values("SELECT id FROM decision ORDER BY id") {
+            do {
+                _ = try IncidentStore.decision(self, id)
+            } catch let error as UnreadableValue {
+                problems.append("decision row \(id): \(error.detail)")
+            }
+        }
         return problems
     }
 }
@@ -420,12 +450,18 @@ struct SQLRow {
         }
     }
 
-    /// The row decoded as a record, by column name.
+    /// The row decoded as a record, by column name; a value it cannot read is ``UnreadableValue``.
     func record<R: FetchableRecord>() throws -> R {
-        switch storage {
-        case .sqlite(let row): try R(row: row)
-        case .postgres(let columns, let values):
-            try R(row: Row(Dictionary(zip(columns.names, values)) { first, _ in first }))
+        do {
+            switch storage {
+            case .sqlite(let row): return try R(row: row)
+            case .postgres(let columns, let values):
+                return try R(row: Row(Dictionary(zip(columns.names, values)) { first, _ in first }))
+            }
+        } catch let error as RowDecodingError {
+            throw UnreadableValue(error)
+        } catch let error as DecodingError {
+            throw UnreadableValue(error)
         }
     }
 }
@@ -519,11 +555,36 @@ struct RowReader {
 }
 
 /// A stored value incident cannot read as its column's type: a NULL in a column that is never NULL, text where a
-/// number belongs, an unknown severity, text that is not UTF-8. Only a change made outside incident stores one;
-/// each engine turns it into ``IncidentError/database(_:)`` naming the database.
+/// number belongs, an unknown severity, a blob where text belongs, a time outside the years incident records.
+/// Only a change made outside incident stores one; each engine turns it into ``IncidentError/database(_:)``
+/// naming the database, and `db check` names its row.
 struct UnreadableValue: Error {
-    let column: String
-    let value: DatabaseValue
+    /// What is wrong, as `column NAME holds VALUE`, on one line and cut short.
+    let detail: String
+
+    init(column: String, value: DatabaseValue) {
+        detail = Self.oneLine("column \(column) holds \(Self.shown(value))")
+    }
+
+    /// A value GRDB could not decode into a record: its description up to the row and query it goes on to print.
+    init(_ error: RowDecodingError) {
+        let description = String(describing: error)
+        detail = Self.oneLine(
+            description.range(of: ", row: ").map { String(description[..<$0.lowerBound]) } ?? description)
+    }
+
+    /// A value of a record's `Codable` property that did not decode.
+    init(_ error: DecodingError) {
+        let context: DecodingError.Context
+        switch error {
+        case .dataCorrupted(let found), .keyNotFound(_, let found), .typeMismatch(_, let found),
+            .valueNotFound(_, let found):
+            context = found
+        @unknown default: context = DecodingError.Context(codingPath: [], debugDescription: "\(error)")
+        }
+        let column = context.codingPath.map(\.stringValue).joined(separator: ".")
+        detail = Self.oneLine("column \(column): \(context.debugDescription)")
+    }
 
     /// `value` as `T`, or this error for a value that is not one (NULL included).
     /// `column` is named only for the error: a row's column names are an array made on request.
@@ -541,42 +602,31 @@ struct UnreadableValue: Error {
         value.isNull ? nil : try required(value, column: column()) as T
     }
 
-    /// What is wrong, as `column NAME holds VALUE`.
-    var detail: String { "column \(column) holds \(Self.shown(value))" }
-
-    /// What is wrong with a value GRDB could not decode into a record: GRDB's description up to the row and
-    /// query it goes on to print.
-    static func detail(of error: RowDecodingError) -> String {
-        let description = String(describing: error)
-        let detail = description.range(of: ", row: ").map { String(description[..<$0.lowerBound]) } ?? description
-        return detail.count > 200 ? detail.prefix(199) + "…" : detail
-    }
-
     /// The error a command reports for this value in `database`.
-    func error(in database: String) -> IncidentError { .database(Self.message(database, detail)) }
-
-    /// The error a command reports for a value GRDB could not decode into a record in `database`.
-    static func error(_ error: RowDecodingError, in database: String) -> IncidentError {
-        .database(message(database, detail(of: error)))
-    }
-
-    /// The message for an unreadable value in `database`, described by `detail`.
-    private static func message(_ database: String, _ detail: String) -> String {
-        "\(database) holds a value incident cannot read (\(detail)); it was changed outside incident: "
-            + "`incident db check` names every such row; restore the database from a backup made with "
-            + "`incident db backup`, or correct those rows"
+    func error(in database: String) -> IncidentError {
+        .database(
+            "\(database) holds a value incident cannot read (\(detail)); it was changed outside incident: "
+                + "`incident db check` names every such row; correct those rows, or restore the database from a backup")
     }
 
     /// The value as SQL would write it, cut short: the message must stay readable for a value of megabytes.
     private static func shown(_ value: DatabaseValue) -> String {
-        let text: String
         switch value.storage {
-        case .null: return "NULL where a value is required"
-        case .blob(let data): return "a blob of \(data.count) bytes"
-        case .int64(let number): text = String(number)
-        case .double(let number): text = String(number)
-        case .string(let string): text = "'" + string.replacingOccurrences(of: "'", with: "''") + "'"
+        case .null: "NULL where a value is required"
+        case .blob(let data): "a blob of \(data.count) bytes"
+        case .int64(let number): String(number)
+        case .double(let number): String(number)
+        case .string(let string): "'" + string.replacingOccurrences(of: "'", with: "''") + "'"
         }
-        return text.count > 60 ? text.prefix(57) + "…" : text
+    }
+
+    /// `text` with its control characters shown (a stored value must not move the terminal's cursor or split
+    /// the one-line message), cut to 200 characters.
+    private static func oneLine(_ text: String) -> String {
+        let shown = String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.map { $0.properties.generalCategory == .control ? Markdown.controlPicture($0) : $0 }
+            ))
+        return shown.count > 200 ? shown.prefix(199) + "…" : shown
     }
 }

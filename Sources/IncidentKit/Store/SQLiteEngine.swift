@@ -358,7 +358,6 @@ final class SQLiteEngine: StoreEngine {
         switch error {
         case let error as DatabaseError: return translated(error, file: file)
         case let error as UnreadableValue: return error.error(in: file)
-        case let error as RowDecodingError: return UnreadableValue.error(error, in: file)
         default: return error
         }
     }

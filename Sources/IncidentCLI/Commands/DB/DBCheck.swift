@@ -10,7 +10,7 @@ extension IncidentCommand {
             discussion: """
                 Exits 74 when the store is damaged (SQLite's integrity check; a PostgreSQL store missing a table) \
                 or holds a value incident cannot read, which only a change made outside incident stores (text in \
-                a time column, bytes that are not UTF-8): each such row is named by its table and id. Restore \
+                a time column, a blob where text belongs): each such row is named by its table and id. Restore \
                 the store from a backup then, or correct the rows named. --db also takes a postgres:// URI.
                 """)
 
