@@ -143,11 +143,6 @@ struct RecordColumnsTests {
             #expect(Set(table) == Set(["id"] + R.storedColumns.map(\.name)), "\(R.databaseTableName)")
             #expect(table.count == R.storedColumns.count + 1, "\(R.databaseTableName): no column listed twice")
         }
-        try check(Incident.self)
-        try check(TimelineEvent.self)
-        try check(ActionItem.self)
-        try check(Alert.self)
-        try check(Deploy.self)
-        try check(ChaosExperiment.self)
+        for type in storedRecordTypes { try check(type) }
     }
 }

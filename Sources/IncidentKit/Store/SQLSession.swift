@@ -45,6 +45,11 @@ extension StoredRecord {
     static var readsRowsStrictly: Bool { false }
 }
 
+/// Every record type with a table of its own.
+let storedRecordTypes: [any StoredRecord.Type] = [
+    Incident.self, TimelineEvent.self, ActionItem.self, Alert.self, Deploy.self, ChaosExperiment.self,
+]
+
 extension Incident: StoredRecord {
     static var readsRowsStrictly: Bool { true }
 }
@@ -345,12 +350,7 @@ extension SQLSession {
                 _ = try (R.readsRowsStrictly ? row : row.copied()).record() as R
             }
         }
-        try check(Incident.self)
-        try check(TimelineEvent.self)
-        try check(ActionItem.self)
-        try check(Alert.self)
-        try check(Deploy.self)
-        try check(ChaosExperiment.self)
+        for type in storedRecordTypes { try check(type) }
         try check("incident_source of incident", "SELECT incident_id, key FROM incident_source ORDER BY 1, 2") {
             _ = try ($0[1] as String)
         }
