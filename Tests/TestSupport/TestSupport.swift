@@ -51,13 +51,16 @@ public func recordUnknownMigration(_ path: String) throws {
     try queue.close()
 }
 
-/// Runs `sql` on the SQLite file at `path`, or the PostgreSQL database it names, as another program would.
-public func execute(on path: String, _ sql: String) throws {
+/// Runs `sql` on the SQLite file at `path`, or the PostgreSQL database it names, as another program would;
+/// without `foreignKeys`, as the `sqlite3` shell does, which lets a row point to a missing one.
+public func execute(on path: String, _ sql: String, foreignKeys: Bool = true) throws {
     if PostgresAddress.isAddress(path) {
         try PostgresConnection(path).execute(sql)
         return
     }
-    let queue = try DatabaseQueue(path: path)
+    var configuration = Configuration()
+    configuration.foreignKeysEnabled = foreignKeys
+    let queue = try DatabaseQueue(path: path, configuration: configuration)
     try queue.write { try $0.execute(sql: sql) }
     try queue.close()
 }

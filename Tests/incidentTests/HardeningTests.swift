@@ -271,6 +271,27 @@ struct HardeningTests {
         #expect(check.status == 74 && check.stdout.contains(" 1: \(named)"), "\(check.stdout)")
     }
 
+    @Test(.disabled(if: TestPostgres.storesOnPostgres, "PostgreSQL refuses such a row: SQLite only"))
+    func aRowPointingToAMissingOneIsNamed() async throws {
+        let cli = try CLI()
+        try await expectSuccess(cli, "open", "x", "--at", "2026-11-28T10:00:00Z")
+        try execute(on: cli.database, "UPDATE timeline_event SET incident_id = 999", foreignKeys: false)
+        let check = try await cli.run("db", "check")
+        #expect(check.status == 74 && check.stdout.contains("timeline_event row 1 points to a missing incident"))
+        // A file of an older schema is read through a migrated copy, whose migration checks the links first.
+        let older = cli.directory.path("older.db")
+        try FileManager.default.copyItem(atPath: SampleTests.sample, toPath: older)
+        try execute(on: older, "UPDATE timeline_event SET incident_id = 999 WHERE id = 3", foreignKeys: false)
+        for command in [["list"], ["db", "check"]] {
+            let result = try await cli.run(command + ["--db", older])
+            #expect(!result.crashed && result.status == 74, "\(command): \(result.stderr)")
+            #expect(
+                result.stderr.contains(
+                    "holds a row that points to a missing one (SQLite: FOREIGN KEY constraint violation - from "
+                        + "timeline_event(incident_id) to incident(id)"), "\(result.stderr)")
+        }
+    }
+
     /// The commands that read every incident's own columns.
     static let everyReading = ["show 1", "list", "export", "report --json", "postmortem 1"]
 

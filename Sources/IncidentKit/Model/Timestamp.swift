@@ -23,6 +23,14 @@ public struct Timestamp: Comparable, Hashable, Sendable, Codable, DatabaseValueC
         Timestamp(
             milliseconds: 0)...Timestamp(milliseconds: RFC3339.days(year: 2200, month: 1, day: 1) * 86_400_000 - 1)
 
+    /// The times a stored value may hold: RFC 3339's years 1 to 9999. Wider than ``supportedRange``, which
+    /// commands enforce on what users type (an alert or a deploy may carry a time outside it), and narrow enough
+    /// that no duration, date or text made from a time overflows: a stored number beyond it was changed by hand.
+    static let storableRange =
+        Timestamp(
+            milliseconds: RFC3339.days(year: 1, month: 1, day: 1) * 86_400_000)...Timestamp(
+            milliseconds: RFC3339.days(year: 10_000, month: 1, day: 1) * 86_400_000 - 1)
+
     /// The time `milliseconds` after 1970 when it lies in ``supportedRange``; nil otherwise (a far-off or
     /// non-finite number is refused here rather than trapped on when converted).
     public static func supported(milliseconds: Double) -> Timestamp? {
@@ -69,11 +77,10 @@ public struct Timestamp: Comparable, Hashable, Sendable, Codable, DatabaseValueC
 
     public var databaseValue: DatabaseValue { milliseconds.databaseValue }
 
-    /// A stored time; nil for one outside ``supportedRange``, which incident never stores and whose durations
-    /// would overflow.
+    /// A stored time; nil outside ``storableRange``.
     public static func fromDatabaseValue(_ dbValue: DatabaseValue) -> Timestamp? {
         Int64.fromDatabaseValue(dbValue).map(Timestamp.init(milliseconds:)).flatMap {
-            supportedRange.contains($0) ? $0 : nil
+            storableRange.contains($0) ? $0 : nil
         }
     }
 

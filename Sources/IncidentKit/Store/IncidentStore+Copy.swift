@@ -26,8 +26,16 @@ extension IncidentStore {
     /// one transaction of the destination; the destination must hold no record yet. SQLite and PostgreSQL
     /// stores copy either way. Returns what the copy holds.
     public func copy(to destination: IncidentStore) async throws -> DatabaseHealth {
+        let source = path ?? "the database"
         let tables = try await read { db in
-            try Self.copiedTables.map { table, order in
+            // Rows are copied as they are stored: one incident cannot read would go on failing in the copy.
+            let unreadable = try db.unreadableRows()
+            if let first = unreadable.first {
+                throw IncidentError.database(
+                    "\(source) holds \(unreadable.count) row(s) incident cannot read (\(first)); correct them or "
+                        + "restore the database from a backup before copying it (`incident db check` lists them)")
+            }
+            return try Self.copiedTables.map { table, order in
                 let rows = try db.rows("SELECT * FROM \(table) ORDER BY \(order)")
                 let columns = rows.first.map { Array($0.columnNames) } ?? []
                 return TableRows(

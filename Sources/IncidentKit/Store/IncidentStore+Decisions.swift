@@ -146,7 +146,7 @@ extension IncidentStore: DecisionRepository {
         record.supersededBy = try row["superseded_by"]
         record.supersededAt = try row["superseded_at"]
         // The record's own rules, which a change outside incident can break and its readers rely on.
-        guard options.indices.contains(record.chosen - 1) else {
+        guard record.chosen >= 1 && record.chosen <= options.count else {
             throw UnreadableValue(column: "chosen", value: record.chosen.databaseValue)
         }
         guard (record.supersededBy == nil) == (record.supersededAt == nil) else {

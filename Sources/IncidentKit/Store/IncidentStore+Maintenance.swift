@@ -41,12 +41,13 @@ extension SQLiteEngine {
     /// The integrity checks' findings and the contents of the database `db` is connected to; with
     /// `readingEveryRow`, also every row incident cannot read (a scan as long as an export's).
     private static func health(_ db: Database, path: String?, readingEveryRow: Bool) throws -> DatabaseHealth {
-        var problems = try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
+        let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
+        var problems = integrity
         problems += try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").map { row in
             "\(row[0] as String? ?? "?") row \(row[1] as Int64? ?? 0) points to a missing \(row[2] as String? ?? "?")"
         }
         // A file SQLite finds damaged may fail reading too: its own findings are what to act on first.
-        if problems.isEmpty && readingEveryRow { problems = try db.unreadableRows() }
+        if integrity.isEmpty && readingEveryRow { problems += try db.unreadableRows() }
         return DatabaseHealth(
             path: path,
             schema: try Schema.migrator.appliedMigrations(db),

@@ -622,7 +622,7 @@ struct UnreadableValue: Error {
 
     /// `text` with its control characters shown (a stored value must not move the terminal's cursor or split
     /// the one-line message), cut to 200 characters.
-    private static func oneLine(_ text: String) -> String {
+    static func oneLine(_ text: String) -> String {
         let shown = String(
             String.UnicodeScalarView(
                 text.unicodeScalars.map { $0.properties.generalCategory == .control ? Markdown.controlPicture($0) : $0 }

@@ -365,6 +365,12 @@ final class SQLiteEngine: StoreEngine {
     private static func translated(_ error: DatabaseError, file: String) -> IncidentError {
         // SQLite's backup reports its failures with the message of a connection that had none.
         let detail = error.message.flatMap { $0 == "not an error" ? nil : $0 } ?? "\(error.resultCode)"
+        if error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
+            // GRDB's check after opening names the row, whole: its start says which.
+            return .database(
+                "\(file) holds a row that points to a missing one (SQLite: \(UnreadableValue.oneLine(detail))); it was changed "
+                    + "outside incident: correct or delete that row, or restore the database from a backup")
+        }
         switch error.resultCode {
         case .SQLITE_NOTADB, .SQLITE_CORRUPT:
             return .database(
