@@ -14,8 +14,8 @@ def incident_arguments(doc: str, runs: int) -> argparse.ArgumentParser:
     return parser
 
 
-def require_binary(path: str, script: str) -> None:
-    """Exits with how to build `incident` when `path` is not an executable."""
+def require_binary(path: str, script: str, product: str = "incident") -> None:
+    """Exits with how to build `product` when `path` is not an executable."""
     if not os.access(path, os.X_OK):
-        sys.exit(f"{script}: no binary at {path}; build it with "
-                 "`swift build -c release --static-swift-stdlib --product incident`")
+        sys.exit(f"{script}: no {'binary' if product == 'incident' else product} at {path}; build it with "
+                 f"`swift build -c release --static-swift-stdlib --product {product}`")

@@ -109,9 +109,8 @@ def main() -> int:
         if shutil.which(tool) is None:
             sys.exit(f"floors: {tool} is not installed (apt-get install -y {tool})")
     incident = os.path.abspath(args.incident)
-    if args.app and not os.access(args.app, os.X_OK):
-        sys.exit(f"floors: no app at {args.app}; build it with "
-                 "`swift build -c release --static-swift-stdlib --product app`")
+    if args.app:
+        require_binary(args.app, "floors", product="app")
     environment = {"PATH": "/usr/bin:/bin", "INCIDENT_AUTHOR": "bench", "TZ": "UTC"}
     rows = []
     with tempfile.TemporaryDirectory() as scratch:

@@ -37,7 +37,7 @@ protocol StoredRecord: FetchableRecord, MutablePersistableRecord {
     static var storedColumns: [StoredColumn<Self>] { get }
     /// Whether `init(row:)` reads its columns with ``RowReader``, which refuses a value it cannot read even
     /// in a row still in its statement. GRDB's own decoding reads bytes that are not UTF-8 there as U+FFFD:
-    /// cursors copy the rows of the other records first (``SQLRow/copied()``).
+    /// the rows of the other records are copied first (``SQLRow/storedRecord()``).
     static var readsRowsStrictly: Bool { get }
 }
 
@@ -117,9 +117,7 @@ extension SQLSession {
         _ type: R.Type, where condition: String = "TRUE", _ arguments: [(any DatabaseValueConvertible)?] = [],
         order: String = "id", limit: Int? = nil
     ) throws -> any Cursor<R> {
-        try cursor(Self.select(R.self, condition, order, limit), values(arguments)).map {
-            try (R.readsRowsStrictly ? $0 : $0.copied()).record()
-        }
+        try cursor(Self.select(R.self, condition, order, limit), values(arguments)).map { try $0.storedRecord() }
     }
 
     private static func select<R: StoredRecord>(_ type: R.Type, _ condition: String, _ order: String, _ limit: Int?)
@@ -346,22 +344,16 @@ extension SQLSession {
             }
         }
         func check<R: StoredRecord>(_: R.Type) throws {
-            try check("\(R.databaseTableName) row", "SELECT * FROM \(R.databaseTableName) ORDER BY id") { row in
-                _ = try (R.readsRowsStrictly ? row : row.copied()).record() as R
+            try check("\(R.databaseTableName) row", "SELECT * FROM \(R.databaseTableName) ORDER BY id") {
+                _ = try $0.storedRecord() as R
             }
         }
         for type in storedRecordTypes { try check(type) }
         try check("incident_source of incident", "SELECT incident_id, key FROM incident_source ORDER BY 1, 2") {
             _ = try ($0[1] as String)
         }
-        // A decision is read with its options, consequences, incidents and SLOs, one at a time.
-        for id: Int64 in try values("SELECT id FROM decision ORDER BY id") {
-            do {
-                _ = try IncidentStore.decision(self, id)
-            } catch let error as UnreadableValue {
-                problems.append("decision row \(id): \(error.detail)")
-            }
-        }
+        // A decision is read with its options, consequences, incidents and SLOs.
+        try check("decision row", "SELECT id FROM decision ORDER BY id") { _ = try IncidentStore.decision(self, $0[0]) }
         return problems
     }
 }
@@ -440,14 +432,12 @@ struct SQLRow {
         get throws { try UnreadableValue.optional(self[index], column: columnNames[index]) }
     }
 
-    /// The row with its values copied out of the statement. GRDB decodes a record from a row still in its
-    /// statement through SQLite's own conversions, which turn bytes that are not UTF-8 into U+FFFD where a
-    /// copied row refuses them.
-    func copied() -> SQLRow {
-        switch storage {
-        case .sqlite(let row): SQLRow(row.copy())
-        case .postgres: self
-        }
+    /// The row decoded as stored record `R`. A row of a record GRDB decodes is copied out of its statement
+    /// first: GRDB reads a row still in its statement through SQLite's own conversions, which turn bytes that
+    /// are not UTF-8 into U+FFFD where a copied row refuses them.
+    func storedRecord<R: StoredRecord>() throws -> R {
+        guard !R.readsRowsStrictly, case .sqlite(let row) = storage else { return try record() }
+        return try SQLRow(row.copy()).record()
     }
 
     /// The row decoded as a record, by column name; a value it cannot read is ``UnreadableValue``.
